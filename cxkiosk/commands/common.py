@@ -1,0 +1,77 @@
+"""What every command shares: the data folder, settings with command-line overrides, and
+one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass
+from typing import NoReturn
+
+from cxkiosk.config import PRIVACY_MODES, Paths, Settings, load_settings
+from cxkiosk.log import setup_logging
+
+
+class UsageError(Exception):
+    """Bad input from the command line: printed as one line, exit 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints usage plus the error; a kiosk's scripts want one clear line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def common_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR",
+                        help="folder for settings, database and logs (default: the user's data folder)")
+    common.add_argument("--db", metavar="PATH", help="database file or URL (default: DIR/content.db)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    return common
+
+
+def add_sensing_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", metavar="SPEC",
+                        help="camera:N | file:PATH | images:DIR | thermal:PORT[@BAUD] | none")
+    parser.add_argument("--privacy", choices=PRIVACY_MODES, help="what may leave the machine")
+
+
+def add_provider_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider", metavar="PRESET",
+                        help="openai | ollama | llamacpp | vllm | lmstudio | custom")
+    parser.add_argument("--base-url", metavar="URL", help="OpenAI-compatible server address")
+    parser.add_argument("--model", metavar="NAME", help="model name on that server")
+
+
+@dataclass
+class Context:
+    paths: Paths
+    settings: Settings
+    db_spec: str  # the database path or URL to open
+
+
+def context(args: argparse.Namespace, log_to_file: bool = True) -> Context:
+    """Paths + settings for this invocation, with command-line flags applied over settings."""
+    paths = Paths.for_data_dir(getattr(args, "data_dir", None))
+    try:
+        paths.create()
+    except OSError as exc:
+        raise UsageError(f"cannot create data folder {paths.data}: {exc.strerror or exc}") from exc
+    level = logging.DEBUG if getattr(args, "verbose", False) else logging.INFO
+    setup_logging(paths.logs if log_to_file else None, level)
+    settings = load_settings(paths)
+    for flag, name in (("source", "source"), ("privacy", "privacy"), ("provider", "provider"),
+                       ("base_url", "base_url"), ("model", "model"), ("nfc", "nfc_device")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            setattr(settings, name, value)
+    db_spec = getattr(args, "db", None) or settings.db or str(paths.default_db)
+    return Context(paths=paths, settings=settings, db_spec=db_spec)
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"cxkiosk: error: {message}", file=sys.stderr)
+    return code

@@ -1,0 +1,183 @@
+"""Settings: typed defaults in code, one JSON file in the data folder, env overrides.
+
+The file never holds a secret: the model API key lives in the OS keyring (see `secrets.py`).
+Settings carry a version; `_UPGRADES` turns an older file into the current shape.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+log = logging.getLogger("cxkiosk.config")
+
+APP_NAME = "cxkiosk"
+SETTINGS_VERSION = 1
+PRIVACY_MODES = ("full", "local", "thermal", "off")
+
+
+@dataclass
+class Settings:
+    version: int = SETTINGS_VERSION
+    # Where things are; "" means the default inside the data folder.
+    db: str = ""  # a path, sqlite:///path or postgresql://user@host/db
+    # Sensing
+    source: str = "auto"  # auto | camera:N | camera:NAME | file:PATH | images:DIR | thermal:PORT | none
+    camera_width: int = 1280
+    camera_height: int = 720
+    privacy: str = "local"  # full | local | thermal | off (nothing leaves the machine by default)
+    sensitive_attributes: bool = False  # ethnicity/emotion: see the README before turning on
+    consent_text: str = ("This screen uses a camera to choose what to show. "
+                         "No images are stored; only anonymous counts and coarse attributes.")
+    # Model provider (the key is in the keyring, never here)
+    provider: str = "openai"  # openai | ollama | llamacpp | vllm | lmstudio | custom
+    base_url: str = ""  # "" = the preset's
+    model: str = ""  # "" = the preset's
+    structured_output: bool = True
+    model_timeout: float = 10.0
+    calls_per_hour: int = 120
+    calls_per_day: int = 1000
+    refresh_seconds: float = 0.0  # re-profile a standing visitor this often; 0 = never
+    # Billboard
+    slide_seconds: float = 10.0
+    unhealthy_minutes: float = 30.0  # a failed item is skipped this long
+    qr_enabled: bool = True
+    qr_call_to_action: str = "Scan or tap your phone here"
+    show_reasons: bool = False  # demo: show why an item was chosen
+    # Link push
+    nfc_device: str = "usb"  # nfcpy path: usb, usb:054c:06c3, tty:USB0:pn532, udp:HOST:PORT, none
+    nfc_mode: str = "write"  # write | emulate
+    utm_tags: bool = False
+    kiosk_id: str = "kiosk"
+    # Admin panel PIN, stored as a salted hash (never the PIN)
+    admin_pin_hash: str = ""
+
+    def validate(self) -> list[str]:
+        """Human-readable problems; an empty list means the settings can run."""
+        problems = []
+        if self.privacy not in PRIVACY_MODES:
+            problems.append(f"privacy must be one of {', '.join(PRIVACY_MODES)}, not {self.privacy!r}")
+        if self.nfc_mode not in ("write", "emulate"):
+            problems.append(f"nfc_mode must be write or emulate, not {self.nfc_mode!r}")
+        if self.model_timeout <= 0:
+            problems.append("model_timeout must be positive")
+        return problems
+
+
+def _upgrade_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 0 was the seed experiment's flat file: only 'camera' and 'api_url' keys.
+    if "camera" in data:
+        data["source"] = f"camera:{data.pop('camera')}"
+    if "api_url" in data:
+        data["base_url"] = data.pop("api_url")
+    return data
+
+
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _upgrade_0_to_1}
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every folder the kiosk writes to; `--data-dir` puts them all under one folder."""
+
+    data: Path
+    logs: Path
+
+    @classmethod
+    def for_data_dir(cls, data_dir: str | os.PathLike[str] | None = None) -> Paths:
+        if data_dir:
+            base = Path(data_dir).expanduser().resolve()
+            return cls(data=base, logs=base / "logs")
+        return cls(data=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+                   logs=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)))
+
+    def create(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def settings_file(self) -> Path:
+        return self.data / "settings.json"
+
+    @property
+    def default_db(self) -> Path:
+        return self.data / "content.db"
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    """Convert a value read from JSON or the environment to the type of the default."""
+    if isinstance(default, bool):
+        if isinstance(raw, str):
+            if raw.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"{name}: expected true/false, got {raw!r}")
+        return bool(raw)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return str(raw)
+
+
+def load_settings(paths: Paths, environ: dict[str, str] | None = None) -> Settings:
+    """Read settings.json (upgrading it), then apply CXKIOSK_<NAME> environment overrides.
+
+    A missing file gives the defaults; an unreadable one is logged and replaced by defaults in
+    memory (the file is left as it is for the operator to inspect).
+    """
+    data: dict[str, Any] = {}
+    try:
+        data = json.loads(paths.settings_file.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except FileNotFoundError:
+        data = {}
+    except (OSError, ValueError) as exc:
+        log.error("settings file %s unreadable (%s); using defaults", paths.settings_file, exc)
+        data = {}
+    version = data.get("version", 0 if data else SETTINGS_VERSION)
+    while isinstance(version, int) and version in _UPGRADES:
+        data = _UPGRADES[version](dict(data))
+        version += 1
+        data["version"] = version
+    settings = Settings()
+    defaults = asdict(settings)
+    env = os.environ if environ is None else environ
+    for f in fields(Settings):
+        if f.name == "version":
+            continue
+        raw = data.get(f.name, defaults[f.name])
+        env_raw = env.get(f"CXKIOSK_{f.name.upper()}")
+        if env_raw is not None:
+            raw = env_raw
+        try:
+            setattr(settings, f.name, _coerce(f.name, raw, defaults[f.name]))
+        except (TypeError, ValueError):
+            log.warning("setting %s=%r is not valid; using %r", f.name, raw, defaults[f.name])
+    return settings
+
+
+def save_settings(paths: Paths, settings: Settings) -> None:
+    """Write atomically (temp file + replace) so a power cut never leaves half a file."""
+    paths.create()
+    text = json.dumps(asdict(settings), indent=2, sort_keys=True)
+    fd, tmp = tempfile.mkstemp(dir=paths.data, prefix=".settings-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, paths.settings_file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

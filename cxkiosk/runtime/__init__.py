@@ -1,0 +1,1 @@
+"""Runtime glue: QObject workers on QThreads and the signals between them (QtCore only)."""

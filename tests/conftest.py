@@ -1,0 +1,60 @@
+"""Test set-up shared by every test: headless Qt, isolated data folders, no dangling threads."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+# Qt reads these at start-up; pytest aborts if neither a display nor a platform is set.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+# Tests never reach the user's keyring or settings.
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    """A fresh data folder, as `--data-dir` would give."""
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_qthreads(request):
+    """Fail a test that leaves a QThread running (napari's _dangling_qthreads idea)."""
+    yield
+    if "qapp" not in request.fixturenames and "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtCore import QThread
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    leftovers = [t for t in app.findChildren(QThread) if t.isRunning()]
+    leftovers += [t for t in _live_qthreads() if t.isRunning() and t not in leftovers]
+    if leftovers:
+        for thread in leftovers:
+            thread.quit()
+            thread.wait(2000)
+        pytest.fail(f"test left {len(leftovers)} QThread(s) running: "
+                    f"{[t.objectName() for t in leftovers]}")
+
+
+def _live_qthreads():
+    import gc
+
+    from PySide6.QtCore import QThread
+
+    return [o for o in gc.get_objects() if isinstance(o, QThread)]
+
+
+@pytest.fixture(autouse=True)
+def _quiet_libraries():
+    logging.getLogger("nfc").setLevel(logging.WARNING)
+    yield
