@@ -1,0 +1,84 @@
+"""The link a visitor's phone receives, and the NDEF message that carries it to a tag.
+
+`pushed_link()` is the one place that builds the link: the billboard's QR code and the NFC
+tag both use its result, so a scan and a tap always open the same page (and count the same
+way when campaign tags are on).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import ndef
+
+from cxkiosk.config import Settings
+from cxkiosk.items import Item, LinkError, normalize_url
+
+# NTAG213, the commonest sticker tag, holds 144 bytes of NDEF data (its whole user memory);
+# the tag actually presented reports its own capacity, which wins when it is known.
+NTAG213_NDEF_BYTES = 144
+UTM_KEYS = ("utm_source", "utm_content")
+
+
+def pushed_link(item: Item, settings: Settings) -> str:
+    """The item's validated link, with campaign tags when `settings.utm_tags` is on.
+
+    Raises LinkError (with the reason) for a link that may not be pushed.
+    """
+    url = normalize_url(item.url)
+    if not settings.utm_tags:
+        return url
+    parts = urlsplit(url)
+    # Keep the item's own parameters in order; ours replace any stale utm_source/content.
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in UTM_KEYS]
+    query += [("utm_source", settings.kiosk_id or "kiosk"), ("utm_content", str(item.id))]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def checked_link(url: str) -> str:
+    """`url` as given (stripped) when it may go on a tag, else LinkError with the reason.
+
+    Validation is normalize_url's; the text is not canonicalised again, because that would
+    drop the campaign tags `pushed_link` added to a YouTube link.
+    """
+    normalize_url(url)
+    return url.strip()
+
+
+def ndef_records(url: str, title: str = "") -> list[ndef.Record]:
+    # UriRecord picks the URI prefix code itself (https://www. -> 0x02), saving tag bytes.
+    records: list[ndef.Record] = [ndef.UriRecord(checked_link(url))]
+    if title.strip():
+        records.append(ndef.TextRecord(title.strip(), "en"))
+    return records
+
+
+def encode(records: list[ndef.Record]) -> bytes:
+    return b"".join(ndef.message_encoder(records))
+
+
+def ndef_message(url: str, title: str = "", capacity: int = NTAG213_NDEF_BYTES) -> bytes:
+    """The NDEF message for `url` (+ `title` when it fits) within `capacity` bytes.
+
+    The title is optional: it is dropped before the link is refused. Raises LinkError when even
+    the bare link does not fit, saying how many bytes it needs.
+    """
+    with_title = encode(ndef_records(url, title))
+    if len(with_title) <= capacity:
+        return with_title
+    bare = encode(ndef_records(url))
+    if len(bare) <= capacity:
+        return bare
+    raise LinkError(f"link needs {len(bare)} bytes of NDEF but the tag holds {capacity}; "
+                    "use a shorter link")
+
+
+def link_in_message(data: bytes) -> str | None:
+    """The first URI in an NDEF message, or None when there is none or it does not decode."""
+    try:
+        for record in ndef.message_decoder(data, errors="relax"):
+            if isinstance(record, ndef.UriRecord):
+                return record.iri
+    except ndef.DecodeError:
+        return None
+    return None
