@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from pathlib import Path
 
 from cxkiosk.commands import command_modules
 from cxkiosk.commands.common import (
@@ -42,9 +44,95 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
-    from ui.app import run_app  # Qt is imported only when the kiosk itself runs
+    """Build the kiosk: database, playlist, billboard, workers; wire them; run the event loop."""
+    from ui.webpage import ensure_sandbox_flag
 
-    return run_app(args)
+    ensure_sandbox_flag()  # must precede QApplication
+    # Qt and everything behind it are imported only when the kiosk itself runs.
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from cxkiosk import models
+    from cxkiosk.commands.common import context
+    from cxkiosk.playlist import Playlist
+    from cxkiosk.resources import shipped_db
+    from cxkiosk.runtime.programme import Programme
+    from ui.billboard import Billboard
+
+    ctx = context(args)
+    settings = ctx.settings
+    log = logging.getLogger("cxkiosk")
+    log.info("starting cxkiosk; data folder %s", ctx.paths.data)
+    db, db_warning = models.prepare_database(ctx.db_spec, shipped_db())
+    if db_warning:
+        log.error("%s", db_warning)
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("cxkiosk")
+    billboard = Billboard(slide_seconds=settings.slide_seconds, call_to_action=settings.qr_call_to_action,
+                          link_for=lambda item: _link_or_nothing(item, settings), fallback_subtitle="")
+    billboard.qr_enabled = settings.qr_enabled
+    billboard.set_reasons_visible(settings.show_reasons or bool(getattr(args, "demo", False)))
+    playlist = Playlist(models.playlist(), unhealthy_seconds=settings.unhealthy_minutes * 60)
+    programme = Programme(playlist, record=lambda r: models.log_play(
+        r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience))
+    programme.play.connect(billboard.play)
+    programme.fallback.connect(billboard.show_fallback)
+    billboard.started.connect(programme.on_started)
+    billboard.finished.connect(programme.on_finished)
+    billboard.failed.connect(programme.on_failed)
+
+    _show(billboard, windowed=args.windowed, app=app)
+    if not args.windowed:
+        app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+    QTimer.singleShot(0, programme.advance)
+
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), lambda: _finish(app, billboard, args.screenshot))
+    code = app.exec()
+    billboard.stop_all()
+    billboard.deleteLater()
+    app.processEvents()
+    models.close_database()
+    return code
+
+
+def _link_or_nothing(item, settings) -> str:
+    """The QR code's link; an item without a valid link shows no code rather than a wrong one."""
+    from cxkiosk.items import LinkError
+    from cxkiosk.push import pushed_link
+
+    try:
+        return pushed_link(item, settings) if item.url else ""
+    except LinkError:
+        return ""
+
+
+def _show(window, windowed: bool, app) -> None:
+    screen = app.primaryScreen()
+    if windowed:
+        window.resize(1280, 720)
+        window.show()
+        return
+    from PySide6.QtCore import Qt
+
+    window.setWindowFlag(Qt.WindowType.FramelessWindowHint)
+    # With no window manager (Xvfb, some kiosk set-ups) fullscreen alone does not size the window.
+    window.setGeometry(screen.geometry())
+    window.showFullScreen()
+
+
+def _finish(app, window, screenshot: str | None) -> None:
+    if screenshot:
+        path = Path(screenshot)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if window.grab().save(str(path)):
+            logging.getLogger("cxkiosk").info("screenshot written to %s", path)
+        else:
+            print(f"cxkiosk: error: could not write screenshot {path}", file=sys.stderr)
+            app.exit(1)
+            return
+    app.quit()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -99,3 +99,10 @@ class Choice:
     reasons: tuple[str, ...] = field(default_factory=tuple)
     caption: str = ""  # optional generated headline for this audience
     audience_summary: str = ""
+    # What the selector chose when the screen plays a next-best item instead (YouTube refused
+    # embedding, no network): its link still goes to the QR code and the NFC tag.
+    chosen: Item | None = None
+
+    @property
+    def pushed_item(self) -> Item:
+        return self.chosen or self.item

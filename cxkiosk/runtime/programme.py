@@ -1,0 +1,121 @@
+"""The programme: turns billboard events into the next thing to play, and keeps proof of play.
+
+Lives on the GUI thread (QtCore only); the billboard forwards `started/finished/failed`, this
+answers with `play(Choice)` or `fallback()`. A targeted choice interrupts at once; the idle loop
+resumes after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from cxkiosk.items import Choice, Item
+from cxkiosk.playlist import Playlist
+
+log = logging.getLogger("cxkiosk.programme")
+
+
+@dataclass(frozen=True)
+class PlayRecord:
+    """One line of proof of play, handed to whatever stores it (the PlayLog table)."""
+
+    item: Item
+    chosen: Item  # what the selector chose; differs from item when the screen could not play it
+    started: datetime | None
+    ended: datetime
+    outcome: str  # completed | skipped | failed
+    reason: str
+    trigger: str  # idle | targeted
+    audience: str
+
+
+class Programme(QObject):
+    play = Signal(object)  # Choice
+    fallback = Signal()
+    recorded = Signal(object)  # PlayRecord
+
+    def __init__(self, playlist: Playlist, record: Callable[[PlayRecord], None] | None = None,
+                 retry_seconds: float = 30.0, clock: Callable[[], datetime] = datetime.now) -> None:
+        super().__init__()
+        self.playlist = playlist
+        self._record = record
+        self._clock = clock
+        self._asked: Choice | None = None  # asked the billboard to play, not started yet
+        self._playing: Choice | None = None
+        self._started_at: datetime | None = None
+        self._retry = QTimer(self, singleShot=True)
+        self._retry.setInterval(int(retry_seconds * 1000))
+        self._retry.timeout.connect(self.advance)
+
+    @property
+    def playing(self) -> Choice | None:
+        return self._playing
+
+    @Slot()
+    def advance(self) -> None:
+        choice = self.playlist.next_choice()
+        if choice is None:
+            log.warning("nothing playable; showing the fallback slide, retrying in %d s",
+                        self._retry.interval() // 1000)
+            self._asked = None
+            self.fallback.emit()
+            self._retry.start()
+            return
+        self._retry.stop()
+        self._asked = choice
+        self.play.emit(choice)
+
+    def targeted(self, choice: Choice) -> None:
+        """Play this now (a visitor just arrived); the idle loop resumes after it."""
+        if self._playing is not None and self._playing.item.id == choice.item.id:
+            return  # already on screen: let it run rather than restart it
+        self.playlist.interrupt(choice)
+        self.advance()
+
+    @Slot(object)
+    def on_started(self, item: Item) -> None:
+        if self._playing is not None:
+            # Replaced before its end (a targeted interruption): proof of play says skipped.
+            self._store(self._playing, "skipped", "interrupted by a newer choice")
+        asked = self._asked if self._asked and self._asked.item.id == item.id else Choice(item=item)
+        self._asked = None
+        self._playing = asked
+        self._started_at = self._clock()
+        self.playlist.mark_ok(item)
+
+    @Slot(object)
+    def on_finished(self, item: Item) -> None:
+        if self._playing is not None and self._playing.item.id == item.id:
+            self._store(self._playing, "completed", "")
+            self._playing = None
+        self.advance()
+
+    @Slot(object, str)
+    def on_failed(self, item: Item, reason: str) -> None:
+        self.playlist.mark_failed(item, reason)
+        playing = self._playing is not None and self._playing.item.id == item.id
+        choice = self._playing if playing else (self._asked or Choice(item=item))
+        started = self._started_at if playing else None
+        self._store(choice, "failed", reason, started=started)
+        if playing:
+            self._playing = None
+        if playing or self._asked is None or self._asked.item.id == item.id:
+            self.advance()
+
+    def _store(self, choice: Choice, outcome: str, reason: str, started: datetime | None = None) -> None:
+        if started is None and outcome != "failed":
+            started = self._started_at
+        record = PlayRecord(item=choice.item, chosen=choice.chosen or choice.item, started=started,
+                            ended=self._clock(), outcome=outcome, reason=reason, trigger=choice.trigger,
+                            audience=choice.audience_summary)
+        self.recorded.emit(record)
+        if self._record is not None:
+            try:
+                self._record(record)
+            except Exception:  # proof of play must never stop the show
+                log.exception("could not store proof of play")

@@ -1,0 +1,242 @@
+"""The billboard window: plays one Choice at a time and reports what happened.
+
+Public API for the rest of the app:
+- `play(choice)` switches now: the new item loads in a hidden player and replaces the current
+  one only when its first frame is ready, so there is no black gap between items;
+- signals `started(item)`, `finished(item)`, `failed(item, reason)`.
+It never decides what comes next (see cxkiosk.playlist); it only shows and forwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import QStackedWidget, QWidget
+
+from cxkiosk.items import Choice, Item
+from ui.overlays import NoticeStrip, QrOverlay, ReasonsLabel
+from ui.players import YOUTUBE_API, FallbackSlide, ImageSlide, PageView, Player, VideoPlayer, YouTubePlayer
+
+log = logging.getLogger("cxkiosk.billboard")
+
+LOAD_TIMEOUT_S = 5.0  # an item that shows nothing by then is skipped
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+
+
+def player_kind(item: Item) -> str:
+    if item.kind == "slide":
+        return "slide-image" if item.path.lower().endswith(IMAGE_SUFFIXES) else "slide-html"
+    return item.kind
+
+
+class Billboard(QWidget):
+    started = Signal(object)  # Item
+    finished = Signal(object)  # Item
+    failed = Signal(object, str)  # Item, reason
+    admin_requested = Signal()
+
+    def __init__(self, *, slide_seconds: float = 10.0, call_to_action: str = "",
+                 link_for: Callable[[Item], str] | None = None, load_timeout: float = LOAD_TIMEOUT_S,
+                 fallback_title: str = "Welcome", fallback_subtitle: str = "",
+                 youtube_api: str = YOUTUBE_API) -> None:
+        super().__init__()
+        self.setWindowTitle("cxkiosk")
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor("black"))
+        self.setPalette(palette)
+        self._link_for = link_for or (lambda item: item.url)
+        self._slide_seconds = slide_seconds
+        self._youtube_api = youtube_api
+        self.stack = QStackedWidget(self)
+        self.fallback = FallbackSlide(self, fallback_title, fallback_subtitle)
+        self.stack.addWidget(self.fallback)
+        self._pools: dict[str, list[Player]] = {}
+        self.current: tuple[Choice, Player] | None = None
+        self.loading: tuple[Choice, Player] | None = None
+        self._load_timer = QTimer(self, singleShot=True)
+        self._load_timer.timeout.connect(self._on_load_timeout)
+        self._load_timeout_ms = int(load_timeout * 1000)
+        self.qr = QrOverlay(self, call_to_action)
+        self.notice = NoticeStrip(self)
+        self.reasons = ReasonsLabel(self)
+        self.qr_enabled = True
+        # The hidden admin hotkey; the panel itself asks for the PIN.
+        QShortcut(QKeySequence("Ctrl+Shift+A"), self, activated=self.admin_requested.emit)
+
+    # -- public API -----------------------------------------------------------------------------
+
+    def play(self, choice: Choice) -> None:
+        """Load `choice` in a hidden player; it replaces the current item once it shows a frame."""
+        if self.loading is not None:
+            self._abandon_loading()
+        player = self._spare_player(player_kind(choice.item))
+        if player is None:
+            QTimer.singleShot(0, lambda: self._fail(choice, None, f"unknown kind {choice.item.kind!r}"))
+            return
+        self.loading = (choice, player)
+        log.info("loading %s item %d %r", choice.trigger, choice.item.id, choice.item.title)
+        self._load_timer.start(self._load_timeout_ms)
+        player.load(choice.item)
+
+    def show_fallback(self) -> None:
+        """Nothing is playable: the branded slide, no QR code."""
+        if self.loading is not None:
+            self._abandon_loading()
+        if self.current is not None:
+            self.current[1].stop()
+            self.current = None
+        self.stack.setCurrentWidget(self.fallback)
+        self.qr.hide()
+        self.reasons.hide()
+
+    def set_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+        self._place_overlays()
+
+    def set_reasons_visible(self, visible: bool) -> None:
+        self._show_reasons = visible
+
+    def stop_all(self) -> None:
+        self._load_timer.stop()
+        for players in self._pools.values():
+            for player in players:
+                player.stop()
+        self.current = self.loading = None
+
+    @property
+    def current_item(self) -> Item | None:
+        return self.current[0].item if self.current else None
+
+    # -- players --------------------------------------------------------------------------------
+
+    def _spare_player(self, kind: str) -> Player | None:
+        """Two players per kind: one on screen, one loading the next item behind it."""
+        pool = self._pools.setdefault(kind, [])
+        busy = self.current[1] if self.current else None
+        for player in pool:
+            if player is not busy:
+                return player
+        if len(pool) >= 2:
+            return None
+        player = self._make_player(kind)
+        if player is None:
+            return None
+        pool.append(player)
+        return player
+
+    def _make_player(self, kind: str) -> Player | None:
+        factories = {
+            "youtube": lambda: YouTubePlayer(self.stack, self._youtube_api),
+            "video": lambda: VideoPlayer(self.stack),
+            "slide-image": lambda: ImageSlide(self.stack, self._slide_seconds),
+            "slide-html": lambda: PageView(self.stack, self._slide_seconds),
+            "web": lambda: PageView(self.stack, self._slide_seconds),
+        }
+        if kind not in factories:
+            return None
+        player = factories[kind]()
+        self.stack.addWidget(player)
+        player.started.connect(lambda p=player: self._on_started(p))
+        player.finished.connect(lambda p=player: self._on_finished(p))
+        player.failed.connect(lambda reason, p=player: self._on_failed(p, reason))
+        return player
+
+    def _on_started(self, player: Player) -> None:
+        if self.loading is None or self.loading[1] is not player:
+            return
+        self._load_timer.stop()
+        choice, _ = self.loading
+        self.loading = None
+        previous = self.current
+        self.stack.setCurrentWidget(player)
+        if previous is not None and previous[1] is not player:
+            previous[1].stop()
+        self.current = (choice, player)
+        self._show_overlays(choice)
+        log.info("playing item %d %r", choice.item.id, choice.item.title)
+        self.started.emit(choice.item)
+
+    def _on_finished(self, player: Player) -> None:
+        if self.current is None or self.current[1] is not player:
+            return
+        item = self.current[0].item
+        self.finished.emit(item)
+
+    def _on_failed(self, player: Player, reason: str) -> None:
+        if self.loading is not None and self.loading[1] is player:
+            choice = self.loading[0]
+            self._abandon_loading()
+            self._fail(choice, None, reason)
+        elif self.current is not None and self.current[1] is player:
+            self._fail(self.current[0], player, reason)
+
+    def _on_load_timeout(self) -> None:
+        if self.loading is not None:
+            choice = self.loading[0]
+            self._abandon_loading()
+            self._fail(choice, None, f"nothing shown within {self._load_timeout_ms / 1000:.0f} s")
+
+    def _abandon_loading(self) -> None:
+        self._load_timer.stop()
+        if self.loading is not None:
+            self.loading[1].stop()
+            self.loading = None
+
+    def _fail(self, choice: Choice, player: Player | None, reason: str) -> None:
+        log.warning("item %d %r skipped: %s", choice.item.id, choice.item.title, reason)
+        self.failed.emit(choice.item, reason)
+
+    # -- overlays -------------------------------------------------------------------------------
+
+    _show_reasons = False
+
+    def _show_overlays(self, choice: Choice) -> None:
+        link = self._link_for(choice.item) if self.qr_enabled else ""
+        self.qr.show_link(link, self.height())
+        if self._show_reasons and choice.trigger == "targeted":
+            text = choice.audience_summary + (" — " if choice.audience_summary else "")
+            self.reasons.setText(f"{text}{'; '.join(choice.reasons) or 'targeted'}")
+            self.reasons.show()
+        else:
+            self.reasons.hide()
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        margin = max(8, self.height() // 60)
+        self.stack.setGeometry(self.rect())
+        notice_h = 0
+        if self.notice.isVisible():
+            font = self.notice.font()
+            font.setPixelSize(max(12, self.height() // 45))
+            self.notice.setFont(font)
+            self.notice.setFixedWidth(self.width())
+            self.notice.adjustSize()
+            notice_h = self.notice.height()
+            self.notice.move(0, self.height() - notice_h)
+            self.notice.raise_()
+        if self.qr.isVisible():
+            self.qr.adjustSize()
+            self.qr.move(self.width() - self.qr.width() - margin,
+                         self.height() - notice_h - self.qr.height() - margin)
+            self.qr.raise_()
+        if self.reasons.isVisible():
+            self.reasons.setMaximumWidth(self.width() // 2)
+            self.reasons.adjustSize()
+            self.reasons.move(margin, margin)
+            self.reasons.raise_()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.current is not None and self.qr.isVisible():
+            self.qr.show_link(self.qr.link, self.height())
+        self._place_overlays()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        # Nothing a visitor presses does anything; Escape only leaves a --windowed dev window.
+        if event.key() == Qt.Key.Key_Escape and not self.isFullScreen():
+            self.close()

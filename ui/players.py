@@ -1,0 +1,329 @@
+"""The widgets that play one item each: YouTube, local video, image slide, web/HTML slide, and the
+branded fallback. Each reports `started`, `finished` and `failed(reason)`; the billboard decides
+what comes next."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPaintEvent
+from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+from cxkiosk.items import Item
+from cxkiosk.resources import install_root, resource
+from ui.webpage import PLAYER_ORIGIN, LockedPage
+
+log = logging.getLogger("cxkiosk.billboard")
+
+YOUTUBE_API = "https://www.youtube.com/iframe_api"
+YOUTUBE_ERRORS = {
+    "2": "invalid video id",
+    "5": "HTML5 player error",
+    "100": "video not found or private",
+    "101": "owner does not allow embedding",
+    "150": "owner does not allow embedding",
+    "153": "player refused the page origin (missing referrer)",
+    "api-unavailable": "YouTube unreachable (no network?)",
+}
+
+
+def local_path(item: Item) -> Path:
+    """Item paths are relative to resources/ (shipped media) unless absolute."""
+    path = Path(item.path)
+    if path.is_absolute():
+        return path
+    shipped = resource(item.path)
+    return shipped if shipped.exists() else install_root() / item.path
+
+
+class Player(QWidget):
+    """Base: one item at a time; `started` fires when its first frame is on screen."""
+
+    started = Signal()
+    finished = Signal()
+    failed = Signal(str)
+    kinds: tuple[str, ...] = ()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.item: Item | None = None
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor("black"))
+        self.setPalette(palette)
+        self._timer = QTimer(self, singleShot=True)  # end of a still item
+        self._timer.timeout.connect(self._still_done)
+
+    def load(self, item: Item) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self.item = None
+
+    def _run_for(self, seconds: float) -> None:
+        self._timer.start(int(max(1.0, seconds) * 1000))
+
+    def _still_done(self) -> None:
+        if self.item is not None:
+            self.finished.emit()
+
+
+class VideoPlayer(Player):
+    """A local video through QtMultimedia (H.264 plays here; the web view has no such codecs).
+
+    Frames arrive through a QVideoSink and are painted by this widget, so overlays (QR code,
+    consent notice) draw on top and a screenshot shows real pixels.
+    """
+
+    kinds = ("video",)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image = QImage()
+        self._media: QMediaPlayer | None = None
+        self._waiting_first_frame = False
+
+    def load(self, item: Item) -> None:
+        self.item = item
+        path = local_path(item)
+        if not path.is_file():
+            QTimer.singleShot(0, lambda: self._report_failure(item, f"file not found: {path}"))
+            return
+        # A fresh QMediaPlayer per item: the FFmpeg backend delivers status changes late, and a
+        # previous file's "invalid media" must never be taken for the new one's.
+        self._release_media()
+        media = QMediaPlayer(self)
+        sink = QVideoSink(media)
+        media.setVideoSink(sink)
+        sink.videoFrameChanged.connect(lambda frame, m=media: self._on_frame(m, frame))
+        media.mediaStatusChanged.connect(lambda status, m=media: self._on_status(m, status))
+        media.errorOccurred.connect(lambda _e, message, m=media: self._on_error(m, message))
+        self._media = media
+        self._waiting_first_frame = True
+        media.setSource(QUrl.fromLocalFile(str(path)))
+        media.play()
+
+    def stop(self) -> None:
+        super().stop()
+        self._waiting_first_frame = False
+        self._release_media()
+
+    def _release_media(self) -> None:
+        if self._media is not None:
+            media, self._media = self._media, None
+            media.stop()
+            media.deleteLater()
+
+    def _report_failure(self, item: Item, reason: str) -> None:
+        if self.item is item:
+            self.item = None  # one report per item; later errors from it are ignored
+            self._release_media()
+            self.failed.emit(reason)
+
+    def _on_frame(self, media: QMediaPlayer, frame: QVideoFrame) -> None:
+        if media is not self._media or self.item is None or not frame.isValid():
+            return
+        self._image = frame.toImage()
+        self.update()
+        if self._waiting_first_frame:
+            self._waiting_first_frame = False
+            self.started.emit()
+
+    def _on_status(self, media: QMediaPlayer, status: QMediaPlayer.MediaStatus) -> None:
+        if media is not self._media or self.item is None:
+            return
+        if status == QMediaPlayer.MediaStatus.EndOfMedia:
+            self.finished.emit()
+        elif status == QMediaPlayer.MediaStatus.InvalidMedia:
+            self._report_failure(self.item, f"cannot play {local_path(self.item).name}: "
+                                 f"{media.errorString() or 'invalid media'}")
+
+    def _on_error(self, media: QMediaPlayer, message: str) -> None:
+        if media is self._media and self.item is not None:
+            self._report_failure(self.item, f"video error: {message}")
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("black"))
+        if not self._image.isNull():
+            _draw_fitted(painter, self._image, self.width(), self.height())
+
+
+class ImageSlide(Player):
+    kinds = ("slide-image",)
+
+    def __init__(self, parent: QWidget | None = None, default_seconds: float = 10.0) -> None:
+        super().__init__(parent)
+        self._image = QImage()
+        self.default_seconds = default_seconds
+
+    def load(self, item: Item) -> None:
+        self.item = item
+        path = local_path(item)
+        image = QImage(str(path))
+        if image.isNull():
+            QTimer.singleShot(0, lambda: self.failed.emit(f"image not found or unreadable: {path}"))
+            return
+        self._image = image
+        self.update()
+        QTimer.singleShot(0, self.started.emit)
+        self._run_for(item.duration or self.default_seconds)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("black"))
+        if not self._image.isNull():
+            _draw_fitted(painter, self._image, self.width(), self.height())
+
+
+class PageView(Player):
+    """An HTML slide (local file) or a web page item, locked to that page's own origin."""
+
+    kinds = ("slide-html", "web")
+
+    def __init__(self, parent: QWidget | None = None, default_seconds: float = 10.0) -> None:
+        super().__init__(parent)
+        self.default_seconds = default_seconds
+        self.view = QWebEngineView(self)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.page = LockedPage(self.view)
+        self.view.setPage(self.page)
+        self.view.loadFinished.connect(self._on_loaded)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self.view.setGeometry(self.rect())
+        super().resizeEvent(event)
+
+    def load(self, item: Item) -> None:
+        self.item = item
+        if item.kind == "web":
+            url = QUrl(item.url)
+        else:
+            path = local_path(item)
+            if not path.is_file():
+                QTimer.singleShot(0, lambda: self.failed.emit(f"slide not found: {path}"))
+                return
+            url = QUrl.fromLocalFile(str(path))
+        self.page.allow_origins([url])
+        self.view.load(url)
+
+    def _on_loaded(self, ok: bool) -> None:
+        if self.item is None:
+            return
+        if not ok:
+            self.failed.emit(f"page did not load: {self.item.url or self.item.path}")
+            return
+        self.started.emit()
+        self._run_for(self.item.duration or self.default_seconds)
+
+    def stop(self) -> None:
+        super().stop()
+        self.view.stop()
+
+
+class YouTubePlayer(Player):
+    """The IFrame API in a locked page; state and errors come back through QWebChannel."""
+
+    kinds = ("youtube",)
+
+    def __init__(self, parent: QWidget | None = None, api_url: str = YOUTUBE_API) -> None:
+        super().__init__(parent)
+        self.api_url = api_url
+        self.view = QWebEngineView(self)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.page = LockedPage(self.view, with_channel=True)
+        self.page.allow_origins([QUrl(PLAYER_ORIGIN)])
+        self.view.setPage(self.page)
+        assert self.page.bridge is not None
+        self.page.bridge.received.connect(self._on_event)
+        self._page_ready = False
+        self._api_failed = False
+        self._load_page()
+
+    def _load_page(self) -> None:
+        self._page_ready = False
+        self._api_failed = False
+        html = resource("player.html").read_text(encoding="utf-8").replace(YOUTUBE_API, self.api_url)
+        self.page.setHtml(html, QUrl(PLAYER_ORIGIN + "/player.html"))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self.view.setGeometry(self.rect())
+        super().resizeEvent(event)
+
+    def load(self, item: Item) -> None:
+        self.item = item
+        video = item.video_id
+        if not video:
+            QTimer.singleShot(0, lambda: self.failed.emit(f"not a YouTube link: {item.url}"))
+            return
+        if self._api_failed:
+            self._load_page()  # the network may be back; the page reloads the API
+        if self._page_ready:
+            self.page.runJavaScript(f"cxLoad({json.dumps(video)})")
+
+    def stop(self) -> None:
+        super().stop()
+        if self._page_ready:
+            self.page.runJavaScript("cxStop()")
+
+    def _on_event(self, kind: str, value: str) -> None:
+        if kind == "page-ready":
+            self._page_ready = True
+            if self.item is not None and self.item.video_id:
+                self.page.runJavaScript(f"cxLoad({json.dumps(self.item.video_id)})")
+            return
+        if self.item is None:
+            return
+        if kind == "playing" and value == self.item.video_id:
+            self.started.emit()
+        elif kind == "ended":
+            self.finished.emit()
+        elif kind == "error":
+            self._api_failed = value == "api-unavailable"
+            meaning = YOUTUBE_ERRORS.get(value, "unknown error")
+            self.failed.emit(f"YouTube error {value}: {meaning}")
+
+
+class FallbackSlide(Player):
+    """Shown when nothing is playable: the showroom's name on a calm gradient, never an error."""
+
+    def __init__(self, parent: QWidget | None = None, title: str = "Welcome", subtitle: str = "") -> None:
+        super().__init__(parent)
+        self.title = title
+        self.subtitle = subtitle
+
+    def load(self, item: Item) -> None:  # pragma: no cover - never given an item
+        self.item = item
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        gradient = QLinearGradient(0, 0, self.width(), self.height())
+        gradient.setColorAt(0, QColor("#0b2545"))
+        gradient.setColorAt(1, QColor("#134074"))
+        painter.fillRect(self.rect(), gradient)
+        painter.setPen(QColor("white"))
+        font = QFont()
+        font.setPixelSize(max(24, self.height() // 9))
+        font.setBold(True)
+        painter.setFont(font)
+        top = QRectF(0, 0, self.width(), self.height() * 0.55)
+        painter.drawText(top, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.title)
+        font.setPixelSize(max(14, self.height() // 28))
+        font.setBold(False)
+        painter.setFont(font)
+        bottom = QRectF(0, self.height() * 0.6, self.width(), self.height() * 0.2)
+        painter.drawText(bottom, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.subtitle)
+
+
+def _draw_fitted(painter: QPainter, image: QImage, width: int, height: int) -> None:
+    """Scale keeping the aspect ratio, centred, black bars around."""
+    scale = min(width / image.width(), height / image.height())
+    w, h = image.width() * scale, image.height() * scale
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    painter.drawImage(QRectF((width - w) / 2, (height - h) / 2, w, h), image)
