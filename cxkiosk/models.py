@@ -1,0 +1,563 @@
+"""The content database: peewee models, opening with safe pragmas, migrations, logs and prompts.
+
+One database is bound at a time through `database` (a peewee DatabaseProxy): the kiosk opens its
+file (or a PostgreSQL URL for a fleet) once with `open_database` / `prepare_database`, and every
+model, the selector, the importer and the report use it. A locked or corrupt file raises
+`DatabaseError` with a message an operator can act on; `prepare_database` then falls back to the
+shipped content read-only so the billboard keeps playing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sqlite3
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import peewee
+from peewee import (
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    fn,
+)
+from playhouse.migrate import SchemaMigrator, migrate
+
+from cxkiosk.audience import Audience
+from cxkiosk.items import Item
+from cxkiosk.prompts import DEFAULT_PROMPTS
+
+log = logging.getLogger("cxkiosk.db")
+
+SCHEMA_VERSION = 2
+OUTCOMES = ("completed", "skipped", "failed")
+TRIGGERS = ("idle", "targeted")
+TAP_KINDS = ("nfc-write", "nfc-read", "qr")
+PROMPT_SOURCES = ("camera", "thermal")
+GENDER_SETS = ("", "male", "female", "female,male")  # stored sorted; "" targets everyone
+
+database = DatabaseProxy()
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says which file and what the operator can do."""
+
+
+def now() -> datetime:
+    """Local wall-clock time without microseconds' noise in logs (the kiosk runs in one place)."""
+    return datetime.now().replace(microsecond=0)
+
+
+def local_naive(at: datetime | None) -> datetime:
+    """Schedules are in the showroom's local time; aware datetimes are converted to it."""
+    if at is None:
+        return datetime.now()
+    if at.tzinfo is not None:
+        return at.astimezone().replace(tzinfo=None)
+    return at
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField()
+
+    class Meta:
+        table_name = "schema_version"
+
+
+class Content(BaseModel):
+    title = CharField(max_length=200)
+    description = TextField(default="")
+    url = TextField(default="")  # normalized by cxkiosk.items.normalize_url; "" for a file without a page
+    kind = CharField(max_length=10, default="youtube")  # one of cxkiosk.items.KINDS
+    path = TextField(default="")  # local file for video/slide, relative to resources/ or absolute
+    duration = FloatField(default=10.0)
+    tagline = TextField(default="")
+    # Targeting; empty/None means "anyone".
+    genders = CharField(max_length=20, default="")  # one of GENDER_SETS
+    age_min = IntegerField(null=True)
+    age_max = IntegerField(null=True)
+    keywords = TextField(default="")  # comma-separated lower-case words: "suit,glasses,long hair"
+    group_min = IntegerField(null=True)  # >= 2 means the item targets a group (majority rules)
+    group_max = IntegerField(null=True)
+    weight = FloatField(default=1.0)
+    enabled = BooleanField(default=True)
+    # Schedule, local time; hour_from > hour_to is a window crossing midnight (22 -> 2).
+    date_from = DateField(null=True)
+    date_to = DateField(null=True)
+    days = CharField(max_length=7, default="")  # weekday digits, Monday=0: "01234"; "" = every day
+    hour_from = IntegerField(null=True)  # 0..23
+    hour_to = IntegerField(null=True)  # 0..24, exclusive
+    idle = BooleanField(default=True)  # part of the idle playlist
+    created = DateTimeField(default=now)
+    updated = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("url", "path"), True),)
+
+    def save(self, *args: Any, **kwargs: Any) -> int:
+        self.updated = now()
+        return super().save(*args, **kwargs)
+
+    def to_item(self) -> Item:
+        return Item(id=self.id, title=self.title, url=self.url, kind=self.kind, path=self.path,
+                    duration=self.duration, tagline=self.tagline, description=self.description)
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k for k in (self.keywords or "").split(",") if k]
+
+
+class Prompt(BaseModel):
+    name = CharField(max_length=60)
+    text = TextField()
+    source = CharField(max_length=10, default="camera")  # camera | thermal
+    active = BooleanField(default=False)
+    version = IntegerField(default=1)  # a save makes a new version; earlier ones are kept
+    created = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("name", "version"), True),)
+
+
+class PlayLog(BaseModel):
+    """Proof of play: what played, what had been chosen, how it ended, and for whom."""
+
+    item = ForeignKeyField(Content, null=True, on_delete="SET NULL", backref="plays")
+    chosen = ForeignKeyField(Content, null=True, on_delete="SET NULL", backref="+")
+    start = DateTimeField(index=True)
+    end = DateTimeField(null=True)
+    outcome = CharField(max_length=10, default="completed")
+    reason = TextField(default="")
+    trigger = CharField(max_length=10, default="idle")
+    audience = TextField(default="")
+
+    class Meta:
+        table_name = "play_log"
+        indexes = ((("item", "start"), False),)
+
+
+class AudienceLog(BaseModel):
+    """Who was there: anonymous attributes only; never an image, a face crop or an embedding."""
+
+    time = DateTimeField(default=now, index=True)
+    source = CharField(max_length=60, default="")
+    count = IntegerField(default=0)
+    people = TextField(default="[]")  # JSON list of Person.to_dict() without sensitive fields
+    provider = CharField(max_length=60, default="")
+    latency_ms = FloatField(null=True)
+    dwell = FloatField(null=True)  # seconds the visit lasted
+    watchers = IntegerField(null=True)  # people facing the screen
+
+    class Meta:
+        table_name = "audience_log"
+
+
+class TapLog(BaseModel):
+    item = ForeignKeyField(Content, null=True, on_delete="SET NULL", backref="taps")
+    time = DateTimeField(default=now, index=True)
+    kind = CharField(max_length=10)  # nfc-write | nfc-read | qr
+
+    class Meta:
+        table_name = "tap_log"
+
+
+MODELS: tuple[type[BaseModel], ...] = (SchemaVersion, Content, Prompt, PlayLog, AudienceLog, TapLog)
+
+
+# --- opening -------------------------------------------------------------------------------------
+
+
+def _sqlite_path(spec: str) -> Path | None:
+    """The file behind a plain path or sqlite:/// URL; None for a server URL."""
+    if spec.startswith("sqlite:///"):
+        return Path(spec[len("sqlite:///"):])
+    if "://" in spec:
+        return None
+    return Path(spec).expanduser()
+
+
+def _explain(exc: BaseException, where: str) -> DatabaseError:
+    text = str(exc)
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        return DatabaseError(f"database file {where} is locked by another program; close it and restart")
+    if "not a database" in low or "malformed" in low or "corrupt" in low:
+        return DatabaseError(f"database file {where} is corrupt (integrity check failed); restore a backup "
+                             "or delete it to start again from the shipped content")
+    if "readonly" in low or "read-only" in low:
+        return DatabaseError(f"database file {where} cannot be written ({text})")
+    return DatabaseError(f"cannot open database {where}: {text}")
+
+
+def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
+                  check: bool = True) -> peewee.Database:
+    """Open, check, upgrade and bind the database at `spec` (a path, sqlite:/// or postgresql:// URL).
+
+    `timeout` is how long to wait for another writer; `check` runs SQLite's quick_check so a damaged
+    file is reported at start-up rather than in the middle of a show. readonly=True never writes.
+    """
+    close_database()
+    path = _sqlite_path(spec)
+    where = str(path) if path is not None else _redact(spec)
+    try:
+        if path is not None:
+            db = _open_sqlite(path, readonly, timeout)
+        else:
+            from playhouse.db_url import connect
+
+            db = connect(spec)
+        db.connect(reuse_if_open=True)
+        if path is not None and check:
+            result = db.execute_sql("PRAGMA quick_check").fetchone()[0]
+            if result != "ok":
+                raise DatabaseError(f"database file {where} is corrupt (integrity check failed: {result}); "
+                                    "restore a backup or delete it to start again from the shipped content")
+        database.initialize(db)
+        if readonly:
+            version = _stored_version(db)
+            if version is not None and version < SCHEMA_VERSION:
+                raise DatabaseError(f"database {where} has schema version {version} and is open read-only, "
+                                    f"so it cannot be upgraded to {SCHEMA_VERSION}")
+        else:
+            _create_and_upgrade(db)
+            _seed_prompts()
+    except DatabaseError:
+        close_database()
+        raise
+    except (peewee.PeeweeException, sqlite3.Error, OSError, ImportError) as exc:
+        close_database()
+        raise _explain(exc, where) from exc
+    log.info("database %s open%s (schema v%d)", where, " read-only" if readonly else "", SCHEMA_VERSION)
+    return db
+
+
+def _redact(url: str) -> str:
+    """A server URL without its password, for messages and logs."""
+    head, sep, tail = url.partition("://")
+    if "@" in tail:
+        creds, _, host = tail.rpartition("@")
+        return f"{head}{sep}{creds.split(':')[0]}@{host}"
+    return url
+
+
+def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDatabase:
+    pragmas: dict[str, Any] = {"foreign_keys": 1, "busy_timeout": int(timeout * 1000)}
+    if readonly:
+        if not path.is_file():
+            raise DatabaseError(f"database file {path} does not exist")
+        pragmas["query_only"] = 1
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        return peewee.SqliteDatabase(uri, uri=True, pragmas=pragmas, timeout=timeout)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # WAL: readers never block the writer; FULL: a committed edit survives a power cut.
+    pragmas.update({"journal_mode": "wal", "synchronous": 2})
+    return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=timeout)
+
+
+def close_database() -> None:
+    db = database.obj
+    if db is not None:
+        with contextlib.suppress(Exception):
+            db.close()
+        database.initialize(None)
+
+
+def current_database() -> peewee.Database | None:
+    return database.obj
+
+
+def prepare_database(data_db: Path, shipped_db: Path) -> tuple[peewee.Database, str | None]:
+    """Open the kiosk's own database, creating it from the shipped one on first run.
+
+    The shipped (install) file is only ever read. If the data file is locked or corrupt, the
+    shipped file is opened read-only instead and the second value says why, for the admin panel.
+    """
+    data_db, shipped_db = Path(data_db), Path(shipped_db)
+    try:
+        if not data_db.exists() and shipped_db.is_file():
+            _copy_sqlite(shipped_db, data_db)
+        return open_database(str(data_db)), None
+    except DatabaseError as exc:
+        if not shipped_db.is_file() or shipped_db.resolve() == data_db.resolve():
+            raise
+        log.error("%s; playing the shipped content read-only", exc)
+        db = open_database(str(shipped_db), readonly=True)
+        return db, f"{exc}. Playing the shipped content read-only until this is fixed."
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """Copy through SQLite's backup API (consistent even with a -wal beside it), then rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".content-", suffix=".db")
+    os.close(fd)
+    try:
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        os.replace(tmp, target)
+    except sqlite3.Error as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _explain(exc, str(source)) from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def copy_database_file(source: Path, target: Path) -> None:
+    """Public for the admin panel's backup button; same safe copy as the first run uses."""
+    _copy_sqlite(Path(source), Path(target))
+
+
+# --- schema versions -----------------------------------------------------------------------------
+
+
+def _stored_version(db: peewee.Database) -> int | None:
+    tables = set(db.get_tables())
+    if "schema_version" not in tables:
+        return 1 if "content" in tables else None  # content without a version table: a v1 file
+    row = db.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
+    return row[0] if row and row[0] is not None else 1
+
+
+def _create_and_upgrade(db: peewee.Database) -> None:
+    version = _stored_version(db)
+    with db.atomic():
+        if version is None:
+            db.create_tables(MODELS)
+            SchemaVersion.create(version=SCHEMA_VERSION)
+            return
+        while version < SCHEMA_VERSION:
+            log.info("upgrading database schema v%d -> v%d", version, version + 1)
+            _UPGRADES[version](db)
+            version += 1
+            SchemaVersion.delete().execute()
+            SchemaVersion.create(version=version)
+        db.create_tables(MODELS)  # tables and indexes added since (IF NOT EXISTS)
+
+
+def _upgrade_1_to_2(db: peewee.Database) -> None:
+    """v1 had no schedule, group, tagline or idle flag, one prompt row per name and a bare play log."""
+    migrator = SchemaMigrator.from_database(db)
+    tables = set(db.get_tables())
+    if "schema_version" not in tables:
+        db.create_tables([SchemaVersion])
+    content_cols = {c.name for c in db.get_columns("content")}
+    ops = []
+    for name, field in (
+        ("tagline", TextField(default="")), ("group_min", IntegerField(null=True)),
+        ("group_max", IntegerField(null=True)), ("date_from", DateField(null=True)),
+        ("date_to", DateField(null=True)), ("days", CharField(max_length=7, default="")),
+        ("hour_from", IntegerField(null=True)), ("hour_to", IntegerField(null=True)),
+        ("idle", BooleanField(default=True)),
+    ):
+        if name not in content_cols:
+            ops.append(migrator.add_column("content", name, field))
+    if "prompt" in tables:
+        prompt_cols = {c.name for c in db.get_columns("prompt")}
+        if "version" not in prompt_cols:
+            ops.append(migrator.add_column("prompt", "version", IntegerField(default=1)))
+        if "created" not in prompt_cols:
+            ops.append(migrator.add_column("prompt", "created", DateTimeField(default=now)))
+    if "play_log" in tables:
+        play_cols = {c.name for c in db.get_columns("play_log")}
+        for name, field in (("chosen_id", IntegerField(null=True)),
+                            ("trigger", CharField(max_length=10, default="idle")),
+                            ("audience", TextField(default=""))):
+            if name not in play_cols:
+                ops.append(migrator.add_column("play_log", name, field))
+    migrate(*ops)
+
+
+_UPGRADES = {1: _upgrade_1_to_2}
+
+
+def _seed_prompts() -> None:
+    if Prompt.select().exists():
+        return
+    first_for_source: set[str] = set()
+    with database.atomic():
+        for name, source, text in DEFAULT_PROMPTS:
+            Prompt.create(name=name, source=source, text=text, active=source not in first_for_source)
+            first_for_source.add(source)
+
+
+# --- schedule ------------------------------------------------------------------------------------
+
+
+def schedule_clause(at: datetime) -> peewee.Expression:
+    """SQL condition: the item may play at `at` (date range, weekday, hours incl. crossing midnight).
+
+    A window crossing midnight belongs to the day it started: Friday 22-2 plays on Saturday 01:00.
+    """
+    day = at.date()
+    hour = at.hour
+    today, yesterday = str(at.weekday()), str((at.weekday() - 1) % 7)
+
+    def on(weekday: str) -> peewee.Expression:
+        return (Content.days == "") | (fn.instr(Content.days, weekday) > 0)
+
+    start = fn.COALESCE(Content.hour_from, 0)
+    end = fn.COALESCE(Content.hour_to, 24)
+    dates = ((Content.date_from.is_null() | (Content.date_from <= day))
+             & (Content.date_to.is_null() | (Content.date_to >= day)))
+    same_day = (start < end) & (start <= hour) & (end > hour) & on(today)
+    all_day = (start == end) & on(today)
+    crossing = (start > end) & (((start <= hour) & on(today)) | ((end > hour) & on(yesterday)))
+    return dates & (same_day | all_day | crossing)
+
+
+def playlist(at: datetime | None = None) -> list[Item]:
+    """The idle playlist at `at`: enabled, in schedule, idle items, in a stable (id) order."""
+    at = local_naive(at)
+    query = (Content.select()
+             .where(Content.enabled & Content.idle & schedule_clause(at))
+             .order_by(Content.id))
+    return [row.to_item() for row in query]
+
+
+# --- logs ----------------------------------------------------------------------------------------
+
+
+def _content_id(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, (Content, Item)):
+        return value.id
+    return int(value)
+
+
+def log_play(item_id: int | None, chosen_id: int | None, started: datetime, ended: datetime | None,
+             outcome: str, reason: str = "", trigger: str = "idle", audience: str = "") -> None:
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+    if trigger not in TRIGGERS:
+        raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
+    ids = {_content_id(item_id), _content_id(chosen_id)} - {None}
+    known = {c.id for c in Content.select(Content.id).where(Content.id.in_(list(ids)))} if ids else set()
+    # An item deleted while it played is still logged (as None) rather than failing the log.
+    PlayLog.create(item=_content_id(item_id) if _content_id(item_id) in known else None,
+                   chosen=_content_id(chosen_id) if _content_id(chosen_id) in known else None,
+                   start=local_naive(started), end=local_naive(ended) if ended else None,
+                   outcome=outcome, reason=reason[:500], trigger=trigger, audience=audience[:500])
+
+
+def log_audience(audience: Audience, provider: str = "", latency_ms: float | None = None,
+                 dwell: float | None = None, watchers: int | None = None, *,
+                 sensitive: bool = False, at: datetime | None = None) -> None:
+    """Store anonymous attributes; sensitive ones only when the operator enabled them."""
+    if not sensitive:
+        audience = audience.without_sensitive()
+    people = [p.to_dict(sensitive) for p in audience.people]
+    AudienceLog.create(time=local_naive(at) if at else now(), source=audience.source[:60],
+                       count=audience.count, people=json.dumps(people, sort_keys=True),
+                       provider=(provider or "")[:60], latency_ms=latency_ms, dwell=dwell,
+                       watchers=watchers)
+
+
+def log_tap(item_id: int | None, kind: str, at: datetime | None = None) -> None:
+    if kind not in TAP_KINDS:
+        raise ValueError(f"tap kind must be one of {', '.join(TAP_KINDS)}, not {kind!r}")
+    cid = _content_id(item_id)
+    if cid is not None and not Content.select().where(Content.id == cid).exists():
+        cid = None
+    TapLog.create(item=cid, kind=kind, time=local_naive(at) if at else now())
+
+
+def prune_logs(older_than: timedelta) -> int:
+    """Delete log rows older than `older_than` (for a retention setting); returns rows deleted."""
+    cutoff = now() - older_than
+    with database.atomic():
+        n = PlayLog.delete().where(PlayLog.start < cutoff).execute()
+        n += AudienceLog.delete().where(AudienceLog.time < cutoff).execute()
+        n += TapLog.delete().where(TapLog.time < cutoff).execute()
+    return n
+
+
+# --- prompts -------------------------------------------------------------------------------------
+
+
+def _check_source(source: str) -> None:
+    if source not in PROMPT_SOURCES:
+        raise ValueError(f"prompt source must be one of {', '.join(PROMPT_SOURCES)}, not {source!r}")
+
+
+def active_prompt(source: str) -> str:
+    """The text of the active prompt for a source (the shipped default when none is active)."""
+    _check_source(source)
+    row = (Prompt.select().where((Prompt.source == source) & Prompt.active)
+           .order_by(Prompt.version.desc(), Prompt.id.desc()).first())
+    if row is not None:
+        return row.text
+    return next(text for _name, src, text in DEFAULT_PROMPTS if src == source)
+
+
+def save_prompt(name: str, text: str, source: str) -> None:
+    """Save `text` as the next version of prompt `name` and make it the active one for `source`."""
+    _check_source(source)
+    name, text = (name or "").strip(), (text or "").strip()
+    if not name or not text:
+        raise ValueError("a prompt needs a name and a text")
+    with database.atomic():
+        last = Prompt.select(fn.MAX(Prompt.version)).where(Prompt.name == name).scalar() or 0
+        Prompt.update(active=False).where(Prompt.source == source).execute()
+        Prompt.create(name=name, text=text, source=source, active=True, version=last + 1)
+
+
+def prompt_versions(name: str) -> list[Prompt]:
+    """Every saved version of a prompt, newest first (the admin panel's history)."""
+    return list(Prompt.select().where(Prompt.name == name).order_by(Prompt.version.desc()))
+
+
+def activate_prompt(name: str, version: int) -> None:
+    """Make an earlier version active again (roll back an edit)."""
+    with database.atomic():
+        row = Prompt.get_or_none((Prompt.name == name) & (Prompt.version == version))
+        if row is None:
+            raise ValueError(f"no prompt {name!r} version {version}")
+        Prompt.update(active=False).where(Prompt.source == row.source).execute()
+        Prompt.update(active=True).where(Prompt.id == row.id).execute()
+
+
+# --- helpers for commands and the runtime --------------------------------------------------------
+
+
+def open_configured(db_spec: str, default_db: Path) -> tuple[peewee.Database, str | None]:
+    """Open what the settings/command line name: the default data-folder file goes through
+    `prepare_database` (first-run copy, read-only fallback); anything else is opened as given."""
+    from cxkiosk.resources import shipped_db
+
+    path = _sqlite_path(db_spec)
+    if path is not None and path.expanduser().resolve() == Path(default_db).expanduser().resolve():
+        return prepare_database(Path(default_db), shipped_db())
+    return open_database(db_spec), None
+
+
+def is_readonly() -> bool:
+    db = database.obj
+    if isinstance(db, peewee.SqliteDatabase):
+        return bool(db.execute_sql("PRAGMA query_only").fetchone()[0])
+    return False
+
