@@ -56,5 +56,11 @@ if __name__ == "__main__":
     make_video(HERE / "media" / "welcome.mp4", "Welcome", "New season, new colours", (200, 120, 40), 6)
     make_video(HERE / "media" / "offers.mp4", "This week's offers", "Scan the code for details",
                (40, 140, 200), 6)
+    # Targeted items (not in the idle loop): what the demo switches to when a visitor walks up.
+    make_video(HERE / "media" / "style.mp4", "The Style Edition", "Colours picked for you", (150, 60, 170), 8)
+    make_video(HERE / "media" / "executive.mp4", "Executive Line", "Comfort for the long drive",
+               (90, 90, 90), 8)
+    make_video(HERE / "media" / "family.mp4", "Room for everyone", "Seven seats, one price", (60, 150, 60), 8)
+    make_video(HERE / "media" / "city.mp4", "City Runabout", "Park anywhere", (30, 170, 230), 8)
     make_slide(HERE / "slides" / "welcome.png")
     print("written:", *sorted(str(p.relative_to(HERE)) for p in HERE.glob("*/*.mp4")), "slides/welcome.png")

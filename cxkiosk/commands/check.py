@@ -1,0 +1,150 @@
+"""`check`: what is and is not connected, in words an operator or integrator can act on.
+
+Exit 0 when the kiosk can run (its content opens, even read-only); a missing camera, model
+server or NFC reader is reported but does not stop the kiosk, which then plays its playlist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict, dataclass
+
+from cxkiosk.commands.common import Context, add_provider_args, add_sensing_args, context
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    required: bool = False  # the kiosk cannot run without it
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser("check", parents=[common],
+                            help="state of database, source, model and NFC; exit 0 if the kiosk can run")
+    add_sensing_args(parser)
+    add_provider_args(parser)
+    parser.add_argument("--nfc", metavar="DEVICE", help="nfcpy path to check instead of the setting")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--no-network", action="store_true", help="do not contact the model server")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    ctx = context(args)
+    checks = [check_database(ctx), check_source(ctx), check_model(ctx, contact=not args.no_network),
+              check_nfc(ctx)]
+    problems = ctx.settings.validate()
+    checks.append(Check("settings", not problems, "; ".join(problems) or f"{ctx.paths.settings_file}",
+                        required=True))
+    if args.json:
+        print(json.dumps([asdict(c) for c in checks], indent=2))
+    else:
+        for c in checks:
+            mark = "ok  " if c.ok else ("FAIL" if c.required else "--  ")
+            print(f"{mark} {c.name:<9} {c.detail}")
+    can_run = all(c.ok for c in checks if c.required)
+    if not args.json:
+        print("the kiosk can run" if can_run else "the kiosk cannot run: fix the FAIL lines above")
+    return 0 if can_run else 1
+
+
+def check_database(ctx: Context) -> Check:
+    from cxkiosk import models
+
+    try:
+        _, warning = models.open_configured(ctx.db_spec, ctx.paths.default_db)
+    except models.DatabaseError as exc:
+        return Check("database", False, str(exc), required=True)
+    try:
+        total = models.Content.select().count()
+        playable = len(models.playlist())
+    finally:
+        models.close_database()
+    detail = f"{ctx.db_spec}: {total} items, {playable} in the idle playlist now"
+    if warning:
+        return Check("database", True, f"{warning} ({detail})", required=True)
+    return Check("database", True, detail, required=True)
+
+
+def check_source(ctx: Context) -> Check:
+    from cxkiosk.sources import SourceError, open_source
+
+    settings = ctx.settings
+    if settings.privacy == "off":
+        return Check("source", True, "privacy mode off: no camera or sensor is used")
+    try:
+        source = open_source(settings.source, width=settings.camera_width, height=settings.camera_height)
+    except SourceError as exc:
+        return Check("source", False, f"{exc}; the idle playlist plays without sensing")
+    try:
+        deadline = time.monotonic() + 3.0
+        frame = None
+        while frame is None and time.monotonic() < deadline:
+            frame = source.read()
+            if frame is None:
+                time.sleep(0.05)
+        status = source.status
+        if frame is None:
+            return Check("source", False, f"{settings.source}: {status}; no frame within 3 s")
+        h, w = frame.image.shape[:2]
+        return Check("source", True, f"{settings.source}: {status}, frames {w}x{h}")
+    finally:
+        source.close()
+
+
+def check_model(ctx: Context, contact: bool = True) -> Check:
+    settings = ctx.settings
+    if settings.privacy in ("local", "off"):
+        return Check("model", True, f"privacy mode {settings.privacy}: no model is called "
+                     "(local detection only)" if settings.privacy == "local" else "privacy mode off")
+    from cxkiosk.providers import ProviderError, resolve_provider
+    from cxkiosk.secrets import get_api_key, mask
+
+    try:
+        provider = resolve_provider(settings.provider, settings.base_url, settings.model)
+    except ProviderError as exc:
+        return Check("model", False, str(exc))
+    key = get_api_key(provider.name)
+    where = f"{provider.name} {provider.model} at {provider.base_url}"
+    if provider.needs_key and not key:
+        return Check("model", False, f"{where}: no API key (set it in the admin panel or OPENAI_API_KEY); "
+                     "local detection is used instead")
+    if not contact:
+        return Check("model", True, f"{where}, key {mask(key) if key else 'not needed'} (not contacted)")
+    try:
+        from openai import OpenAI
+
+        from cxkiosk.providers import LOCAL_KEY
+
+        client = OpenAI(base_url=provider.base_url, api_key=key or LOCAL_KEY, timeout=3.0, max_retries=0)
+        names = [m.id for m in client.models.list()]
+    except Exception as exc:  # any failure here is a line for the operator, not a crash
+        return Check("model", False, f"{where}: not reachable ({type(exc).__name__}: {str(exc)[:120]}); "
+                     "local detection is used instead")
+    known = provider.model in names if names else True
+    detail = f"{where}: reachable" + ("" if known else f", but it does not list model {provider.model!r}")
+    return Check("model", known, detail)
+
+
+def check_nfc(ctx: Context) -> Check:
+    from cxkiosk.nfc import ReaderMissing, check_device, is_off, open_frontend
+
+    path = ctx.settings.nfc_device
+    try:
+        path = check_device(path)
+    except ValueError as exc:
+        return Check("nfc", False, str(exc))
+    if is_off(path):
+        return Check("nfc", True, "NFC is off (device none); the QR code still carries the link")
+    try:
+        clf = open_frontend(path)
+    except ReaderMissing as exc:
+        return Check("nfc", False, f"{exc}; the QR code still carries the link")
+    try:
+        return Check("nfc", True, f"{path}: {clf}, mode {ctx.settings.nfc_mode}")
+    finally:
+        clf.close()
