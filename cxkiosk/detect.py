@@ -3,8 +3,8 @@
 Frontal faces mean "facing the screen"; profile faces (searched on the image and its mirror,
 since the cascade only knows one side) are people present but looking away. The cascades run on
 a downscaled, equalised grayscale copy: a kiosk camera sees faces from about a metre to a few
-metres, which stay well above the cascade's 24 px window at 320 px wide, and it is ~4x cheaper
-than full VGA.
+metres; at 320 px wide a face of about 45 px in a 640 px frame (2-3 m from a typical webcam) still
+fills the cascade's 20 px window, and it is ~4x cheaper than full VGA.
 """
 
 from __future__ import annotations
@@ -61,17 +61,18 @@ def _cascade(name: str) -> cv2.CascadeClassifier:
 class FaceDetector:
     """`detect(image)` -> faces, largest first. One instance per thread (cascades are not shared)."""
 
-    def __init__(self, work_width: int = WORK_WIDTH, min_face: int = 24, neighbours: int = 5,
+    def __init__(self, work_width: int = WORK_WIDTH, min_face: int = 20, neighbours: int = 4,
                  profiles: bool = True) -> None:
         self.work_width = work_width
         self.min_face = min_face
         self.neighbours = neighbours
-        self._frontal = _cascade("haarcascade_frontalface_default.xml")
+        self._frontal = _cascade("haarcascade_frontalface_alt2.xml")  # fewer misses on small faces
         self._profile = _cascade("haarcascade_profileface.xml") if profiles else None
 
-    def _run(self, cascade: cv2.CascadeClassifier, gray: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    def _run(self, cascade: cv2.CascadeClassifier, gray: np.ndarray,
+             step: float = 1.1) -> list[tuple[int, int, int, int, int]]:
         boxes, counts = cascade.detectMultiScale2(
-            gray, scaleFactor=1.15, minNeighbors=self.neighbours,
+            gray, scaleFactor=step, minNeighbors=self.neighbours,
             minSize=(self.min_face, self.min_face))
         return [(int(x), int(y), int(w), int(h), int(n))
                 for (x, y, w, h), n in zip(boxes, counts, strict=True)]
@@ -93,8 +94,10 @@ class FaceDetector:
         faces = [to_face(*b, frontal=True) for b in self._run(self._frontal, gray)]
         if self._profile is not None:
             sw = gray.shape[1]
-            profiles = self._run(self._profile, gray)
-            mirrored = self._run(self._profile, np.ascontiguousarray(gray[:, ::-1]))
+            # Coarser scale steps for profiles: they only say "present, looking away", and the
+            # two passes (image and mirror) would otherwise cost twice the frontal one.
+            profiles = self._run(self._profile, gray, 1.2)
+            mirrored = self._run(self._profile, np.ascontiguousarray(gray[:, ::-1]), 1.2)
             profiles += [(sw - x - w, y, w, h, n) for x, y, w, h, n in mirrored]
             for box in profiles:
                 face = to_face(*box, frontal=False)

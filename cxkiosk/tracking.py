@@ -233,8 +233,9 @@ class VisitorTracker:
                    size=v.box[3] / max(1, height))
             for v in sorted(visitors, key=lambda v: v.box[2] * v.box[3], reverse=True) if v.present)
         audience = Audience(count=len(people), people=people, source="local")
-        return kind(visit_id=self._visit_id, t=t, started=self._visit_start or t,
-                    people=len(people), visitors=visitors, audience=audience)
+        started = t if self._visit_start is None else self._visit_start
+        return kind(visit_id=self._visit_id, t=t, started=started, people=len(people), visitors=visitors,
+                    audience=audience)
 
     def finish(self, t: float) -> list[VisitEvent]:
         """End an open visit now (shutdown, source switched); returns the VisitEnded, if any."""

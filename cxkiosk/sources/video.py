@@ -76,7 +76,7 @@ class VideoFileSource:
                 return None
             self._index += 1
             return Frame(image=image, timestamp=self._start + self._index / self.fps)
-        due = int((self._clock() - self._start) * self.fps)
+        due = int((self._clock() - self._start) * self.fps + 1e-6)  # 0.1 s * 10 fps is 0.999...
         if due <= self._index:
             return None
         image = None
