@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -48,6 +49,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from ui.webpage import ensure_sandbox_flag
 
     ensure_sandbox_flag()  # must precede QApplication
+    if sys.platform.startswith("linux") and not any(
+            os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return fail("no display: run on the desktop, under Xvfb, or with QT_QPA_PLATFORM=offscreen")
     # Qt and everything behind it are imported only when the kiosk itself runs.
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -67,6 +71,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if db_warning:
         log.error("%s", db_warning)
 
+    _route_qt_messages()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cxkiosk")
     billboard = Billboard(slide_seconds=settings.slide_seconds, call_to_action=settings.qr_call_to_action,
@@ -95,6 +100,18 @@ def run_kiosk(args: argparse.Namespace) -> int:
     app.processEvents()
     models.close_database()
     return code
+
+
+def _route_qt_messages() -> None:
+    """Qt's own warnings go to the log file, not to a console nobody reads."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("cxkiosk.qt")
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.DEBUG,
+              QtMsgType.QtWarningMsg: logging.INFO, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+    qInstallMessageHandler(
+        lambda kind, _ctx, message: qt_log.log(levels.get(kind, logging.INFO), "%s", message))
 
 
 def _link_or_nothing(item, settings) -> str:

@@ -1,0 +1,116 @@
+"""The command line as scripts and integrators use it: real processes, real files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_main(*args: str, env: dict | None = None, timeout: float = 90) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+                          timeout=timeout, env=full_env, cwd=ROOT)
+
+
+def looks_like_content(path: Path) -> None:
+    image = cv2.imread(str(path))
+    assert image is not None, f"{path} is not an image"
+    assert image.std() > 15, "screenshot is blank"
+    assert (image.max(axis=2) < 16).mean() < 0.9, "screenshot is mostly black"
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["bogus"], "unknown command"),
+    (["--screenshot", "x.png"], "--quit-after"),
+    (["--privacy", "sometimes"], "invalid choice"),
+    (["run", "--quit-after", "soon"], "invalid float"),
+])
+def test_bad_arguments_give_one_line_and_exit_2(argv, words, tmp_path):
+    result = run_main(*argv, "--data-dir", str(tmp_path))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_help_lists_the_commands():
+    result = run_main("--help")
+    assert result.returncode == 0
+    for command in ("run", "check", "content", "select", "report"):
+        assert command in result.stdout
+
+
+def test_screenshot_offscreen_shows_the_playlist_and_never_writes_the_install_folder(tmp_path):
+    shipped = ROOT / "content.db"
+    before = hashlib.sha256(shipped.read_bytes()).hexdigest()
+    data = tmp_path / "kiosk"
+    shot = tmp_path / "shot.png"
+    result = run_main("--windowed", "--data-dir", str(data), "--source", "none", "--nfc", "none",
+                      "--screenshot", str(shot), "--quit-after", "4")
+    assert result.returncode == 0, result.stderr[-2000:]
+    looks_like_content(shot)
+    assert (data / "content.db").is_file()  # first run copied the shipped content
+    assert (data / "logs" / "cxkiosk.log").read_text().count("playing item") >= 1
+    assert hashlib.sha256(shipped.read_bytes()).hexdigest() == before
+
+
+def _free_display() -> int:
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    pytest.skip("no free X display number")
+
+
+@pytest.fixture
+def xvfb():
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb not installed (.ci/debian-packages installs it)")
+    display = _free_display()
+    proc = subprocess.Popen(["Xvfb", f":{display}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socket_path = Path(f"/tmp/.X11-unix/X{display}")
+    deadline = time.monotonic() + 10
+    while not socket_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f":{display}"
+    proc.terminate()
+    proc.wait(5)
+
+
+def test_fullscreen_under_a_real_x_server(tmp_path, xvfb):
+    shot = tmp_path / "shot.png"
+    result = run_main("--data-dir", str(tmp_path / "kiosk"), "--source", "none", "--nfc", "none",
+                      "--screenshot", str(shot), "--quit-after", "6",
+                      env={"QT_QPA_PLATFORM": "xcb", "DISPLAY": xvfb})
+    assert result.returncode == 0, result.stderr[-2000:]
+    image = cv2.imread(str(shot))
+    assert image.shape[:2] == (800, 1280)  # fullscreen on the 1280x800 screen
+    looks_like_content(shot)
+
+
+def test_check_explains_what_is_connected(tmp_path):
+    result = run_main("check", "--data-dir", str(tmp_path), "--source", "none", "--nfc", "none")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "database" in out and "items" in out
+    assert "nfc" in out and "the kiosk can run" in out
+
+
+def test_check_fails_clearly_on_a_corrupt_database_path(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database" * 200)
+    result = run_main("check", "--data-dir", str(tmp_path), "--db", str(bad), "--source", "none",
+                      "--nfc", "none")
+    assert result.returncode == 1
+    assert "FAIL database" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
