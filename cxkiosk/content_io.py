@@ -13,7 +13,6 @@ import io
 import json
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -401,8 +400,9 @@ def export_file(path: str | os.PathLike[str]) -> int:
         raise ContentFileError(f"{path}: unknown format {suffix or '(none)'}; use {', '.join(FORMATS)}")
     rows = export_rows()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=suffix)
-    os.close(fd)
+    # A named temp file rather than mkstemp, whose 0600 mode would stick to the export.
+    tmp = str(path.with_name(f".{path.stem}.{os.getpid()}.tmp{suffix}"))
+    Path(tmp).unlink(missing_ok=True)
     try:
         if suffix == ".csv":
             buf = io.StringIO()
@@ -416,7 +416,6 @@ def export_file(path: str | os.PathLike[str]) -> int:
                               indent=2, ensure_ascii=False)
             Path(tmp).write_text(text + "\n", encoding="utf-8")
         else:
-            Path(tmp).unlink()
             con = sqlite3.connect(tmp)
             try:
                 with con:

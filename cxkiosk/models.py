@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import sqlite3
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -307,8 +306,9 @@ def prepare_database(data_db: Path, shipped_db: Path) -> tuple[peewee.Database, 
 def _copy_sqlite(source: Path, target: Path) -> None:
     """Copy through SQLite's backup API (consistent even with a -wal beside it), then rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".content-", suffix=".db")
-    os.close(fd)
+    # Not mkstemp: its 0600 mode would stick to the kiosk's database file.
+    tmp = str(target.with_name(f".{target.name}.{os.getpid()}.tmp"))
+    Path(tmp).unlink(missing_ok=True)
     try:
         src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         dst = sqlite3.connect(tmp)
@@ -344,18 +344,33 @@ def _stored_version(db: peewee.Database) -> int | None:
 
 def _create_and_upgrade(db: peewee.Database) -> None:
     version = _stored_version(db)
-    with db.atomic():
-        if version is None:
+    if version is None:
+        with db.atomic():
             db.create_tables(MODELS)
             SchemaVersion.create(version=SCHEMA_VERSION)
-            return
-        while version < SCHEMA_VERSION:
-            log.info("upgrading database schema v%d -> v%d", version, version + 1)
-            _UPGRADES[version](db)
-            version += 1
-            SchemaVersion.delete().execute()
-            SchemaVersion.create(version=version)
-        db.create_tables(MODELS)  # tables and indexes added since (IF NOT EXISTS)
+        return
+    sqlite = isinstance(db, peewee.SqliteDatabase)
+    upgrading = version < SCHEMA_VERSION
+    if upgrading and sqlite:
+        # SQLite rebuilds a table to add a NOT NULL column; with foreign keys on, dropping the old
+        # copy would fire ON DELETE SET NULL and wipe every play log's item. Off, then checked.
+        db.execute_sql("PRAGMA foreign_keys = 0")
+    try:
+        with db.atomic():
+            while version < SCHEMA_VERSION:
+                log.info("upgrading database schema v%d -> v%d", version, version + 1)
+                _UPGRADES[version](db)
+                version += 1
+                SchemaVersion.delete().execute()
+                SchemaVersion.create(version=version)
+            db.create_tables(MODELS)  # tables and indexes added since (IF NOT EXISTS)
+            if upgrading and sqlite:
+                broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise DatabaseError(f"upgrade left {len(broken)} broken references; nothing was changed")
+    finally:
+        if upgrading and sqlite:
+            db.execute_sql("PRAGMA foreign_keys = 1")
 
 
 def _upgrade_1_to_2(db: peewee.Database) -> None:
