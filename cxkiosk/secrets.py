@@ -81,8 +81,11 @@ def get_api_key(provider: str = "openai", environ: dict[str, str] | None = None,
     env = os.environ if environ is None else environ
     if env.get(ENV_KEY, "").strip():
         return env[ENV_KEY].strip()
+    kb = _backend(backend)
+    if _refused(kb):  # nothing can be stored there, so there is nothing to read (and no noise)
+        return None
     try:
-        return _backend(backend).get_password(SERVICE, provider) or None
+        return kb.get_password(SERVICE, provider) or None
     except keyring.errors.KeyringError as exc:
         log.warning("cannot read the API key from the OS keyring: %s", exc)
         return None

@@ -149,8 +149,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if step.kind == "status":
-            self._send_json(step.code, {"error": {"message": step.text, "type": "scripted", "code": step.code}},
-                            started, step.headers)
+            error = {"message": step.text, "type": "scripted", "code": step.code}
+            self._send_json(step.code, {"error": error}, started, step.headers)
             return
         if step.kind == "reject_schema" and (body.get("response_format") or {}).get("type") == "json_schema":
             self._send_json(400, {"error": {"message": "json_schema is not supported", "type": "invalid"}},

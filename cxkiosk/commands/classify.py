@@ -1,0 +1,103 @@
+"""`classify IMAGE`: profile one picture and print the Audience JSON with the call's latency.
+
+How an integrator tests a provider and a prompt. The image is read into memory and goes to
+the model only when the privacy mode allows it (`--privacy full`, or settings say full).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from cxkiosk.commands.common import UsageError, add_provider_args, add_sensing_args, context, fail
+
+log = logging.getLogger("cxkiosk.model")
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("classify", parents=[common], help="profile the people in one image (Audience JSON)")
+    p.add_argument("image", metavar="IMAGE", help="a photo (jpg, png...) or a thermal heatmap image")
+    add_sensing_args(p)
+    add_provider_args(p)
+    p.add_argument("--timeout", type=float, metavar="S",
+                   help="seconds for the model call (default: settings)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import cv2
+
+    path = Path(args.image)
+    if not path.is_file():
+        raise UsageError(f"image not found: {path}")
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise UsageError(f"not a readable image: {path}")
+    ctx = context(args)
+    settings = ctx.settings
+    if args.timeout is not None:
+        if args.timeout <= 0:
+            raise UsageError("--timeout must be positive")
+        settings.model_timeout = args.timeout
+    source = "thermal" if (args.source or "").startswith("thermal") else "camera"
+    if args.privacy is None and settings.privacy in ("local", "off"):
+        print(f"cxkiosk: privacy is {settings.privacy!r} in settings, so the image stays here; "
+              "pass --privacy full to send it to the model", file=sys.stderr)
+        settings.privacy = "local"
+    if settings.privacy in ("local", "off") or (settings.privacy == "thermal" and source != "thermal"):
+        return _local(image)
+
+    from cxkiosk.classify import Classifier
+
+    classifier = Classifier(settings, ctx.paths.data, prompt=_db_prompt(ctx.db_spec))
+    if classifier.problem:
+        return fail(classifier.problem)
+    try:
+        result = classifier.classify(image, [], None, source)
+    finally:
+        classifier.close()
+        _close_db()
+    if result.used_fallback:
+        return fail(f"model call failed: {result.error}", 1)
+    out = result.audience.to_dict(settings.sensitive_attributes)
+    out.update(provider=result.provider, model=result.model, latency_ms=result.latency_ms,
+               server_ms=result.server_ms, bytes_sent=result.bytes_sent, tokens=result.tokens)
+    print(json.dumps(out))
+    print(f"latency: {result.latency_ms:.0f} ms ({result.provider}, {result.model}, "
+          f"{result.bytes_sent / 1024:.1f} kB sent, {result.tokens} tokens)", file=sys.stderr)
+    return 0
+
+
+def _close_db() -> None:
+    try:
+        from cxkiosk import models
+    except ImportError:
+        return
+    models.close_database()
+
+
+def _local(image: object) -> int:
+    try:
+        from cxkiosk.detect import profile_locally
+    except ImportError as exc:
+        return fail(f"local profiling is not available: {exc}", 1)
+    audience = profile_locally(image)
+    print(json.dumps(audience.to_dict()))
+    return 0
+
+
+def _db_prompt(db_spec: str) -> Callable[[str], str] | None:
+    """The operator's active prompt from the database, opened read-only (classify never writes);
+    None (the shipped defaults) when there is no readable database."""
+    try:
+        from cxkiosk import models
+
+        models.open_database(db_spec, readonly=True, check=False)
+    except Exception as exc:  # no database yet, locked, another schema: the defaults still work
+        log.info("prompts from the defaults (database not readable: %s)", exc)
+        return None
+    return models.active_prompt

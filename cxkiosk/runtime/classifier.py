@@ -1,0 +1,105 @@
+"""The classifier on its own thread: one model call in flight, the newest request wins.
+
+Other threads emit a signal connected to `request(visit_id, image, boxes, local_audience)`
+(queued). Requests that arrive while a call is in flight do not queue up behind it: each one
+replaces the pending request, so when the call returns only the newest visit is profiled.
+A `VisitGate` drops requests that are not worth a call (same visit, same group, no refresh
+due), so the tracker may send a request on every update. Images live in memory only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+
+from cxkiosk.audience import Audience
+from cxkiosk.classify import Classifier, ClassifyResult, VisitGate
+from cxkiosk.runtime.threads import Worker
+
+log = logging.getLogger("cxkiosk.model")
+
+
+@dataclass(frozen=True)
+class ClassifiedVisit:
+    visit_id: Any
+    result: ClassifyResult
+
+
+class ClassifierWorker(Worker):
+    classified = Signal(object)  # ClassifiedVisit
+    _wake = Signal()  # posts a drain to this worker's thread, from whichever thread requested
+
+    def __init__(self, classifier: Classifier, source: str = "camera", gate: VisitGate | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.classifier = classifier
+        self.source = source
+        self.gate = gate or VisitGate(classifier.settings.refresh_seconds)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pending: tuple[Any, Any, list, Audience | None] | None = None
+        self._current_visit: Any = None  # the visit a result must belong to, to be emitted
+        self._drain_posted = False
+        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object, object, object, object)
+    def request(self, visit_id: Any, image: Any, boxes: Any, local_audience: Any) -> None:
+        """Ask for a profile of this visit; replaces any request not yet started."""
+        if self.stopping:
+            return
+        boxes = list(boxes or [])
+        local = local_audience if isinstance(local_audience, Audience) else None
+        count = len(boxes) or (local.count if local else 0)
+        with self._lock:
+            if not self.gate.due(visit_id, count, self._clock()):
+                return
+            if self._pending is not None:
+                log.debug("request for visit %s superseded by visit %s", self._pending[0], visit_id)
+            self._pending = (visit_id, image, boxes, local)
+            self._current_visit = visit_id
+            post = not self._drain_posted
+            self._drain_posted = True
+        if post:
+            self._wake.emit()
+
+    @Slot(object)
+    def visit_ended(self, visit_id: Any) -> None:
+        """The visitor left: drop its pending request and any late result."""
+        with self._lock:
+            if self._pending is not None and self._pending[0] == visit_id:
+                self._pending = None
+            if self._current_visit == visit_id:
+                self._current_visit = None
+                self.gate.forget()
+
+    @Slot()
+    def _drain(self) -> None:
+        with self._lock:
+            job, self._pending, self._drain_posted = self._pending, None, False
+        if job is None or self.stopping:
+            return
+        visit_id, image, boxes, local = job
+        try:
+            result = self.classifier.classify(image, boxes, local, self.source)
+        except Exception as exc:  # classify() does not raise for model trouble; this is a bug
+            log.exception("classifier crashed")
+            self.failed.emit(f"classifier: {type(exc).__name__}: {exc}")
+            return
+        with self._lock:
+            stale = self._current_visit != visit_id
+        if stale or self.stopping:
+            log.debug("result for visit %s dropped: the visit is over or superseded", visit_id)
+            return
+        if result.error:
+            self.failed.emit(result.error)
+        self.classified.emit(ClassifiedVisit(visit_id, result))
+
+    def request_stop(self) -> None:
+        super().request_stop()
+        self.classifier.abort()  # a hanging call returns now, so the thread joins promptly
