@@ -31,6 +31,8 @@ FIELDS = ("title", "description", "url", "kind", "path", "duration", "tagline", 
           "age_max", "keywords", "group_min", "group_max", "weight", "enabled", "idle", "date_from",
           "date_to", "days", "hour_from", "hour_to")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_GROUPS = {"weekend": (5, 6), "weekends": (5, 6), "weekdays": (0, 1, 2, 3, 4),
+               "workdays": (0, 1, 2, 3, 4)}
 _VIDEO_EXT = {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm"}
 _BATCH = 400  # rows per INSERT; 21 columns stays far below SQLite's variable limit
 
@@ -142,7 +144,10 @@ def _genders(value: Any) -> str:
 
 
 def parse_days(value: Any) -> str:
-    """'mon,tue' / 'Mon-Fri' / '01234' / ['sat', 'sun'] -> weekday digits (Monday=0); '' = every day."""
+    """'mon,tue' / 'Mon-Fri' / 'weekend' / '01234' / ['sat', 'sun'] -> weekday digits, Monday=0.
+
+    '' means every day.
+    """
     if value is None:
         return ""
     parts = value if isinstance(value, list) else str(value).replace(";", ",").split(",")
@@ -150,6 +155,9 @@ def parse_days(value: Any) -> str:
     for raw in parts:
         part = str(raw).strip().lower()
         if not part or part in ("any", "all", "every day", "daily"):
+            continue
+        if part in _DAY_GROUPS:
+            digits.update(_DAY_GROUPS[part])
             continue
         if part.isdigit():
             if any(ch not in "0123456" for ch in part):
@@ -301,6 +309,8 @@ def _read_seed(path: Path) -> Iterator[tuple[str, dict[str, Any] | Exception]]:
 
 def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | Exception]]:
     suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ContentFileError(f"{path}: unknown format {suffix or '(none)'}; use {', '.join(FORMATS)}")
     if not path.is_file():
         raise ContentFileError(f"{path}: no such file")
     if suffix == ".csv":
