@@ -35,7 +35,7 @@ from peewee import (
 from playhouse.migrate import SchemaMigrator, migrate
 
 from cxkiosk.audience import Audience
-from cxkiosk.items import Item
+from cxkiosk.items import Item, normalize_url
 from cxkiosk.prompts import DEFAULT_PROMPTS
 
 log = logging.getLogger("cxkiosk.db")
@@ -112,6 +112,9 @@ class Content(BaseModel):
         indexes = ((("url", "path"), True),)
 
     def save(self, *args: Any, **kwargs: Any) -> int:
+        # Every link reaching the screen, QR or NFC passes normalize_url (raises LinkError).
+        if self.url:
+            self.url = normalize_url(self.url)
         self.updated = now()
         return super().save(*args, **kwargs)
 

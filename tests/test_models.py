@@ -297,3 +297,13 @@ def test_saving_a_prompt_keeps_earlier_versions(db):
     assert active_prompt("thermal") != "Version two"  # sources are independent
     with pytest.raises(ValueError, match="source"):
         save_prompt("x", "y", "microphone")
+
+
+def test_links_are_normalized_on_every_save(db):
+    from cxkiosk.items import LinkError
+
+    item = Content.create(title="clip", url="youtu.be/AAAAAAAAAAA?t=5")
+    assert Content.get_by_id(item.id).url == "https://www.youtube.com/watch?v=AAAAAAAAAAA"
+    item.url = "javascript:alert(1)"
+    with pytest.raises(LinkError):
+        item.save()

@@ -1,0 +1,78 @@
+"""`select --audience JSON [--at ISO-TIME]`: which item the kiosk would play for an audience, and why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from pathlib import Path
+
+from cxkiosk.commands.common import UsageError, fail
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("select", parents=[common], help="show the item chosen for an audience (JSON)")
+    p.add_argument("--audience", required=True, metavar="JSON",
+                   help='e.g. \'{"count": 1, "people": [{"gender": "female", "age": 34}]}\' or @file.json')
+    p.add_argument("--at", metavar="TIME", help="ISO time to choose at, e.g. 2025-06-01T22:30 (default: now)")
+    p.add_argument("--alternatives", type=int, default=0, metavar="N",
+                   help="also list the next N matches")
+    p.set_defaults(handler=run)
+
+
+def parse_audience(text: str):
+    from cxkiosk.audience import Audience
+
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--audience: cannot read {text[1:]}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"--audience is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise UsageError('--audience must be a JSON object like {"count": 1, "people": [...]}')
+    return Audience.from_dict(data, source=data.get("source") or "cli")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--at {text!r} is not an ISO time like 2025-06-01T22:30") from None
+
+
+def _choice_dict(choice) -> dict:
+    return {"id": choice.item.id, "title": choice.item.title, "url": choice.item.url,
+            "kind": choice.item.kind, "score": choice.score, "reasons": list(choice.reasons),
+            "trigger": choice.trigger}
+
+
+def run(args: argparse.Namespace) -> int:
+    from cxkiosk.commands.content import DatabaseUnavailable, opened_database
+    from cxkiosk.select import Selector
+
+    audience = parse_audience(args.audience)
+    at = parse_time(args.at)
+    if args.alternatives < 0:
+        raise UsageError("--alternatives must be 0 or more")
+    try:
+        with opened_database(args):
+            ranked = Selector().choose_alternatives(audience, at, limit=1 + args.alternatives)
+    except DatabaseUnavailable as exc:
+        return fail(str(exc), 1)
+    if ranked:
+        out = _choice_dict(ranked[0])
+    else:
+        why = "nobody present" if audience.empty else "nothing matches this audience"
+        out = {"id": None, "title": None, "url": None, "kind": None, "score": 0.0,
+               "reasons": [f"{why}; the idle playlist continues"], "trigger": "idle"}
+    out["audience"] = audience.summary()
+    if args.alternatives:
+        out["alternatives"] = [_choice_dict(c) for c in ranked[1:]]
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0

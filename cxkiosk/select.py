@@ -1,0 +1,216 @@
+"""Choosing the item that suits the audience in front of the screen, with the reasons why.
+
+Hard filters run in SQL (enabled, schedule, a gender/age/group rule the audience contradicts,
+items with no targeting at all, which belong to the idle playlist). The survivors are scored in
+Python: one point per matching attribute (gender, age, group size, each keyword), times the
+item's weight. An item must match at least one attribute to be chosen; otherwise the idle
+playlist continues. History comes from PlayLog: the item that played last is not repeated, an
+item played `max_per_hour` times in the last hour rests, and among equal scores the least
+recently played wins (then the lower id), so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from statistics import median
+
+import peewee
+from peewee import fn
+
+from cxkiosk.audience import Audience, Person
+from cxkiosk.items import Choice, Item
+from cxkiosk.models import Content, PlayLog, local_naive, schedule_clause
+from cxkiosk.targeting import keyword_matches
+
+_COLUMNS = (Content.id, Content.title, Content.url, Content.kind, Content.path, Content.duration,
+            Content.tagline, Content.description, Content.genders, Content.age_min, Content.age_max,
+            Content.keywords, Content.group_min, Content.group_max, Content.weight)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is known of whom an item is aimed at: one person, or a group's majority."""
+
+    gender: str | None
+    age: int | None
+    person: Person | None  # for keywords; None for the group's majority
+    group: bool = False
+
+
+def majority(audience: Audience) -> Target:
+    """The group as one target: the gender most people share (no tie), the median known age."""
+    genders = Counter(p.gender for p in audience.people if p.gender)
+    top = genders.most_common(2)
+    gender = top[0][0] if top and (len(top) == 1 or top[0][1] > top[1][1]) else None
+    ages = [p.age for p in audience.people if p.age is not None]
+    return Target(gender=gender, age=int(median(ages)) if ages else None, person=None, group=True)
+
+
+def primary(audience: Audience) -> Target:
+    person = audience.primary()
+    if person is None:
+        return Target(gender=None, age=None, person=None)
+    return Target(gender=person.gender, age=person.age, person=person)
+
+
+class Selector:
+    """Targeted choice over the open database. `max_per_hour` caps how often one item plays."""
+
+    def __init__(self, max_per_hour: int = 4, no_repeat: bool = True) -> None:
+        self.max_per_hour = max_per_hour
+        self.no_repeat = no_repeat
+
+    def choose(self, audience: Audience, at: datetime | None = None,
+               playable: Callable[[Item], bool] | None = None) -> Choice | None:
+        """The best match, or None (nobody there, nothing matches: the idle playlist continues).
+
+        When `playable` refuses the best match, the best playable one is returned with
+        `chosen` set to the best match, whose link the QR code and NFC tag still carry.
+        """
+        best: Choice | None = None
+        for choice in self._ranking(audience, at):
+            if best is None:
+                best = choice
+            if playable is None or playable(choice.item):
+                return choice if choice is best else replace(choice, chosen=best.item)
+        return None
+
+    def choose_alternatives(self, audience: Audience, at: datetime | None = None,
+                            playable: Callable[[Item], bool] | None = None,
+                            limit: int = 5) -> list[Choice]:
+        """Up to `limit` matches, best first; with `playable`, only items it accepts."""
+        found: list[Choice] = []
+        if limit <= 0:
+            return found
+        for choice in self._ranking(audience, at):
+            if playable is None or playable(choice.item):
+                found.append(choice)
+                if len(found) >= limit:
+                    break
+        return found
+
+    def _ranking(self, audience: Audience, at: datetime | None) -> Iterator[Choice]:
+        if audience.empty:
+            return
+        at = local_naive(at)
+        solo, group = primary(audience), majority(audience)
+        rows = Content.select(*_COLUMNS).where(self._where(audience, solo, group, at)).tuples()
+        scored: list[tuple[float, tuple[str, ...], tuple]] = []
+        for row in rows:
+            score, reasons = self._score(row, audience, solo, group)
+            if score > 0:
+                scored.append((score, reasons, row))
+        if scored:
+            resting = self._resting(at)
+            scored = [s for s in scored if s[2][0] not in resting]
+        scored.sort(key=lambda s: (-s[0], s[2][0]))
+        summary = audience.summary()
+        # Play history is read lazily, one score group at a time, so ties are broken fairly
+        # without touching the history of items far down the ranking.
+        head = 0
+        while head < len(scored):
+            end = head
+            while end < len(scored) and scored[end][0] == scored[head][0]:
+                end += 1
+            tied = scored[head:end]
+            last = self._last_played([s[2][0] for s in tied], at)
+            tied.sort(key=lambda s: (last.get(s[2][0], ""), s[2][0]))
+            for score, reasons, row in tied:
+                yield Choice(item=_item(row), trigger="targeted", score=score, reasons=reasons,
+                             audience_summary=summary)
+            head = end
+
+    # -- filters and score --------------------------------------------------------------------
+
+    def _where(self, audience: Audience, solo: Target, group: Target, at: datetime) -> peewee.Expression:
+        is_group = fn.COALESCE(Content.group_min, 0) >= 2
+        targeted = ((Content.genders != "") | Content.age_min.is_null(False) | Content.age_max.is_null(False)
+                    | (Content.keywords != "") | Content.group_min.is_null(False)
+                    | Content.group_max.is_null(False))
+        count = audience.count
+        size = ((Content.group_min.is_null() | (Content.group_min <= count))
+                & (Content.group_max.is_null() | (Content.group_max >= count)))
+        fits = (~is_group & _fits(solo)) | (is_group & _fits(group))
+        return Content.enabled & (Content.weight > 0) & targeted & size & fits & schedule_clause(at)
+
+    def _score(self, row: tuple, audience: Audience, solo: Target,
+               group: Target) -> tuple[float, tuple[str, ...]]:
+        (_id, _t, _u, _k, _p, _d, _tag, _desc, genders, age_min, age_max, keywords, group_min, group_max,
+         weight) = row
+        target = group if (group_min or 0) >= 2 else solo
+        who = "group majority " if target.group else ""
+        points = 0
+        reasons: list[str] = []
+        if genders and genders != "female,male" and target.gender:
+            points += 1
+            reasons.append(f"{who}{target.gender} matches")
+        if (age_min is not None or age_max is not None) and target.age is not None:
+            points += 1
+            reasons.append(f"{who}age {target.age} in {_range(age_min, age_max)}")
+        if group_min is not None or group_max is not None:
+            points += 1
+            reasons.append(f"group of {audience.count} in {_range(group_min, group_max)}")
+        if keywords:
+            people = [target.person] if target.person else list(audience.people)
+            for word in keywords.split(","):
+                if any(keyword_matches(word, p) for p in people):
+                    points += 1
+                    reasons.append(f"{word} keyword")
+        if not points:
+            return 0.0, ()
+        if weight != 1.0:
+            reasons.append(f"weight {weight:g}")
+        return round(points * weight, 4), tuple(reasons)
+
+    # -- history ------------------------------------------------------------------------------
+
+    def _resting(self, at: datetime) -> set[int]:
+        """Items not to choose now: the one that played last, and those at their hourly cap."""
+        resting: set[int] = set()
+        if self.no_repeat:
+            last = (PlayLog.select(PlayLog.item).where(PlayLog.start <= at)
+                    .order_by(PlayLog.start.desc(), PlayLog.id.desc()).limit(1).tuples().first())
+            if last and last[0] is not None:
+                resting.add(last[0])
+        if self.max_per_hour > 0:
+            recent = (PlayLog.select(PlayLog.item, fn.COUNT(PlayLog.id))
+                      .where((PlayLog.start > at - timedelta(hours=1)) & (PlayLog.start <= at)
+                             & PlayLog.item.is_null(False))
+                      .group_by(PlayLog.item).having(fn.COUNT(PlayLog.id) >= self.max_per_hour).tuples())
+            resting.update(item for item, _n in recent)
+        return resting
+
+    def _last_played(self, ids: list[int], at: datetime) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            query = (PlayLog.select(PlayLog.item, fn.MAX(PlayLog.start))
+                     .where(PlayLog.item.in_(chunk) & (PlayLog.start <= at))
+                     .group_by(PlayLog.item).tuples())
+            found.update((item, str(when)) for item, when in query)
+        return found
+
+
+def _fits(target: Target) -> peewee.Expression:
+    """The target does not contradict the item's gender and age rules (unknown never contradicts)."""
+    cond = Content.id.is_null(False)
+    if target.gender:
+        cond &= Content.genders.in_(["", target.gender, "female,male"])
+    if target.age is not None:
+        cond &= ((Content.age_min.is_null() | (Content.age_min <= target.age))
+                 & (Content.age_max.is_null() | (Content.age_max >= target.age)))
+    return cond
+
+
+def _range(lo: int | None, hi: int | None) -> str:
+    if lo is not None and hi is not None:
+        return f"{lo}-{hi}"
+    return f"{lo}+" if lo is not None else f"0-{hi}"
+
+
+def _item(row: tuple) -> Item:
+    return Item(id=row[0], title=row[1], url=row[2], kind=row[3], path=row[4], duration=row[5],
+                tagline=row[6], description=row[7])
