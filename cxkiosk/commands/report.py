@@ -1,0 +1,35 @@
+"""`report [--since DATE] [--format csv|json]`: proof of play, taps and audience figures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from cxkiosk.commands.common import UsageError, fail
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("report", parents=[common], help="plays, taps and audience figures")
+    p.add_argument("--since", metavar="DATE", help="from this date or ISO time (default: all history)")
+    p.add_argument("--format", choices=("csv", "json"), default="json")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cxkiosk.commands.content import DatabaseUnavailable, opened_database
+    from cxkiosk.report import build_report, render_csv, render_json
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since.strip())
+        except ValueError:
+            raise UsageError(f"--since {args.since!r} is not a date like 2025-06-01") from None
+    try:
+        with opened_database(args):
+            report = build_report(since)
+    except DatabaseUnavailable as exc:
+        return fail(str(exc), 1)
+    sys.stdout.write(render_csv(report) if args.format == "csv" else render_json(report) + "\n")
+    return 0

@@ -1,0 +1,162 @@
+"""Proof of play and audience figures, for the operator and the marketing team.
+
+`build_report` reads PlayLog, TapLog and AudienceLog since a date and returns plain data:
+totals, per item (plays, completion rate, targeted plays, seconds on screen, taps), audience
+segments (gender x age band) and figures per hour of the day. `render_json` / `render_csv` turn
+it into text; the CSV is in long form (section, key, metric, value) so a spreadsheet can pivot it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from cxkiosk.models import AudienceLog, Content, PlayLog, TapLog, local_naive
+
+AGE_BANDS = ((0, 17, "<18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
+             (55, 64, "55-64"), (65, 200, "65+"))
+
+
+def age_band(age: Any) -> str:
+    if not isinstance(age, int) or isinstance(age, bool):
+        return "unknown"
+    return next(label for lo, hi, label in AGE_BANDS if lo <= age <= hi)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _seconds(start: Any, end: Any) -> float:
+    if not isinstance(start, datetime) or not isinstance(end, datetime):
+        return 0.0
+    return max(0.0, (end - start).total_seconds())
+
+
+def build_report(since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+    """Figures for plays, taps and audience from `since` (all history when None) to `until` (now)."""
+    until = local_naive(until)
+    since = local_naive(since) if since else None
+    titles = dict(Content.select(Content.id, Content.title).tuples())
+    items: dict[int | None, dict[str, Any]] = {}
+    hours = {h: {"hour": h, "plays": 0, "taps": 0, "visitors": 0} for h in range(24)}
+
+    def item_row(item_id: int | None) -> dict[str, Any]:
+        if item_id not in items:
+            items[item_id] = {"item_id": item_id, "title": titles.get(item_id, "(deleted item)"),
+                              "plays": 0, "completed": 0, "skipped": 0, "failed": 0, "completion_rate": None,
+                              "targeted": 0, "seconds": 0.0, "taps": 0, "nfc_write": 0, "nfc_read": 0,
+                              "qr": 0}
+        return items[item_id]
+
+    plays = PlayLog.select(PlayLog.item, PlayLog.start, PlayLog.end, PlayLog.outcome, PlayLog.trigger)
+    plays = plays.where(PlayLog.start <= until)
+    if since:
+        plays = plays.where(PlayLog.start >= since)
+    totals = Counter()
+    seconds_total = 0.0
+    for item_id, start, end, outcome, trigger in plays.tuples().iterator():
+        row = item_row(item_id)
+        row["plays"] += 1
+        if outcome in ("completed", "skipped", "failed"):
+            row[outcome] += 1
+            totals[outcome] += 1
+        if trigger == "targeted":
+            row["targeted"] += 1
+            totals["targeted"] += 1
+        secs = _seconds(start, end)
+        row["seconds"] += secs
+        seconds_total += secs
+        totals["plays"] += 1
+        if isinstance(start, datetime):
+            hours[start.hour]["plays"] += 1
+
+    taps = TapLog.select(TapLog.item, TapLog.time, TapLog.kind).where(TapLog.time <= until)
+    if since:
+        taps = taps.where(TapLog.time >= since)
+    for item_id, when, kind in taps.tuples().iterator():
+        row = item_row(item_id)
+        row["taps"] += 1
+        key = kind.replace("-", "_")
+        if key in row:
+            row[key] += 1
+        totals["taps"] += 1
+        if isinstance(when, datetime):
+            hours[when.hour]["taps"] += 1
+
+    audience = AudienceLog.select(AudienceLog.time, AudienceLog.count, AudienceLog.people,
+                                  AudienceLog.dwell, AudienceLog.watchers).where(AudienceLog.time <= until)
+    if since:
+        audience = audience.where(AudienceLog.time >= since)
+    segments: Counter[tuple[str, str]] = Counter()
+    dwell: list[float] = []
+    for when, count, people_json, dwell_s, watchers in audience.tuples().iterator():
+        totals["observations"] += 1
+        totals["visitors"] += count or 0
+        try:
+            people = json.loads(people_json or "[]")
+        except ValueError:
+            people = []
+        people = [p for p in people if isinstance(p, dict)] if isinstance(people, list) else []
+        totals["watchers"] += (watchers if watchers is not None
+                               else sum(1 for p in people if p.get("facing") is True))
+        for person in people:
+            segments[(person.get("gender") or "unknown", age_band(person.get("age")))] += 1
+        if dwell_s is not None:
+            dwell.append(float(dwell_s))
+        if isinstance(when, datetime):
+            hours[when.hour]["visitors"] += count or 0
+
+    for row in items.values():
+        row["completion_rate"] = _rate(row["completed"], row["plays"])
+        row["seconds"] = round(row["seconds"], 1)
+    ordered = sorted(items.values(), key=lambda r: (-r["plays"], -r["taps"], r["item_id"] or 0))
+    return {
+        "since": since.isoformat(sep=" ") if since else None,
+        "until": until.isoformat(sep=" ", timespec="seconds"),
+        "totals": {
+            "plays": totals["plays"], "completed": totals["completed"], "skipped": totals["skipped"],
+            "failed": totals["failed"], "completion_rate": _rate(totals["completed"], totals["plays"]),
+            "targeted": totals["targeted"], "seconds": round(seconds_total, 1), "taps": totals["taps"],
+            "observations": totals["observations"], "visitors": totals["visitors"],
+            "watchers": totals["watchers"],
+            "dwell_avg": round(sum(dwell) / len(dwell), 1) if dwell else None,
+            "dwell_total": round(sum(dwell), 1),
+        },
+        "items": ordered,
+        "segments": [{"gender": g, "age_band": band, "people": n}
+                     for (g, band), n in sorted(segments.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "hours": [hours[h] for h in range(24)],
+    }
+
+
+def render_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False)
+
+
+def render_csv(report: dict[str, Any]) -> str:
+    """Long form: section,key,metric,value (e.g. item,12,completion_rate,0.8)."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(("section", "key", "metric", "value"))
+    for metric, value in report["totals"].items():
+        out.writerow(("totals", "", metric, _cell(value)))
+    for row in report["items"]:
+        key = "" if row["item_id"] is None else row["item_id"]
+        for metric, value in row.items():
+            if metric != "item_id":
+                out.writerow(("item", key, metric, _cell(value)))
+    for row in report["segments"]:
+        out.writerow(("segment", f"{row['gender']} {row['age_band']}", "people", row["people"]))
+    for row in report["hours"]:
+        for metric in ("plays", "taps", "visitors"):
+            out.writerow(("hour", f"{row['hour']:02d}", metric, row[metric]))
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
