@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import random
 import re
 import struct
 import threading
@@ -52,6 +53,9 @@ _USB_TARGETS = ("106A", "106B", "212F")
 POLL_PAUSE = 0.15
 # Reopen a missing reader after these delays (capped), so a replug is seen within 5 s.
 BACKOFF = (0.5, 1.0, 2.0, 3.0)
+# A tag whose first read fails looks the same as one without NDEF; sense it again this often
+# before saying so (a tag slid across the reader often fails the first read).
+RETRY_UNREADABLE = 2
 
 
 class ReaderMissing(Exception):
@@ -184,9 +188,14 @@ def write_next_tag(path: str, url: str, title: str = "", timeout: float = 10.0,
         return TagWrite(REFUSED, url, f"link refused: {exc}")
     deadline = time.monotonic() + timeout
     outcome: list[TagWrite] = []
+    unreadable: list[TagWrite] = []
 
     def on_connect(tag: nfc.tag.Tag) -> bool:
-        outcome.append(write_tag(tag, url, title))
+        result = write_tag(tag, url, title)
+        if result.status == NOT_NDEF and len(unreadable) < RETRY_UNREADABLE:
+            unreadable.append(result)  # often a read cut short by the tag moving: look again
+        else:
+            outcome.append(result)
         return False  # return the tag at once: no need to wait for its removal here
 
     def stop() -> bool:
@@ -202,8 +211,8 @@ def write_next_tag(path: str, url: str, title: str = "", timeout: float = 10.0,
                 time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
     finally:
         clf.close()
-    if outcome:
-        return outcome[0]
+    if outcome or unreadable:
+        return (outcome or unreadable)[0]
     return TagWrite(NO_TAG, url, f"no tag presented within {timeout:g} s")
 
 
@@ -271,7 +280,8 @@ def emulate_type3(clf: nfc.ContactlessFrontend, memory: Type3TagMemory, terminat
                   answer: Terminate | None = None) -> bool | None:
     """Serve one reader session as a Type 3 tag holding `memory`.
 
-    Returns True after a session, None when `terminate` ended the wait, False on an I/O error.
+    Returns True after a session, None when no reader came within one listen window (or
+    `terminate` said stop), False on an I/O error.
     `answer`, when given and False, makes the tag fall silent (tests use it for a tag that is
     pulled away mid-write). A session ends when the reader switches its field off, or after
     `idle` s with no command, so a new link is served at the next tap.
@@ -287,8 +297,17 @@ def emulate_type3(clf: nfc.ContactlessFrontend, memory: Type3TagMemory, terminat
         tag.add_service(0x000B, memory.read_block, lambda *args: False)  # read-only NDEF
         return False  # serve it ourselves, with timeouts nfcpy's own loop does not use
 
-    tag = clf.connect(card={"on-startup": on_startup, "on-connect": on_connect, "timeout": 0.5},
-                      terminate=terminate)
+    # One listen window per call, of random length: a reader polling at a fixed period (the
+    # udp driver's is 1 s) would otherwise stay in step with fixed windows and keep landing on
+    # their closing edge, where nfcpy answers the poll but then stops listening.
+    rounds = []
+
+    def one_window() -> bool:
+        rounds.append(None)
+        return len(rounds) > 1 or terminate()
+
+    tag = clf.connect(card={"on-startup": on_startup, "on-connect": on_connect,
+                            "timeout": random.uniform(0.6, 1.4)}, terminate=one_window)
     if not tag:
         return tag  # None (terminated) or False (I/O error)
     response = tag.process_command(tag.cmd)
@@ -422,8 +441,10 @@ class NfcService:
 
         def on_connect(tag: nfc.tag.Tag) -> bool:
             outcome = write_tag(tag, link.url, link.title)
-            written.append(outcome)
             self._report(outcome.message)
+            if outcome.status == NOT_NDEF:
+                return False  # nothing was written: sense again at once rather than wait
+            written.append(outcome)
             if outcome.status != ALREADY:  # a tag left lying on the reader counts once
                 on_result(PushResult(link.item_id, link.url, "nfc-write", outcome.ok, outcome.message))
             return True  # wait until the tag is taken away before looking for the next one
