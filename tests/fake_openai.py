@@ -133,7 +133,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             body = None
-        self.fake.record({"path": self.path, "headers": dict(self.headers), "body": body, "bytes": len(raw)})
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.fake.record({"path": self.path, "headers": headers, "body": body, "bytes": len(raw)})
         if not self.path.rstrip("/").endswith("/chat/completions") or not isinstance(body, dict):
             self._send_json(404, {"error": {"message": "unknown endpoint"}})
             return

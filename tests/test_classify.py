@@ -1,0 +1,301 @@
+"""The classifier against a real OpenAI-speaking HTTP server on 127.0.0.1 with scripted replies."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+
+import cv2
+import numpy as np
+import pytest
+
+from cxkiosk import prompts
+from cxkiosk.audience import Audience, Person
+from cxkiosk.classify import CALLS_FILE, CircuitBreaker, Classifier, VisitGate, crop_box, prepare_image
+from cxkiosk.config import Settings
+from cxkiosk.providers import PRESETS, ProviderError, resolve_provider
+from tests.fake_openai import FakeOpenAI, hang, json_reply, reject_schema, reply, status, trickle
+
+LOCAL = Audience(count=1, people=(Person(gender="male", age=41, x=0.5, size=0.2),), source="local")
+FACE = (600, 200, 120, 140)
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def frame():
+    # A textured frame (JPEG size depends on content; a flat frame would hide the crop's saving).
+    rng = np.random.default_rng(7)
+    small = rng.integers(0, 255, (72, 128, 3), dtype=np.uint8)
+    return cv2.resize(small, (1280, 720), interpolation=cv2.INTER_LINEAR)
+
+
+def make(server: FakeOpenAI, data_dir=None, **overrides) -> Classifier:
+    values = dict(privacy="full", provider="custom", base_url=server.base_url, model="fake-vlm",
+                  model_timeout=1.0)
+    values.update(overrides)
+    return Classifier(Settings(**values), data_dir)
+
+
+def sent_image(request: dict) -> np.ndarray:
+    content = request["body"]["messages"][0]["content"]
+    url = next(part["image_url"]["url"] for part in content if part["type"] == "image_url")
+    assert url.startswith("data:image/jpeg;base64,")
+    data = base64.b64decode(url.split(",", 1)[1])
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+
+
+def test_valid_json_reply_becomes_the_audience(server, frame):
+    server.script(json_reply({"count": 2, "people": [{"gender": "F", "age": "30s", "glasses": True},
+                                                     {"gender": "male", "age": 61}]}))
+    result = make(server).classify(frame, [FACE], LOCAL)
+    assert not result.used_fallback and result.error == ""
+    assert [(p.gender, p.age) for p in result.audience.people] == [("female", 35), ("male", 61)]
+    assert result.audience.source == "model:fake-vlm"
+    assert result.tokens > 0 and result.bytes_sent > 0 and result.server_ms is not None
+    body = server.requests[0]["body"]
+    assert body["model"] == "fake-vlm"
+    assert body["response_format"]["type"] == "json_schema"
+    assert body["messages"][0]["content"][0]["text"] == prompts.JSON_PROFILE
+
+
+def test_sends_a_downscaled_crop_around_people_not_the_full_frame(server, frame):
+    classifier = make(server)
+    cropped = classifier.classify(frame, [FACE], LOCAL)
+    full = classifier.classify(frame, [], LOCAL)
+    crop_img, full_img = sent_image(server.requests[0]), sent_image(server.requests[1])
+    assert max(full_img.shape[:2]) <= 512 and max(crop_img.shape[:2]) <= 512
+    assert full_img.shape[1] / full_img.shape[0] == pytest.approx(1280 / 720, rel=0.02)
+    assert crop_img.shape[1] / crop_img.shape[0] != pytest.approx(1280 / 720, rel=0.1)
+    assert cropped.bytes_sent < full.bytes_sent
+
+
+def test_crop_keeps_the_people_and_stays_inside_the_frame():
+    x0, y0, x1, y1 = crop_box((720, 1280, 3), [(10, 600, 50, 60), (1200, 20, 70, 80)])
+    assert (x0, y0) == (0, 0) and (x1, y1) == (1280, 720)
+    x0, y0, x1, y1 = crop_box((720, 1280, 3), [FACE])
+    assert x0 <= 600 and y0 <= 200 and x1 >= 720 and y1 >= 340 and y1 - 340 > 200 - y0  # room for clothes
+    with pytest.raises(ValueError):
+        prepare_image(np.zeros((0, 0, 3), np.uint8))
+
+
+def test_seed_lines_when_structured_output_is_off(server, frame):
+    server.script(reply("- male, 30, asian, no, short, polo shirt\n- female, 25, no, long, dress"))
+    result = make(server, structured_output=False).classify(frame, [FACE], LOCAL)
+    body = server.requests[0]["body"]
+    assert "response_format" not in body
+    assert body["messages"][0]["content"][0]["text"] == prompts.SEED_LINES
+    assert [p.gender for p in result.audience.people] == ["male", "female"]
+    assert all(p.ethnicity is None for p in result.audience.people)
+
+
+def test_server_rejecting_json_schema_gets_the_question_again_without_it(server, frame):
+    server.script(reject_schema(), reply("- female, 50, yes, grey, coat"), reply())
+    classifier = make(server)
+    first = classifier.classify(frame, [FACE], LOCAL)
+    assert not first.used_fallback and first.audience.people[0].age == 50
+    classifier.classify(frame, [FACE], LOCAL)
+    assert ["response_format" in r["body"] for r in server.requests] == [True, False, False]
+
+
+@pytest.mark.parametrize("step,expect", [
+    (reply("¯\\_(ツ)_/¯ {{{ not json"), "reply unusable"),
+    (reply("I'm sorry, but I can't help with identifying people."), "refusal"),
+    (hang(30), "no answer within 1 s"),
+    (trickle(every=0.25, chunk=4), "no answer within 1 s"),  # each read is quick, the whole is not
+])
+def test_unusable_or_late_replies_fall_back_to_the_local_audience(server, frame, step, expect):
+    server.script(step, step)
+    result = make(server).classify(frame, [FACE], LOCAL)
+    assert result.used_fallback and result.audience == LOCAL
+    assert expect in result.error
+
+
+@pytest.mark.parametrize("code,expect", [(500, "server error 500"), (429, "rate limited")])
+def test_server_errors_are_retried_once_then_fall_back(server, frame, code, expect):
+    server.script(status(code), status(code), reply())
+    result = make(server).classify(frame, [FACE], LOCAL)
+    assert len(server.requests) == 2  # one call, one retry, no more
+    assert result.used_fallback and result.audience == LOCAL and expect in result.error
+
+
+def test_one_retry_recovers_from_a_single_500(server, frame):
+    server.script(status(500), reply())
+    result = make(server).classify(frame, [FACE], LOCAL)
+    assert not result.used_fallback and len(server.requests) == 2
+
+
+def test_a_reply_naming_a_url_changes_nothing_but_attributes(server, frame):
+    server.script(json_reply({"count": 1, "url": "https://evil.example/promo", "item_id": 99,
+                              "people": [{"gender": "female", "clothing": "https://evil.example/promo"}]}))
+    result = make(server).classify(frame, [FACE], LOCAL)
+    assert not result.used_fallback
+    assert "evil" not in json.dumps(result.audience.to_dict(sensitive=True))
+    assert result.audience.people[0].gender == "female" and result.audience.people[0].clothing is None
+
+
+def test_sensitive_attributes_are_dropped_unless_enabled(server, frame):
+    data = {"count": 1, "people": [{"gender": "male", "race": "asian", "emotion": "happy"}]}
+    server.script(json_reply(data), json_reply(data))
+    off = make(server).classify(frame, [FACE], LOCAL).audience.people[0]
+    on = make(server, sensitive_attributes=True).classify(frame, [FACE], LOCAL).audience.people[0]
+    assert (off.ethnicity, off.emotion) == (None, None)
+    assert (on.ethnicity, on.emotion) == ("asian", "happy")
+    assert "ethnicity" not in json.dumps(server.requests[0]["body"]["response_format"])
+    assert "ethnicity" in json.dumps(server.requests[1]["body"]["response_format"])
+
+
+def test_circuit_breaker_stops_calling_then_tries_again_after_cool_down(server, frame):
+    now = [1000.0]
+    classifier = make(server)
+    classifier.breaker = CircuitBreaker(threshold=3, cooldown=60, clock=lambda: now[0])
+    server.script(*[status(500)] * 6)
+    for _ in range(3):
+        classifier.classify(frame, [FACE], LOCAL)
+    made = len(server.requests)
+    paused = classifier.classify(frame, [FACE], LOCAL)
+    assert len(server.requests) == made and paused.used_fallback and "paused" in paused.error
+    now[0] += 61
+    server.script(reply())
+    trial = classifier.classify(frame, [FACE], LOCAL)
+    assert not trial.used_fallback and len(server.requests) == made + 1
+    assert classifier.breaker.blocked() == ""
+
+
+def test_call_caps_survive_a_restart(server, frame, data_dir):
+    now = [1_700_000_000.0]
+    settings = dict(calls_per_hour=2, calls_per_day=3)
+    first = Classifier(Settings(privacy="full", provider="custom", base_url=server.base_url, model="m",
+                                **settings), data_dir, clock=lambda: now[0])
+    first.classify(frame, [FACE], LOCAL)
+    first.classify(frame, [FACE], LOCAL)
+    assert json.loads((data_dir / CALLS_FILE).read_text())["calls"]
+    restarted = Classifier(Settings(privacy="full", provider="custom", base_url=server.base_url, model="m",
+                                    **settings), data_dir, clock=lambda: now[0])
+    blocked = restarted.classify(frame, [FACE], LOCAL)
+    assert len(server.requests) == 2 and blocked.used_fallback and "hourly call cap" in blocked.error
+    now[0] += 3601
+    assert not restarted.classify(frame, [FACE], LOCAL).used_fallback
+    assert "daily call cap" in restarted.classify(frame, [FACE], LOCAL).error
+    now[0] += 86400
+    assert not restarted.classify(frame, [FACE], LOCAL).used_fallback
+
+
+def test_a_damaged_call_counter_is_reported_and_replaced(server, frame, data_dir, caplog):
+    (data_dir / CALLS_FILE).write_text("{not json")
+    result = make(server, data_dir).classify(frame, [FACE], LOCAL)
+    assert not result.used_fallback
+    assert "unreadable" in caplog.text
+    assert len(json.loads((data_dir / CALLS_FILE).read_text())["calls"]) == 1
+
+
+@pytest.mark.parametrize("privacy,source,calls", [("local", "camera", 0), ("off", "camera", 0),
+                                                  ("thermal", "camera", 0), ("thermal", "thermal", 1),
+                                                  ("full", "camera", 1)])
+def test_privacy_mode_decides_what_leaves_the_machine(server, frame, privacy, source, calls):
+    result = make(server, privacy=privacy).classify(frame, [FACE], LOCAL, source)
+    assert len(server.requests) == calls
+    if not calls:
+        assert result.used_fallback and result.audience == LOCAL and result.bytes_sent == 0
+
+
+def test_thermal_source_uses_the_thermal_prompt_and_whole_heatmap(server):
+    heat = cv2.applyColorMap(cv2.resize(np.arange(64, dtype=np.uint8).reshape(8, 8) * 4, (320, 320),
+                                        interpolation=cv2.INTER_NEAREST), cv2.COLORMAP_JET)
+    server.script(json_reply({"count": 1, "people": [{"position": "right", "activity": "standing"}]}))
+    result = make(server, privacy="thermal").classify(heat, [(0, 0, 10, 10)], None, "thermal")
+    body = server.requests[0]["body"]
+    assert body["messages"][0]["content"][0]["text"] == prompts.THERMAL and "response_format" not in body
+    assert sent_image(server.requests[0]).shape[:2] == (320, 320)
+    assert result.audience.count == 1 and result.audience.people[0].x > 0.5
+
+
+def test_openai_preset_sends_detail_low_and_the_key(server, frame):
+    classifier = Classifier(Settings(privacy="full", provider="openai", base_url=server.base_url),
+                            api_key="sk-test-key-123456789")
+    classifier.classify(frame, [FACE], LOCAL)
+    request = server.requests[0]
+    image = next(p for p in request["body"]["messages"][0]["content"] if p["type"] == "image_url")
+    assert image["image_url"]["detail"] == "low"
+    assert request["headers"]["authorization"] == "Bearer sk-test-key-123456789"
+    assert request["body"]["model"] == "gpt-4o-mini"
+
+
+def test_local_servers_get_no_detail_and_a_dummy_key(server, frame):
+    make(server).classify(frame, [FACE], LOCAL)
+    image = next(p for p in server.requests[0]["body"]["messages"][0]["content"] if p["type"] == "image_url")
+    assert "detail" not in image["image_url"]
+
+
+def test_openai_without_a_key_makes_no_call(server, frame, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    classifier = Classifier(Settings(privacy="full", provider="openai", base_url=server.base_url))
+    result = classifier.classify(frame, [FACE], None)
+    assert "no API key" in classifier.problem and "no API key" in result.error
+    assert server.requests == [] and result.audience.count == 1  # the detected box still counts
+
+
+def test_prompt_comes_from_the_given_source_and_survives_its_failure(server, frame):
+    custom = Classifier(Settings(privacy="full", provider="custom", base_url=server.base_url, model="m"),
+                        prompt=lambda source: f"operator prompt for {source}")
+    custom.classify(frame, [FACE], LOCAL)
+
+    def broken(source):
+        raise RuntimeError("database is locked")
+
+    failing = Classifier(Settings(privacy="full", provider="custom", base_url=server.base_url, model="m"),
+                         prompt=broken)
+    assert not failing.classify(frame, [FACE], LOCAL).used_fallback
+    texts = [r["body"]["messages"][0]["content"][0]["text"] for r in server.requests]
+    assert texts == ["operator prompt for camera", prompts.JSON_PROFILE]
+
+
+def test_abort_ends_a_hanging_call_at_once(server, frame):
+    server.script(hang(60), hang(60))
+    classifier = make(server, model_timeout=60.0)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(classifier.classify(frame, [FACE], LOCAL)))
+    worker.start()
+    while not server.requests:
+        threading.Event().wait(0.01)
+    classifier.abort()
+    worker.join(10)  # far below the 60 s the server would hang
+    assert not worker.is_alive()
+    assert results[0].used_fallback and results[0].error == "classifier stopped"
+    assert classifier.classify(frame, [FACE], LOCAL).error == "classifier stopped"
+
+
+def test_logs_hold_neither_image_nor_key(server, frame, caplog):
+    caplog.set_level("DEBUG")
+    server.script(status(500), status(500), reply())
+    classifier = Classifier(Settings(privacy="full", provider="openai", base_url=server.base_url),
+                            api_key="sk-secret-abcdefghijkl")
+    classifier.classify(frame, [FACE], LOCAL)
+    classifier.classify(frame, [FACE], LOCAL)
+    assert "base64" not in caplog.text and "sk-secret" not in caplog.text
+
+
+def test_visit_gate_calls_once_per_visit_and_on_real_changes():
+    gate = VisitGate(refresh_seconds=0, min_gap=5)
+    assert gate.due("v1", 1, 0.0)
+    assert not gate.due("v1", 1, 1.0)
+    assert not gate.due("v1", 2, 2.0)  # a flicker soon after the call
+    assert gate.due("v1", 2, 6.0)
+    assert gate.due("v2", 1, 6.5)
+    refresh = VisitGate(refresh_seconds=20)
+    assert [refresh.due("v", 1, t) for t in (0, 10, 20, 30, 40)] == [True, False, True, False, True]
+
+
+def test_provider_presets_and_bad_settings():
+    assert resolve_provider("ollama").base_url == "http://localhost:11434/v1"
+    assert resolve_provider("openai").needs_key and not resolve_provider("lmstudio").needs_key
+    assert resolve_provider("vllm", model="my-vlm").model == "my-vlm"
+    assert set(PRESETS) == {"openai", "ollama", "llamacpp", "vllm", "lmstudio", "custom"}
+    for bad in (dict(name="nope"), dict(name="custom"), dict(name="ollama", base_url="ftp://x/v1")):
+        with pytest.raises(ProviderError):
+            resolve_provider(**bad)
