@@ -307,7 +307,7 @@ def emulate_type3(clf: nfc.ContactlessFrontend, memory: Type3TagMemory, terminat
         return len(rounds) > 1 or terminate()
 
     tag = clf.connect(card={"on-startup": on_startup, "on-connect": on_connect,
-                            "timeout": random.uniform(0.6, 1.4)}, terminate=one_window)
+                            "timeout": random.uniform(0.5, 1.0)}, terminate=one_window)
     if not tag:
         return tag  # None (terminated) or False (I/O error)
     response = tag.process_command(tag.cmd)
