@@ -196,7 +196,7 @@ class Billboard(QWidget):
     _show_reasons = False
 
     def _show_overlays(self, choice: Choice) -> None:
-        link = self._link_for(choice.item) if self.qr_enabled else ""
+        link = self._link_for(choice.pushed_item) if self.qr_enabled else ""
         self.qr.show_link(link, self.height())
         if self._show_reasons and choice.trigger == "targeted":
             text = choice.audience_summary + (" — " if choice.audience_summary else "")

@@ -1,0 +1,164 @@
+"""The whole chain on the GUI thread: visit events in, a targeted choice and a pushed link out.
+
+```
+CaptureWorker.visit_event ─▶ on_visit_event ─(privacy full/thermal)─▶ classify_request ─▶ ClassifierWorker
+                                  │ (local)                                   ClassifierWorker.classified
+                                  ▼                                                 ▼
+                               _target(audience) ◀───────────────────────── on_classified
+                                  │
+                                  ├─▶ Programme.targeted(Choice)  (plays at once)
+                                  └─▶ choice_made(Choice)  (logs, demo overlay)
+Billboard.started ─▶ on_started ─▶ push_link(url, title, item_id)  (NFC tag / emulation)
+```
+
+Only plain values cross threads. When the best item cannot play on this screen (YouTube
+refused embedding, no network), the next-best playable one plays while the best one's link
+still goes to the tag and the QR code: the visitor's phone can open what the screen could not.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from cxkiosk.audience import Audience
+from cxkiosk.items import Choice, Item
+from cxkiosk.runtime.programme import Programme
+from cxkiosk.tracking import VisitEnded
+
+log = logging.getLogger("cxkiosk.chain")
+
+# Selector.choose: the best match, or the best playable one with `chosen` set to the best.
+Chooser = Callable[[Audience, Callable[[Item], bool]], Choice | None]
+
+
+class KioskChain(QObject):
+    classify_request = Signal(object, object, object, object)  # visit id, image, boxes, local audience
+    visit_over = Signal(object)  # visit id
+    choice_made = Signal(object)  # Choice, as it went to the programme
+    audience_known = Signal(object, str, float)  # Audience, provider, latency ms
+
+    def __init__(self, programme: Programme, choose: Chooser, *, privacy: str = "local",
+                 playable: Callable[[Item], bool] = lambda item: True,
+                 latest_frame: Callable[[], tuple[Any, list[Any]] | None] = lambda: None,
+                 push_link: Callable[[Item], None] | None = None,
+                 log_visit: Callable[[Any, Audience, str, float | None], None] | None = None,
+                 model_wait: float = 12.0) -> None:
+        super().__init__()
+        self.programme = programme
+        self._choose = choose
+        self.privacy = privacy
+        self._playable = playable
+        self._latest_frame = latest_frame
+        self._push_link = push_link
+        self._log_visit = log_visit
+        self._visit: Any = None  # the visit on now
+        self._profile: tuple[Audience, str, float | None] | None = None  # best known for it
+        self._asked_at = 0.0
+        self.timings: list[float] = []  # seconds from a visit event to its targeted choice
+        self._event_at = 0.0
+        # If the classifier stays silent (gate said no, thread busy), fall back to local.
+        self._model_timer = QTimer(self, singleShot=True)
+        self._model_timer.setInterval(int(model_wait * 1000))
+        self._model_timer.timeout.connect(self._model_silent)
+        self._local: Audience | None = None
+
+    @property
+    def uses_model(self) -> bool:
+        return self.privacy in ("full", "thermal")
+
+    # -- from the capture thread ----------------------------------------------------------------
+
+    @Slot(object)
+    def on_visit_event(self, event: Any) -> None:
+        if self.privacy == "off":
+            return
+        if isinstance(event, VisitEnded):
+            self._end(event)
+            return
+        self._visit = event.visit_id
+        self._event_at = time.perf_counter()
+        self._local = event.audience
+        if not self.uses_model:
+            self._profile = (event.audience, "local", None)
+            self._target(event.audience)
+            return
+        latest = self._latest_frame()
+        if latest is None:
+            self._profile = (event.audience, "local", None)
+            self._target(event.audience)
+            return
+        frame, detections = latest
+        boxes = [(d.x, d.y, d.w, d.h) for d in detections]
+        self._model_timer.start()
+        self.classify_request.emit(event.visit_id, frame.image, boxes, event.audience)
+
+    # -- from the classifier thread -------------------------------------------------------------
+
+    @Slot(object)
+    def on_classified(self, classified: Any) -> None:
+        if classified.visit_id != self._visit:
+            return  # a late answer for a visitor who has left
+        self._model_timer.stop()
+        result = classified.result
+        provider = result.provider if not result.used_fallback else "local"
+        self._profile = (result.audience, provider, result.latency_ms or None)
+        self.audience_known.emit(result.audience, provider, result.latency_ms)
+        self._target(result.audience)
+
+    def _model_silent(self) -> None:
+        if self._visit is not None and self._local is not None:
+            log.info("no model answer for visit %s; targeting on local attributes", self._visit)
+            self._profile = (self._local, "local", None)
+            self._target(self._local)
+
+    # -- choosing -------------------------------------------------------------------------------
+
+    def _target(self, audience: Audience) -> None:
+        try:
+            choice = self._choose(audience, self._playable)
+        except Exception:
+            log.exception("selection failed; the idle playlist continues")
+            return
+        if choice is None:
+            log.info("nothing targets %s; the idle playlist continues", audience.summary())
+            return
+        reasons = tuple(choice.reasons)
+        if choice.chosen is not None:
+            reasons += (f"{choice.chosen.title} cannot play here; its link is on the tag",)
+        choice = replace(choice, trigger="targeted", reasons=reasons, audience_summary=audience.summary())
+        self.timings.append(time.perf_counter() - self._event_at)
+        log.info("targeting %s: %s (%s)", audience.summary(), choice.item.title, "; ".join(choice.reasons))
+        self.choice_made.emit(choice)
+        self.programme.targeted(choice)
+
+    def _end(self, event: Any) -> None:
+        if event.visit_id != self._visit:
+            return
+        self._model_timer.stop()
+        self.visit_over.emit(event.visit_id)
+        audience, provider, latency = self._profile or (event.audience, "local", None)
+        if self._log_visit is not None:
+            try:
+                self._log_visit(event, audience, provider, latency)
+            except Exception:
+                log.exception("could not store the visit")
+        self._visit = None
+        self._profile = None
+        self._local = None
+
+    # -- from the billboard ---------------------------------------------------------------------
+
+    @Slot(object)
+    def on_started(self, item: Item) -> None:
+        """The screen shows `item`: the tag and QR carry the pushed item's link."""
+        if self._push_link is None:
+            return
+        playing = self.programme.playing
+        pushed = playing.pushed_item if playing is not None and playing.item.id == item.id else item
+        self._push_link(pushed)

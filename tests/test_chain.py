@@ -1,0 +1,138 @@
+"""The chain's decisions: a visit plays the chosen item at once, the model's answer (or its
+silence) decides in full mode, a next-best item plays when the best cannot, links follow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from cxkiosk.audience import Audience, Person
+from cxkiosk.classify import ClassifyResult
+from cxkiosk.items import Choice, Item
+from cxkiosk.playlist import Playlist
+from cxkiosk.runtime.chain import KioskChain
+from cxkiosk.runtime.classifier import ClassifiedVisit
+from cxkiosk.runtime.programme import Programme
+from cxkiosk.tracking import AudienceChanged, VisitEnded, Visitor, VisitStarted
+
+IDLE = Item(1, "Idle", "https://example.com/idle", kind="video", path="idle.mp4")
+STYLE = Item(2, "Style", "https://example.com/style", kind="video", path="style.mp4")
+BRAND = Item(3, "Brand film", "https://www.youtube.com/watch?v=aqz-KE-bpKQ", kind="youtube")
+FEMALE = Audience(count=1, people=(Person(gender="female", age=34, facing=True),), source="local")
+MALE = Audience(count=1, people=(Person(gender="male", age=50, facing=True),), source="model:test")
+
+
+def event(kind, visit_id=1, t=10.0, audience=FEMALE):
+    visitor = Visitor(track_id=1, dwell=t - 5.0, attention=2.0, watched=True, present=kind is not VisitEnded,
+                      box=(10, 10, 50, 50), facing=True)
+    return kind(visit_id=visit_id, t=t, started=5.0, people=audience.count, visitors=(visitor,),
+                audience=audience)
+
+
+@dataclass
+class Face:
+    x: int = 10
+    y: int = 10
+    w: int = 50
+    h: int = 50
+
+
+@dataclass
+class Frame:
+    image: np.ndarray
+
+
+def chooser(audience, playable):
+    """A stand-in selector: female -> STYLE, male -> BRAND (falls back to STYLE when unplayable)."""
+    person = audience.primary()
+    if person is None:
+        return None
+    if person.gender == "female":
+        return Choice(item=STYLE, score=2, reasons=("female matches",))
+    if playable(BRAND):
+        return Choice(item=BRAND, score=2, reasons=("male matches",))
+    return Choice(item=STYLE, score=1, reasons=("age 50 in 18-60",), chosen=BRAND)
+
+
+@pytest.fixture
+def setup(qapp):
+    programme = Programme(Playlist([IDLE]), retry_seconds=60)
+    played = []
+    programme.play.connect(played.append)
+    return programme, played
+
+
+def test_local_mode_plays_the_chosen_item_at_once(setup):
+    programme, played = setup
+    chain = KioskChain(programme, chooser, privacy="local")
+    requests = []
+    chain.classify_request.connect(lambda *a: requests.append(a))
+    chain.on_visit_event(event(VisitStarted))
+    assert [c.item for c in played] == [STYLE]
+    assert played[0].trigger == "targeted" and played[0].audience_summary == "1 person: female 34"
+    assert requests == []  # nothing leaves the machine in local mode
+
+
+def test_full_mode_waits_for_the_model_and_drops_late_answers(setup, qtbot):
+    programme, played = setup
+    frame = Frame(np.zeros((120, 160, 3), np.uint8))
+    chain = KioskChain(programme, chooser, privacy="full", latest_frame=lambda: (frame, [Face()]))
+    requests = []
+    chain.classify_request.connect(lambda *a: requests.append(a))
+    chain.on_visit_event(event(VisitStarted, visit_id=7))
+    assert played == [] and len(requests) == 1
+    visit_id, image, boxes, local = requests[0]
+    assert visit_id == 7 and image is frame.image and boxes == [(10, 10, 50, 50)] and local == FEMALE
+    # An answer for another (older) visit changes nothing.
+    chain.on_classified(ClassifiedVisit(3, ClassifyResult(audience=MALE, provider="test", model="m")))
+    assert played == []
+    chain.on_classified(ClassifiedVisit(7, ClassifyResult(audience=MALE, provider="test", model="m",
+                                                          latency_ms=420.0)))
+    assert [c.item for c in played] == [BRAND]
+
+
+def test_a_silent_model_falls_back_to_local_attributes(setup, qtbot):
+    programme, played = setup
+    frame = Frame(np.zeros((120, 160, 3), np.uint8))
+    chain = KioskChain(programme, chooser, privacy="full", latest_frame=lambda: (frame, [Face()]),
+                       model_wait=0.2)
+    chain.on_visit_event(event(VisitStarted))
+    qtbot.waitUntil(lambda: bool(played), timeout=3000)
+    assert played[0].item == STYLE  # chosen on the local audience (female 34)
+
+
+def test_best_item_unplayable_plays_next_best_and_pushes_the_best_link(setup):
+    programme, played = setup
+    pushed = []
+    chain = KioskChain(programme, chooser, privacy="local", playable=lambda item: item.kind != "youtube",
+                       push_link=pushed.append)
+    chain.on_visit_event(event(VisitStarted, audience=MALE))
+    choice = played[0]
+    assert choice.item == STYLE and choice.chosen == BRAND
+    assert any("Brand film cannot play here" in r for r in choice.reasons)
+    programme.on_started(STYLE)  # the billboard reports the first frame
+    chain.on_started(STYLE)
+    assert pushed == [BRAND]  # the phone gets what the screen could not show
+
+
+def test_visit_end_logs_dwell_and_watchers_and_releases_the_classifier(setup):
+    programme, _ = setup
+    logged, over = [], []
+    chain = KioskChain(programme, chooser, privacy="local",
+                       log_visit=lambda ev, audience, provider, latency: logged.append(
+                           (ev.dwell, ev.watchers, audience, provider)))
+    chain.visit_over.connect(over.append)
+    chain.on_visit_event(event(VisitStarted, visit_id=4, t=6.0))
+    chain.on_visit_event(event(AudienceChanged, visit_id=4, t=8.0))
+    chain.on_visit_event(event(VisitEnded, visit_id=4, t=20.0))
+    assert over == [4]
+    assert logged == [(15.0, 1, FEMALE, "local")]
+
+
+def test_privacy_off_ignores_visits(setup):
+    programme, played = setup
+    chain = KioskChain(programme, chooser, privacy="off")
+    chain.on_visit_event(event(VisitStarted))
+    assert played == []
