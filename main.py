@@ -59,15 +59,20 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from cxkiosk import models
     from cxkiosk.commands.common import context
     from cxkiosk.playlist import Playlist
-    from cxkiosk.resources import shipped_db
     from cxkiosk.runtime.programme import Programme
     from ui.billboard import Billboard
 
     ctx = context(args)
     settings = ctx.settings
+    if getattr(args, "demo", False):
+        settings.source = DEMO_SOURCE
+        settings.show_reasons = True
     log = logging.getLogger("cxkiosk")
     log.info("starting cxkiosk; data folder %s", ctx.paths.data)
-    db, db_warning = models.prepare_database(ctx.db_spec, shipped_db())
+    try:
+        _, db_warning = models.open_configured(ctx.db_spec, ctx.paths.default_db)
+    except models.DatabaseError as exc:
+        return fail(f"{exc}")
     if db_warning:
         log.error("%s", db_warning)
 
@@ -75,9 +80,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cxkiosk")
     billboard = Billboard(slide_seconds=settings.slide_seconds, call_to_action=settings.qr_call_to_action,
-                          link_for=lambda item: _link_or_nothing(item, settings), fallback_subtitle="")
+                          link_for=lambda item: _link_or_nothing(item, settings))
     billboard.qr_enabled = settings.qr_enabled
-    billboard.set_reasons_visible(settings.show_reasons or bool(getattr(args, "demo", False)))
+    billboard.set_reasons_visible(settings.show_reasons)
     playlist = Playlist(models.playlist(), unhealthy_seconds=settings.unhealthy_minutes * 60)
     programme = Programme(playlist, record=lambda r: models.log_play(
         r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience))
@@ -87,6 +92,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     billboard.finished.connect(programme.on_finished)
     billboard.failed.connect(programme.on_failed)
 
+    threads, chain = _start_chain(ctx, settings, programme, playlist, billboard)  # noqa: F841 - kept alive
+
     _show(billboard, windowed=args.windowed, app=app)
     if not args.windowed:
         app.setOverrideCursor(Qt.CursorShape.BlankCursor)
@@ -95,11 +102,116 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), lambda: _finish(app, billboard, args.screenshot))
     code = app.exec()
+    for thread in threads:  # each joins within its bound; a hung device never blocks exit for long
+        thread.stop(2.0)
     billboard.stop_all()
     billboard.deleteLater()
     app.processEvents()
     models.close_database()
     return code
+
+
+DEMO_SOURCE = "file:resources/demo/visitor.mp4"
+
+
+def resolve_source(spec: str) -> str:
+    """'auto': the first camera if one is plugged in, else the shipped demo visitor clip."""
+    if spec.strip().lower() != "auto":
+        return spec
+    from PySide6.QtMultimedia import QMediaDevices
+
+    if QMediaDevices.videoInputs():
+        return "camera:0"
+    logging.getLogger("cxkiosk").warning(
+        "no camera found: the demo visitor clip is the source (set source to camera:0 to wait for one)")
+    return DEMO_SOURCE
+
+
+def _start_chain(ctx, settings, programme, playlist, billboard) -> tuple:
+    """Sensing -> (model) -> selection -> programme, and the NFC pusher; returns the started threads."""
+    from cxkiosk import models
+    from cxkiosk.resources import install_root
+    from cxkiosk.runtime.chain import KioskChain
+    from cxkiosk.runtime.threads import WorkerThread
+    from cxkiosk.select import Selector
+
+    threads: list[WorkerThread] = []
+    nfc = _start_nfc(settings, threads)
+    selector = Selector()
+
+    def push(item) -> None:
+        if nfc is not None:
+            link = _link_or_nothing(item, settings)
+            nfc.set_link(link or None, item.id, item.title)
+
+    def log_visit(event, audience, provider, latency) -> None:
+        models.log_audience(audience if settings.sensitive_attributes else audience.without_sensitive(),
+                            provider=provider, latency_ms=latency, dwell=event.dwell, watchers=event.watchers)
+
+    source = resolve_source(settings.source)
+    if source.startswith("file:resources/"):  # shipped media, wherever the install folder is
+        source = "file:" + str(install_root() / source[len("file:"):])
+    sensing = settings.privacy != "off" and source.strip().lower() not in ("", "none")
+    capture = None
+    if sensing:
+        from cxkiosk.runtime.capture import CaptureWorker
+
+        capture = CaptureWorker(source, width=settings.camera_width, height=settings.camera_height,
+                                attributes=settings.privacy in ("local", "full"))
+        threads.append(WorkerThread(capture, "capture"))
+        billboard.set_notice(f"{settings.consent_text}  [privacy: {settings.privacy}]")
+    chain = KioskChain(programme, lambda audience, playable: selector.choose(audience, playable=playable),
+                       privacy=settings.privacy if sensing else "off", playable=playlist.healthy,
+                       latest_frame=capture.latest if capture else (lambda: None), push_link=push,
+                       log_visit=log_visit, model_wait=settings.model_timeout + 2.0)
+    billboard.started.connect(chain.on_started)  # after the programme's: it knows what is playing now
+    if capture is not None:
+        capture.visit_event.connect(chain.on_visit_event)
+        capture.status.connect(lambda text: logging.getLogger("cxkiosk.camera").info("%s", text))
+    if sensing and chain.uses_model:
+        from cxkiosk.classify import Classifier
+        from cxkiosk.runtime.classifier import ClassifierWorker
+
+        classifier = Classifier(settings, ctx.paths.data, prompt=_prompt_source())
+        worker = ClassifierWorker(classifier, source="thermal" if settings.privacy == "thermal" else "camera")
+        chain.classify_request.connect(worker.request)
+        chain.visit_over.connect(worker.visit_ended)
+        worker.classified.connect(chain.on_classified)
+        threads.append(WorkerThread(worker, "classifier"))
+    for thread in threads:
+        thread.start()
+    return threads, chain
+
+
+def _prompt_source():
+    from cxkiosk import models
+
+    def prompt(source: str) -> str:
+        return models.active_prompt(source)
+
+    return prompt
+
+
+def _start_nfc(settings, threads: list):
+    """The NFC worker on its own thread, or None when NFC is off."""
+    from cxkiosk.nfc import is_off
+
+    if is_off(settings.nfc_device):
+        return None
+    from cxkiosk import models
+    from cxkiosk.runtime.nfc import NfcWorker
+    from cxkiosk.runtime.threads import WorkerThread
+
+    try:
+        worker = NfcWorker(settings.nfc_device, mode=settings.nfc_mode)
+    except ValueError as exc:  # a malformed device path: say so, keep the QR code
+        logging.getLogger("cxkiosk.nfc").error("NFC off: %s", exc)
+        return None
+    nfc_log = logging.getLogger("cxkiosk.nfc")
+    worker.status.connect(lambda text: nfc_log.info("%s", text))
+    worker.pushed.connect(lambda r: models.log_tap(r.item_id, r.kind) if r.ok else None)
+    threads.append(WorkerThread(worker, "nfc"))
+    return worker
 
 
 def _route_qt_messages() -> None:
