@@ -58,6 +58,19 @@ BACKOFF = (0.5, 1.0, 2.0, 3.0)
 RETRY_UNREADABLE = 2
 
 
+class _NoRetrySpam(logging.Filter):
+    """nfcpy logs an ERROR for every failed open; we retry every few seconds while a reader is
+    unplugged and say so once ourselves, so its own lines would only fill the log file."""
+
+    QUIET = ("no reader available on path", "searching for reader on path")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.QUIET)
+
+
+logging.getLogger("nfc.clf").addFilter(_NoRetrySpam())
+
+
 class ReaderMissing(Exception):
     """No reader could be opened on the path; the message says why, in one line."""
 

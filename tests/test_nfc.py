@@ -207,3 +207,43 @@ def test_device_none_turns_nfc_off_and_returns():
     rec = Recorder()
     NfcService("none").run(rec.status, rec.result)
     assert rec.statuses == ["NFC off"]
+
+
+def run_cli(*argv: str) -> int:
+    from main import main
+
+    return main(list(argv))
+
+
+def test_cli_write_exits_0_only_on_a_verified_write(data_dir, capsys):
+    memory = Type3TagMemory(blocks=16, writable=True)
+    with emulated_tag(memory) as path:
+        code = run_cli("nfc", "write", LINK, "--nfc", path, "--timeout", "10", "--data-dir", str(data_dir))
+    out = capsys.readouterr().out
+    assert code == 0 and f"read back: {LINK}" in out
+    assert link_in_message(memory.ndef_data) == LINK
+
+
+def test_cli_write_to_a_read_only_tag_fails(data_dir, capsys):
+    memory = Type3TagMemory(ndef_message("https://old.example.com/"), blocks=16)
+    with emulated_tag(memory) as path:
+        code = run_cli("nfc", "write", LINK, "--nfc", path, "--timeout", "10", "--data-dir", str(data_dir))
+    captured = capsys.readouterr()
+    assert code == 1 and "read-only" in captured.err
+    assert "read back: https://old.example.com/" in captured.out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["nfc", "write", "javascript:alert(1)"], "http"),
+    (["nfc", "write", LINK, "--nfc", "bluetooth"], "not one of"),
+    (["nfc", "write", LINK, "--timeout", "0"], "timeout"),
+])
+def test_cli_bad_input_is_one_line_exit_2(data_dir, capsys, argv, words):
+    assert run_cli(*argv, "--data-dir", str(data_dir)) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_cli_without_reader_exits_1(data_dir, capsys):
+    assert run_cli("nfc", "write", LINK, "--nfc", "usb", "--timeout", "1", "--data-dir", str(data_dir)) == 1
+    assert "no reader on usb" in capsys.readouterr().err
