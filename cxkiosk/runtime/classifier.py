@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal, Slot
 
 from cxkiosk.audience import Audience
 from cxkiosk.classify import Classifier, ClassifyResult, VisitGate
@@ -46,6 +46,7 @@ class ClassifierWorker(Worker):
         self._pending: tuple[Any, Any, list, Audience | None] | None = None
         self._current_visit: Any = None  # the visit a result must belong to, to be emitted
         self._drain_posted = False
+        self._busy = False
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
 
     @Slot(object, object, object, object)
@@ -80,17 +81,28 @@ class ClassifierWorker(Worker):
 
     @Slot()
     def _drain(self) -> None:
-        with self._lock:
-            job, self._pending, self._drain_posted = self._pending, None, False
-        if job is None or self.stopping:
+        if self._busy:  # re-entered from sendPostedEvents below: the loop there takes the job
             return
-        visit_id, image, boxes, local = job
+        self._busy = True
+        try:
+            while not self.stopping:
+                with self._lock:
+                    job, self._pending, self._drain_posted = self._pending, None, False
+                if job is None:
+                    return
+                self._run(*job)
+        finally:
+            self._busy = False
+
+    def _run(self, visit_id: Any, image: Any, boxes: list, local: Audience | None) -> None:
         try:
             result = self.classifier.classify(image, boxes, local, self.source)
         except Exception as exc:  # classify() does not raise for model trouble; this is a bug
             log.exception("classifier crashed")
             self.failed.emit(f"classifier: {type(exc).__name__}: {exc}")
             return
+        # Requests queued while the call was in flight tell whether its visit is still current.
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         with self._lock:
             stale = self._current_visit != visit_id
         if stale or self.stopping:

@@ -1,0 +1,134 @@
+"""The classifier worker: its own thread, one call in flight, newest visit wins, prompt shutdown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from cxkiosk.audience import Audience, Person
+from cxkiosk.classify import Classifier
+from cxkiosk.config import Settings
+from cxkiosk.runtime.classifier import ClassifierWorker
+from cxkiosk.runtime.threads import WorkerThread
+from tests.fake_openai import FakeOpenAI, hang, reply
+
+FRAME = np.full((480, 640, 3), 120, np.uint8)
+BOX = [(300, 100, 80, 90)]
+LOCAL = Audience(count=1, people=(Person(gender="female", age=30),), source="local")
+
+
+class Tracker(QObject):
+    """Stands in for the visitor tracker on the GUI thread: emits requests across threads."""
+
+    visit = Signal(object, object, object, object)
+    ended = Signal(object)
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def running(qtbot, server):
+    started = []
+
+    def start(timeout: float = 1.0, **settings) -> tuple[ClassifierWorker, Tracker]:
+        values = dict(privacy="full", provider="custom", base_url=server.base_url, model="m",
+                      model_timeout=timeout)
+        values.update(settings)
+        worker = ClassifierWorker(Classifier(Settings(**values)))
+        thread = WorkerThread(worker, "classifier")
+        tracker = Tracker()
+        tracker.visit.connect(worker.request)  # queued: different threads
+        tracker.ended.connect(worker.visit_ended)
+        thread.start()
+        started.append(thread)
+        return worker, tracker
+
+    yield start
+    for thread in started:
+        assert thread.stop(5)
+
+
+def wait_for_requests(qtbot, server, n: int) -> None:
+    qtbot.waitUntil(lambda: len(server.requests) >= n, timeout=5000)
+
+
+def test_gui_thread_keeps_running_while_a_call_hangs(qtbot, server, running):
+    server.script(hang(60), hang(60))
+    worker, tracker = running(timeout=2.0)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    with qtbot.waitSignal(worker.classified, timeout=15000) as done, \
+            qtbot.waitSignal(worker.failed, timeout=15000) as failed:
+        tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+        wait_for_requests(qtbot, server, 1)
+        ticks.clear()  # count only ticks while the model call is in flight
+    timer.stop()
+    result = done.args[0].result
+    assert result.used_fallback and result.audience == LOCAL  # targeting continues on local values
+    assert "no answer" in failed.args[0]
+    assert len(ticks) >= 10  # the GUI event loop ran all along (a blocked loop gives ~1)
+
+
+def test_newer_visit_supersedes_requests_queued_behind_a_slow_call(qtbot, server, running):
+    server.script(reply(delay=1.0), reply())
+    worker, tracker = running(timeout=5.0)
+    results = []
+    worker.classified.connect(lambda v: results.append(v.visit_id))
+    tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+    wait_for_requests(qtbot, server, 1)
+    tracker.visit.emit("v2", FRAME, BOX, LOCAL)
+    tracker.visit.emit("v3", FRAME, BOX, LOCAL)
+    qtbot.waitUntil(lambda: results == ["v3"], timeout=10000)
+    qtbot.wait(200)
+    assert results == ["v3"]  # v1's late answer is stale, v2 was never sent
+    assert len(server.requests) == 2
+
+
+def test_same_visit_is_profiled_once(qtbot, server, running):
+    worker, tracker = running()
+    results = []
+    worker.classified.connect(lambda v: results.append(v))
+    for _ in range(5):
+        tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+    qtbot.waitUntil(lambda: len(results) == 1, timeout=5000)
+    tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+    qtbot.wait(300)
+    assert len(server.requests) == 1 and len(results) == 1
+    assert results[0].result.audience.people[0].gender == "female"  # from the model's reply
+
+
+def test_a_visit_that_ended_gets_no_late_result(qtbot, server, running):
+    server.script(reply(delay=0.8))
+    worker, tracker = running(timeout=5.0)
+    results = []
+    worker.classified.connect(lambda v: results.append(v))
+    tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+    wait_for_requests(qtbot, server, 1)
+    tracker.ended.emit("v1")
+    qtbot.wait(1500)
+    assert results == []
+
+
+def test_stop_returns_promptly_while_a_call_hangs(qtbot, server):
+    server.script(hang(60), hang(60))
+    settings = Settings(privacy="full", provider="custom", base_url=server.base_url, model="m",
+                        model_timeout=60.0)
+    worker = ClassifierWorker(Classifier(settings))
+    thread = WorkerThread(worker, "classifier")
+    tracker = Tracker()
+    tracker.visit.connect(worker.request)
+    results = []
+    worker.classified.connect(results.append)
+    thread.start()
+    tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+    wait_for_requests(qtbot, server, 1)
+    assert thread.stop(3.0)  # the server would hang 60 s; stop cuts the call instead
+    assert worker.classifier.stats.last_error == "classifier stopped"
+    assert results == []  # nothing is emitted from a stopping worker
