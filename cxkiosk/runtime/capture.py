@@ -63,6 +63,8 @@ class CaptureWorker(Worker):
         self._attrs: dict[int, tuple[str | None, int | None]] = {}  # track id -> (gender, age)
         self.frames_processed = 0
         self._kind = "none"
+        self._last_frame: tuple[float, float] | None = None  # (frame timestamp, wall time read)
+        self._tracker_size = (1, 1)
 
     # --- called from other threads -------------------------------------------------------
     def set_preview(self, on: bool) -> None:
@@ -111,13 +113,17 @@ class CaptureWorker(Worker):
                     last_status = text
                     self.status.emit(text)
                 frame = source.read()
+                now = time.monotonic()
                 if frame is None:
+                    self._end_if_gone(now)
                     self.wait_stop(getattr(source, "poll_interval", 0.02))
                     continue
-                now = time.monotonic()
-                if now - last_detect < self._min_gap:
-                    continue  # a 30 fps camera is read at its pace, analysed at max_fps
-                last_detect = now
+                self._last_frame = (frame.timestamp, now)
+                # A 30 fps camera is read at its pace, analysed at max_fps (by frame time, so a clip
+                # replayed faster than real time is still analysed frame by frame).
+                if frame.timestamp - last_detect < self._min_gap * 0.9:
+                    continue
+                last_detect = frame.timestamp
                 self._process(frame, source.kind, detector)
         finally:
             for event in self._tracker.finish(time.monotonic()):
@@ -125,7 +131,18 @@ class CaptureWorker(Worker):
             source.close()
             self.status.emit(f"{source.status} (capture stopped)")
 
+    def _end_if_gone(self, now: float) -> None:
+        """No frames for longer than the grace time (device gone, clip over): nobody is seen, so
+        the visit ends as if the frames had been empty; a short outage keeps the visit."""
+        if self._last_frame is None or not self._tracker.in_visit:
+            return
+        stamp, wall = self._last_frame
+        if now - wall > self._tracker.grace:
+            for event in self._tracker.update([], stamp + (now - wall), self._tracker_size):
+                self.visit_event.emit(self._with_attributes(event))
+
     def _process(self, frame: Frame, kind: str, detector: Any) -> None:
+        self._tracker_size = frame.size
         if kind == "thermal" and frame.temperatures is not None:
             from ..sources.thermal import count_people
 

@@ -1,0 +1,193 @@
+"""The capture thread end to end: a video of a visitor -> one visit; unplug; prompt stop; privacy."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from cxkiosk.resources import resource
+from cxkiosk.runtime.capture import CaptureWorker
+from cxkiosk.runtime.threads import WorkerThread
+from cxkiosk.sources.camera import Backoff, CameraSource
+from cxkiosk.sources.video import VideoFileSource
+from cxkiosk.tracking import AudienceChanged, VisitEnded, VisitStarted
+
+
+def _make_demo():
+    spec = importlib.util.spec_from_file_location("make_demo", resource("demo", "make_demo.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_demo = _make_demo()
+FPS = 15
+# The visitor in the short test clip: 0.8 s empty, walks in 0.8 s, stays 2.4 s, walks out 0.8 s.
+TIMING = dict(empty_s=0.8, walk_s=0.8, stay_s=2.4, tail_s=1.2)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("clips") / "visitor.avi"
+    make_demo.write_clip(path, fps=FPS, **TIMING)
+    return path
+
+
+class Recorder:
+    def __init__(self, worker: CaptureWorker) -> None:
+        self.events, self.statuses, self.previews, self.failures = [], [], [], []
+        worker.visit_event.connect(self.events.append)
+        worker.status.connect(self.statuses.append)
+        worker.preview.connect(self.previews.append)
+        worker.failed.connect(self.failures.append)
+
+
+@pytest.fixture
+def start(qtbot):
+    """Start a worker on its thread; whatever a test does, the thread is stopped at the end."""
+    threads = []
+
+    def starter(worker: CaptureWorker) -> tuple[WorkerThread, Recorder]:
+        recorder = Recorder(worker)
+        thread = WorkerThread(worker, "capture-test")
+        threads.append(thread)
+        thread.start()
+        return thread, recorder
+
+    yield starter
+    for thread in threads:
+        thread.stop(2.0)
+
+
+def test_video_of_a_visitor_gives_exactly_one_visit(qtbot, start, clip):
+    worker = CaptureWorker(lambda: VideoFileSource(clip, realtime=False, loop=False))
+    thread, rec = start(worker)
+    qtbot.waitUntil(lambda: any(isinstance(e, VisitEnded) for e in rec.events), timeout=30000)
+    assert thread.stop(1.0)
+    assert [type(e) for e in rec.events] == [VisitStarted, VisitEnded]
+    started, ended = rec.events
+    # Seen from the middle of the walk-in to the middle of the walk-out: about 2.4 + 0.8 s.
+    assert 2.4 <= ended.dwell <= 4.0
+    assert ended.ots == 1 and ended.watchers == 1
+    assert ended.visitors[0].attention >= 2.0
+    person = started.audience.people[0]
+    assert started.audience.count == 1 and person.facing is True
+    assert person.gender == "female" and 20 <= person.age <= 55  # the local model, no server
+    assert ended.audience.count == 0
+
+
+def test_file_spec_plays_in_real_time(qtbot, start, clip):
+    worker = CaptureWorker(f"file:{clip}")
+    thread, rec = start(worker)
+    qtbot.waitUntil(lambda: any(isinstance(e, VisitStarted) for e in rec.events), timeout=10000)
+    frame, faces = worker.latest()
+    assert frame.image.shape == (360, 640, 3) and len(faces) == 1
+    assert abs(frame.timestamp - time.monotonic()) < 5  # wall-clock stamps, not media time
+    assert thread.stop(1.0)
+    assert any("playing 640x360 at 15 fps" in s for s in rec.statuses)
+    assert isinstance(rec.events[-1], VisitEnded)  # stopping closes the open visit
+
+
+def test_preview_only_while_asked_and_downscaled(qtbot, start, clip):
+    worker = CaptureWorker(lambda: VideoFileSource(clip, realtime=False, loop=True), attributes=False)
+    thread, rec = start(worker)
+    qtbot.waitUntil(lambda: worker.frames_processed > 5, timeout=10000)
+    assert rec.previews == []
+    worker.set_preview(True)
+    qtbot.waitUntil(lambda: len(rec.previews) >= 3, timeout=10000)
+    worker.set_preview(False)
+    assert thread.stop(1.0)
+    assert rec.previews[0].shape == (180, 320, 3)
+
+
+def test_bad_source_is_a_clear_message_and_the_thread_ends(qtbot, start):
+    worker = CaptureWorker("webcam")
+    thread, rec = start(worker)
+    qtbot.waitUntil(lambda: not thread.running, timeout=5000)
+    assert rec.failures and "unknown source 'webcam'" in rec.failures[0]
+    assert thread.stop(1.0)
+
+
+class FlakyCapture:
+    """A webcam showing the demo face that goes away after a while and comes back."""
+
+    plugged = True
+    face = cv2.imread(str(resource("demo", "face.png")))
+
+    def isOpened(self) -> bool:  # noqa: N802 - cv2.VideoCapture's name
+        return FlakyCapture.plugged
+
+    def set(self, prop, value) -> bool:
+        return True
+
+    def get(self, prop) -> float:
+        return 0
+
+    def read(self):
+        time.sleep(1 / 30)  # a real camera blocks until its next frame
+        if not FlakyCapture.plugged:
+            return False, None
+        image = np.full((360, 640, 3), 170, np.uint8)
+        image[60:300, 220:420] = FlakyCapture.face
+        return True, image
+
+    def release(self) -> None:
+        pass
+
+
+def test_unplugged_camera_is_reported_and_picked_up_again(qtbot, start):
+    FlakyCapture.plugged = True
+    worker = CaptureWorker(lambda: CameraSource("0", factory=lambda dev, api: FlakyCapture(),
+                                                backoff=Backoff(0.2, 0.4), platform="linux"),
+                           attributes=False)
+    thread, rec = start(worker)
+    qtbot.waitUntil(lambda: worker.frames_processed >= 3, timeout=5000)
+    FlakyCapture.plugged = False
+    qtbot.waitUntil(lambda: any("unplugged, retrying" in s for s in rec.statuses), timeout=5000)
+    seen = worker.frames_processed
+    FlakyCapture.plugged = True
+    qtbot.waitUntil(lambda: worker.frames_processed > seen + 3, timeout=5000)
+    assert rec.statuses[-1].startswith("camera 0 open")
+    assert thread.stop(1.0)
+    assert not rec.failures
+    # The visitor stood there the whole time: the short outage did not end the visit.
+    visits = [e for e in rec.events if isinstance(e, VisitStarted)]
+    assert len(visits) == 1
+
+
+def test_stop_is_prompt_even_while_the_camera_is_gone(qtbot, start):
+    FlakyCapture.plugged = False
+    worker = CaptureWorker(lambda: CameraSource("0", factory=lambda dev, api: FlakyCapture(),
+                                                platform="linux"))
+    thread, rec = start(worker)
+    qtbot.waitUntil(lambda: any("not found" in s for s in rec.statuses), timeout=5000)
+    began = time.monotonic()
+    assert thread.stop(1.0)
+    assert time.monotonic() - began < 1.0
+    assert not thread.running
+
+
+def test_no_frame_is_written_anywhere(qtbot, start, clip, tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a frame was about to be written")
+
+    monkeypatch.setattr(cv2, "imwrite", refuse)
+    monkeypatch.setattr(cv2, "VideoWriter", refuse)
+    monkeypatch.chdir(tmp_path)
+    before = {p: p.stat().st_mtime for p in clip.parent.iterdir()}
+    worker = CaptureWorker(lambda: VideoFileSource(clip, realtime=False, loop=False))
+    worker.set_preview(True)
+    thread, rec = start(worker)
+    qtbot.waitUntil(lambda: any(isinstance(e, VisitEnded) for e in rec.events), timeout=30000)
+    assert thread.stop(1.0)
+    assert list(tmp_path.iterdir()) == []
+    assert {p: p.stat().st_mtime for p in clip.parent.iterdir()} == before
+    assert not rec.failures
+    assert not any(isinstance(e, AudienceChanged) for e in rec.events)
+    assert os.path.exists(clip)
