@@ -432,7 +432,25 @@ class NfcService:
         # nfcpy calls this between polling rounds: it paces the loop and ends it on stop.
         return self._stop.wait(POLL_PAUSE)
 
+    def _can_emulate(self, clf: nfc.ContactlessFrontend) -> bool:
+        # nfcpy's connect() turns "this reader cannot listen" into a bare False, which looks
+        # like an unplugged reader; ask once so the operator reads the real reason.
+        target = nfc.clf.LocalTarget("212F")
+        target.sensf_res = b"\x01" + DEFAULT_IDM + DEFAULT_PMM + NDEF_SYSTEM
+        try:
+            clf.listen(target, 0.01)
+        except nfc.clf.UnsupportedTargetError:
+            return False
+        except (nfc.clf.CommunicationError, OSError):
+            pass
+        return True
+
     def _serve(self, clf: nfc.ContactlessFrontend, on_result: Callable[[PushResult], None]) -> None:
+        if self.mode == "emulate" and not self._can_emulate(clf):
+            if self._report(f"{clf.device} cannot emulate a tag (an RC-S380 can); use nfc_mode write"):
+                log.warning("NFC reader %s cannot emulate a tag; set nfc_mode to write", clf.device)
+            self._stop.wait()
+            return
         while not self.stopping:
             link = self.current_link()
             if link is None:

@@ -247,3 +247,26 @@ def test_cli_bad_input_is_one_line_exit_2(data_dir, capsys, argv, words):
 def test_cli_without_reader_exits_1(data_dir, capsys):
     assert run_cli("nfc", "write", LINK, "--nfc", "usb", "--timeout", "1", "--data-dir", str(data_dir)) == 1
     assert "no reader on usb" in capsys.readouterr().err
+
+
+def test_reader_that_cannot_emulate_says_so_instead_of_no_reader(monkeypatch):
+    import nfc.clf.udp
+
+    def refuse(self, target, timeout):
+        raise nfc.clf.UnsupportedTargetError("does not support listen as Type F Target")
+
+    monkeypatch.setattr(nfc.clf.udp.Device, "listen_ttf", refuse)  # as nfcpy's ACR122U driver does
+    service = NfcService(f"udp:127.0.0.1:{free_udp_port()}", mode="emulate")
+    service.set_link(LINK)
+    rec = Recorder()
+    thread = run_service(service, rec)
+    try:
+        for _ in range(50):
+            if rec.statuses:
+                break
+            threading.Event().wait(0.1)
+    finally:
+        service.stop()
+        thread.join(5)
+    assert rec.statuses and "cannot emulate" in rec.statuses[0]
+    assert NO_READER not in rec.statuses
