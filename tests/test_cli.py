@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import cv2
@@ -62,29 +60,6 @@ def test_screenshot_offscreen_shows_the_playlist_and_never_writes_the_install_fo
     assert (data / "content.db").is_file()  # first run copied the shipped content
     assert (data / "logs" / "cxkiosk.log").read_text().count("playing item") >= 1
     assert hashlib.sha256(shipped.read_bytes()).hexdigest() == before
-
-
-def _free_display() -> int:
-    for n in range(90, 140):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    pytest.skip("no free X display number")
-
-
-@pytest.fixture
-def xvfb():
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb not installed (.ci/debian-packages installs it)")
-    display = _free_display()
-    proc = subprocess.Popen(["Xvfb", f":{display}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    socket_path = Path(f"/tmp/.X11-unix/X{display}")
-    deadline = time.monotonic() + 10
-    while not socket_path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f":{display}"
-    proc.terminate()
-    proc.wait(5)
 
 
 def test_fullscreen_under_a_real_x_server(tmp_path, xvfb):

@@ -106,7 +106,7 @@ class KioskChain(QObject):
             return  # a late answer for a visitor who has left
         self._model_timer.stop()
         result = classified.result
-        provider = result.provider if not result.used_fallback else "local"
+        provider = f"{result.provider}/{result.model}" if not result.used_fallback else "local"
         self._profile = (result.audience, provider, result.latency_ms or None)
         self.audience_known.emit(result.audience, provider, result.latency_ms)
         self._target(result.audience)
