@@ -15,14 +15,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from statistics import median
 
 import peewee
-from peewee import fn
+from peewee import SQL, Case, Value, fn
 
 from cxkiosk.audience import Audience, Person
 from cxkiosk.items import Choice, Item
-from cxkiosk.models import Content, PlayLog, local_naive, schedule_clause
+from cxkiosk.models import Content, PlayLog, database, local_naive, schedule_clause
 from cxkiosk.targeting import keyword_matches
 
 _COLUMNS = (Content.id, Content.title, Content.url, Content.kind, Content.path, Content.duration,
@@ -97,73 +99,52 @@ class Selector:
             return
         at = local_naive(at)
         solo, group = primary(audience), majority(audience)
-        rows = Content.select(*_COLUMNS).where(self._where(audience, solo, group, at)).tuples()
-        scored: list[tuple[float, tuple[str, ...], tuple]] = []
-        for row in rows:
-            score, reasons = self._score(row, audience, solo, group)
-            if score > 0:
-                scored.append((score, reasons, row))
-        if scored:
-            resting = self._resting(at)
-            scored = [s for s in scored if s[2][0] not in resting]
-        scored.sort(key=lambda s: (-s[0], s[2][0]))
+        vocabulary = self._keywords()
+        solo_words = {k for k in vocabulary if solo.person and keyword_matches(k, solo.person)}
+        group_words = {k for k in vocabulary if any(keyword_matches(k, p) for p in audience.people)}
+        # Scoring runs in SQL so only the head of the ranking ever reaches Python.
+        is_group = fn.COALESCE(Content.group_min, 0) >= 2
+        points = Case(None, [(is_group, _points(group, group_words))], _points(solo, solo_words))
+        score = points * Content.weight
+        where = self._where(audience, solo, group, at) & (score > 0)
+        resting = self._resting(at)
+        if resting:
+            where &= Content.id.not_in(sorted(resting))
+        query = (Content.select(score.alias("score"), *_COLUMNS).where(where)
+                 .order_by(SQL("score").desc(), Content.id))
+        cursor = database.execute(query)
         summary = audience.summary()
-        # Play history is read lazily, one score group at a time, so ties are broken fairly
-        # without touching the history of items far down the ranking.
-        head = 0
-        while head < len(scored):
-            end = head
-            while end < len(scored) and scored[end][0] == scored[head][0]:
-                end += 1
-            tied = scored[head:end]
-            last = self._last_played([s[2][0] for s in tied], at)
-            tied.sort(key=lambda s: (last.get(s[2][0], ""), s[2][0]))
-            for score, reasons, row in tied:
-                yield Choice(item=_item(row), trigger="targeted", score=score, reasons=reasons,
-                             audience_summary=summary)
-            head = end
+        try:
+            # Play history is read one score group at a time, so ties are broken fairly without
+            # touching the history of items far down the ranking.
+            for _score, rows in groupby(iter(cursor.fetchone, None), key=itemgetter(0)):
+                tied = list(rows)
+                last = self._last_played([r[1] for r in tied], at)
+                tied.sort(key=lambda r: (last.get(r[1], ""), r[1]))
+                for row in tied:
+                    reasons = _reasons(row[1:], audience, solo, group, solo_words, group_words)
+                    yield Choice(item=_item(row[1:]), trigger="targeted", score=round(row[0], 4),
+                                 reasons=reasons, audience_summary=summary)
+        finally:
+            cursor.close()  # an abandoned ranking must not hold a read snapshot open
 
-    # -- filters and score --------------------------------------------------------------------
+    def _keywords(self) -> set[str]:
+        """Every keyword some item targets (a few dozen distinct lists)."""
+        words: set[str] = set()
+        query = Content.select(Content.keywords).where(Content.keywords != "").distinct().tuples()
+        for (text,) in query:
+            words.update(k for k in text.split(",") if k)
+        return words
+
+    # -- filters ------------------------------------------------------------------------------
 
     def _where(self, audience: Audience, solo: Target, group: Target, at: datetime) -> peewee.Expression:
         is_group = fn.COALESCE(Content.group_min, 0) >= 2
-        targeted = ((Content.genders != "") | Content.age_min.is_null(False) | Content.age_max.is_null(False)
-                    | (Content.keywords != "") | Content.group_min.is_null(False)
-                    | Content.group_max.is_null(False))
         count = audience.count
         size = ((Content.group_min.is_null() | (Content.group_min <= count))
                 & (Content.group_max.is_null() | (Content.group_max >= count)))
         fits = (~is_group & _fits(solo)) | (is_group & _fits(group))
-        return Content.enabled & (Content.weight > 0) & targeted & size & fits & schedule_clause(at)
-
-    def _score(self, row: tuple, audience: Audience, solo: Target,
-               group: Target) -> tuple[float, tuple[str, ...]]:
-        (_id, _t, _u, _k, _p, _d, _tag, _desc, genders, age_min, age_max, keywords, group_min, group_max,
-         weight) = row
-        target = group if (group_min or 0) >= 2 else solo
-        who = "group majority " if target.group else ""
-        points = 0
-        reasons: list[str] = []
-        if genders and genders != "female,male" and target.gender:
-            points += 1
-            reasons.append(f"{who}{target.gender} matches")
-        if (age_min is not None or age_max is not None) and target.age is not None:
-            points += 1
-            reasons.append(f"{who}age {target.age} in {_range(age_min, age_max)}")
-        if group_min is not None or group_max is not None:
-            points += 1
-            reasons.append(f"group of {audience.count} in {_range(group_min, group_max)}")
-        if keywords:
-            people = [target.person] if target.person else list(audience.people)
-            for word in keywords.split(","):
-                if any(keyword_matches(word, p) for p in people):
-                    points += 1
-                    reasons.append(f"{word} keyword")
-        if not points:
-            return 0.0, ()
-        if weight != 1.0:
-            reasons.append(f"weight {weight:g}")
-        return round(points * weight, 4), tuple(reasons)
+        return Content.enabled & (Content.weight > 0) & size & fits & schedule_clause(at)
 
     # -- history ------------------------------------------------------------------------------
 
@@ -192,6 +173,41 @@ class Selector:
                      .group_by(PlayLog.item).tuples())
             found.update((item, str(when)) for item, when in query)
         return found
+
+
+def _points(target: Target, words: set[str]) -> peewee.Node:
+    """SQL: one point per attribute of the target that the item asks for and gets."""
+    points: peewee.Node = Value(0)
+    if target.gender:
+        points = points + Case(None, [(Content.genders == target.gender, 1)], 0)
+    if target.age is not None:
+        has_ages = Content.age_min.is_null(False) | Content.age_max.is_null(False)
+        points = points + Case(None, [(has_ages, 1)], 0)
+    has_group = Content.group_min.is_null(False) | Content.group_max.is_null(False)
+    points = points + Case(None, [(has_group, 1)], 0)
+    padded = Value(",").concat(Content.keywords).concat(",")
+    for word in sorted(words):
+        points = points + Case(None, [(fn.instr(padded, f",{word},") > 0, 1)], 0)
+    return points
+
+
+def _reasons(row: tuple, audience: Audience, solo: Target, group: Target, solo_words: set[str],
+             group_words: set[str]) -> tuple[str, ...]:
+    """The same points as `_points`, in words: "female matches", "age 34 in 25-40", "suit keyword"."""
+    genders, age_min, age_max, keywords, group_min, group_max, weight = row[8:15]
+    target, words = (group, group_words) if (group_min or 0) >= 2 else (solo, solo_words)
+    who = "group majority " if target.group else ""
+    reasons: list[str] = []
+    if target.gender and genders == target.gender:
+        reasons.append(f"{who}{target.gender} matches")
+    if target.age is not None and (age_min is not None or age_max is not None):
+        reasons.append(f"{who}age {target.age} in {_range(age_min, age_max)}")
+    if group_min is not None or group_max is not None:
+        reasons.append(f"group of {audience.count} in {_range(group_min, group_max)}")
+    reasons.extend(f"{word} keyword" for word in (keywords or "").split(",") if word in words)
+    if weight != 1.0:
+        reasons.append(f"weight {weight:g}")
+    return tuple(reasons)
 
 
 def _fits(target: Target) -> peewee.Expression:
