@@ -99,3 +99,21 @@ def test_bad_images_do_not_crash():
     detector = FaceDetector()
     assert detector.detect(np.zeros((0, 0, 3), np.uint8)) == []
     assert detector.detect(np.zeros((120, 160), np.uint8)) == []  # grayscale is fine too
+
+
+def test_demo_clip_shows_the_face_in_its_middle_frames(estimator):
+    capture = cv2.VideoCapture(str(resource("demo", "visitor.mp4")))
+    frames = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        frames.append(image)
+    capture.release()
+    assert 150 <= len(frames) <= 225 and frames[0].shape == (360, 640, 3)  # 10-15 s at 15 fps
+    detector = FaceDetector()
+    middle = frames[len(frames) // 2 - 20:len(frames) // 2 + 20]
+    assert all(len(detector.detect(f)) == 1 for f in middle)
+    assert detector.detect(frames[0]) == [] and detector.detect(frames[-1]) == []  # empty room
+    gender, age = estimator.estimate(middle[20], detector.detect(middle[20])[0])
+    assert gender == "female" and 25 <= age <= 50

@@ -104,6 +104,13 @@ class CaptureWorker(Worker):
                 from ..detect import FaceDetector
 
                 detector = FaceDetector()
+        if self._attributes and detector is not None and self._estimator is None:
+            from ..agegender import AgeGenderEstimator
+
+            # Load the model now, not when the first visitor arrives: that would delay the
+            # visit's first event (and its VLM call) by the model's load time.
+            self._estimator = AgeGenderEstimator()
+            _ = self._estimator.available
         last_status = ""
         last_detect = -1e9
         try:
