@@ -49,6 +49,7 @@ class Settings:
     # Billboard
     slide_seconds: float = 10.0
     unhealthy_minutes: float = 30.0  # a failed item is skipped this long
+    item_cap_per_hour: int = 4  # targeted choice rests an item played this often in the last hour
     qr_enabled: bool = True
     qr_call_to_action: str = "Scan or tap your phone here"
     show_reasons: bool = False  # demo: show why an item was chosen

@@ -435,7 +435,7 @@ def schedule_clause(at: datetime) -> peewee.Expression:
     today, yesterday = str(at.weekday()), str((at.weekday() - 1) % 7)
 
     def on(weekday: str) -> peewee.Expression:
-        return (Content.days == "") | (fn.instr(Content.days, weekday) > 0)
+        return (Content.days == "") | Content.days.contains(weekday)  # LIKE: SQLite and PostgreSQL
 
     start = fn.COALESCE(Content.hour_from, 0)
     end = fn.COALESCE(Content.hour_to, 24)

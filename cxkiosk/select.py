@@ -65,6 +65,11 @@ class Selector:
         self.max_per_hour = max_per_hour
         self.no_repeat = no_repeat
 
+    @classmethod
+    def from_settings(cls, settings: object) -> Selector:
+        """Built from cxkiosk.config.Settings (`item_cap_per_hour`, 0 = no cap)."""
+        return cls(max_per_hour=int(getattr(settings, "item_cap_per_hour", 4)))
+
     def choose(self, audience: Audience, at: datetime | None = None,
                playable: Callable[[Item], bool] | None = None) -> Choice | None:
         """The best match, or None (nobody there, nothing matches: the idle playlist continues).
@@ -187,7 +192,7 @@ def _points(target: Target, words: set[str]) -> peewee.Node:
     points = points + Case(None, [(has_group, 1)], 0)
     padded = Value(",").concat(Content.keywords).concat(",")
     for word in sorted(words):
-        points = points + Case(None, [(fn.instr(padded, f",{word},") > 0, 1)], 0)
+        points = points + Case(None, [(padded.contains(f",{word},"), 1)], 0)
     return points
 
 

@@ -199,3 +199,15 @@ def test_select_command(tmp_path, capsys):
         assert run_cli("select", *bad, *common) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "Traceback" not in err and ("--audience" in err or "--at" in err)
+
+
+def test_cap_comes_from_settings(db, tmp_path):
+    from cxkiosk.config import Paths, load_settings
+
+    settings = load_settings(Paths.for_data_dir(tmp_path), environ={"CXKIOSK_ITEM_CAP_PER_HOUR": "1"})
+    item = add("capped", genders="male")
+    other = add("other")
+    log_play(item, item, NOON - timedelta(minutes=30), None, "completed")
+    log_play(other, None, NOON - timedelta(minutes=1), None, "completed")
+    assert chosen_title(one(gender="male"), NOON, Selector.from_settings(settings)) is None
+    assert chosen_title(one(gender="male"), NOON, Selector()) == "capped"

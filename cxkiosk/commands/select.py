@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from cxkiosk.commands.common import UsageError, fail
+from cxkiosk.commands.common import UsageError, context, fail
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -60,9 +60,10 @@ def run(args: argparse.Namespace) -> int:
     at = parse_time(args.at)
     if args.alternatives < 0:
         raise UsageError("--alternatives must be 0 or more")
+    selector = Selector.from_settings(context(args, log_to_file=False).settings)
     try:
         with opened_database(args):
-            ranked = Selector().choose_alternatives(audience, at, limit=1 + args.alternatives)
+            ranked = selector.choose_alternatives(audience, at, limit=1 + args.alternatives)
     except DatabaseUnavailable as exc:
         return fail(str(exc), 1)
     if ranked:
