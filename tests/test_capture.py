@@ -191,3 +191,44 @@ def test_no_frame_is_written_anywhere(qtbot, start, clip, tmp_path, monkeypatch)
     assert not rec.failures
     assert not any(isinstance(e, AudienceChanged) for e in rec.events)
     assert os.path.exists(clip)
+
+
+def test_thermal_sensor_counts_people_into_visits(qtbot, start):
+    import threading
+
+    master, slave = os.openpty()
+    stop = threading.Event()
+
+    def sensor() -> None:
+        """An AMG8833 printing 10 frames a second: one person, then two, then nobody."""
+        i = 0
+        while not stop.is_set():
+            temps = np.full((8, 8), 22.0)
+            if 5 <= i < 45:
+                temps[2:4, 1:3] = 30.0
+            if 15 <= i < 30:
+                temps[3:5, 5:7] = 31.0
+            line = ",".join(f"{v:.2f}" for v in temps.flat) + "\n"
+            os.write(master, (b"garbled\n" if i % 7 == 0 else b"") + line.encode())
+            i += 1
+            stop.wait(0.1)
+
+    writer = threading.Thread(target=sensor, daemon=True)
+    writer.start()
+    try:
+        worker = CaptureWorker(f"thermal:{os.ttyname(slave)}", attributes=False)
+        thread, rec = start(worker)
+        qtbot.waitUntil(lambda: any(isinstance(e, VisitEnded) for e in rec.events), timeout=15000)
+        assert thread.stop(1.0)
+    finally:
+        stop.set()
+        writer.join(2)
+        os.close(master)
+        os.close(slave)
+    assert [type(e) for e in rec.events] == [VisitStarted, AudienceChanged, AudienceChanged, VisitEnded]
+    assert [e.people for e in rec.events] == [1, 2, 1, 0]
+    assert rec.events[1].audience.source == "thermal" and rec.events[1].audience.count == 2
+    assert rec.events[-1].ots == 2 and rec.events[-1].watchers == 0
+    assert 3.0 <= rec.events[-1].dwell <= 4.5  # 4 s of a warm body, give or take the grid's blur
+    frame, blobs = worker.latest()
+    assert frame.temperatures.shape == (8, 8) and frame.image.shape == (320, 320, 3)
