@@ -307,3 +307,60 @@ def test_links_are_normalized_on_every_save(db):
     item.url = "javascript:alert(1)"
     with pytest.raises(LinkError):
         item.save()
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throw-away PostgreSQL server on loopback (initdb + pg_ctl as the postgres user)."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    pytest.importorskip("psycopg2")
+    if not (shutil.which("initdb") and shutil.which("pg_ctl") and os.geteuid() == 0):
+        pytest.skip("PostgreSQL server binaries (and root, to run them as postgres) not available")
+    folder = tempfile.mkdtemp(prefix="cxkiosk-pg-")
+    os.chmod(folder, 0o755)
+    shutil.chown(folder, "postgres", "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    def as_postgres(command: str) -> None:
+        subprocess.run(["su", "postgres", "-c", command], check=True, capture_output=True, timeout=60)
+
+    try:
+        as_postgres(f"initdb -D {folder}/data -A trust -U postgres")
+        as_postgres(f"pg_ctl -D {folder}/data -o '-p {port} -k {folder} -c listen_addresses=127.0.0.1' "
+                    f"-w -l {folder}/log start")
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(["su", "postgres", "-c", f"pg_ctl -D {folder}/data -m immediate stop"],
+                       capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_postgresql_url_serves_the_same_features(postgres_url):
+    from cxkiosk.report import build_report
+    from cxkiosk.select import Selector
+
+    open_database(postgres_url)
+    try:
+        item = Content.create(title="night suits", url="youtu.be/AAAAAAAAAAA", genders="female",
+                              keywords="suit", hour_from=22, hour_to=2, days="2")
+        wednesday_night = datetime(2025, 6, 4, 23)
+        assert [i.title for i in playlist(wednesday_night)] == ["night suits"]
+        assert playlist(datetime(2025, 6, 5, 23)) == []
+        choice = Selector().choose(Audience(count=1, people=(Person(gender="female", clothing="suit"),)),
+                                   wednesday_night)
+        assert (choice.item.url, choice.score) == ("https://www.youtube.com/watch?v=AAAAAAAAAAA", 2.0)
+        log_play(item.id, item.id, wednesday_night, wednesday_night.replace(minute=1), "completed")
+        save_prompt("profile-json", "fleet prompt", "camera")
+        assert build_report(None)["totals"]["plays"] == 1
+    finally:
+        close_database()
+    open_database(postgres_url)  # a second kiosk of the fleet opens the same, already current, schema
+    assert Content.select().count() == 1 and active_prompt("camera") == "fleet prompt"
+    close_database()
