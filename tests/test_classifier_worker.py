@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cxkiosk.audience import Audience, Person
-from cxkiosk.classify import Classifier
+from cxkiosk.classify import Classifier, VisitGate
 from cxkiosk.config import Settings
 from cxkiosk.runtime.classifier import ClassifierWorker
 from cxkiosk.runtime.threads import WorkerThread
@@ -102,6 +102,25 @@ def test_same_visit_is_profiled_once(qtbot, server, running):
     qtbot.wait(300)
     assert len(server.requests) == 1 and len(results) == 1
     assert results[0].result.audience.people[0].gender == "female"  # from the model's reply
+
+
+def test_a_group_change_that_holds_is_profiled_again_without_more_requests(qtbot, server):
+    settings = Settings(privacy="full", provider="custom", base_url=server.base_url, model="m")
+    worker = ClassifierWorker(Classifier(settings), gate=VisitGate(settle=0.3, min_gap=0.3))
+    thread = WorkerThread(worker, "classifier")
+    tracker = Tracker()
+    tracker.visit.connect(worker.request)
+    results = []
+    worker.classified.connect(results.append)
+    thread.start()
+    try:
+        tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+        qtbot.waitUntil(lambda: len(results) == 1, timeout=5000)
+        tracker.visit.emit("v1", FRAME, BOX * 2, LOCAL)  # a friend joins; the tracker says so once
+        qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+        assert len(server.requests) == 2 and results[1].visit_id == "v1"
+    finally:
+        assert thread.stop(5)
 
 
 def test_a_visit_that_ended_gets_no_late_result(qtbot, server, running):

@@ -280,13 +280,16 @@ def test_logs_hold_neither_image_nor_key(server, frame, caplog):
     assert "base64" not in caplog.text and "sk-secret" not in caplog.text
 
 
-def test_visit_gate_calls_once_per_visit_and_on_real_changes():
-    gate = VisitGate(refresh_seconds=0, min_gap=5)
-    assert gate.due("v1", 1, 0.0)
-    assert not gate.due("v1", 1, 1.0)
-    assert not gate.due("v1", 2, 2.0)  # a flicker soon after the call
-    assert gate.due("v1", 2, 6.0)
-    assert gate.due("v2", 1, 6.5)
+def test_visit_gate_ignores_flicker_and_calls_on_changes_that_hold():
+    gate = VisitGate(refresh_seconds=0, settle=2, min_gap=5)
+    assert gate.check("v1", 1, 0.0) == 0  # a new visit: call now
+    assert gate.check("v1", 1, 1.0) is None  # same group: nothing to do
+    assert gate.check("v1", 0, 1.1) is None  # a lost face is not a new audience
+    assert gate.check("v1", 2, 1.2) > 0  # a passer-by: wait and see
+    assert gate.check("v1", 1, 1.3) is None  # gone again: no call
+    assert gate.check("v1", 2, 3.0) > 0
+    assert gate.check("v1", 2, 5.5) == 0  # held 2.5 s, 5.5 s after the last call
+    assert gate.check("v2", 1, 5.6) == 0  # another visit
     refresh = VisitGate(refresh_seconds=20)
     assert [refresh.due("v", 1, t) for t in (0, 10, 20, 30, 40)] == [True, False, True, False, True]
 
@@ -299,3 +302,63 @@ def test_provider_presets_and_bad_settings():
     for bad in (dict(name="nope"), dict(name="custom"), dict(name="ollama", base_url="ftp://x/v1")):
         with pytest.raises(ProviderError):
             resolve_provider(**bad)
+
+
+# ------------------------------------------------------------------------------ the command line
+
+@pytest.fixture
+def image_file(tmp_path, frame):
+    path = tmp_path / "visitor.jpg"
+    cv2.imwrite(str(path), frame)
+    return path
+
+
+def run_cli(*argv: str) -> int:
+    from main import main
+
+    return main(["classify", *argv])
+
+
+def test_cli_prints_audience_json_and_latency(server, image_file, data_dir, capsys):
+    server.script(json_reply({"count": 1, "people": [{"gender": "man", "age": "late 20s", "facing": "yes"}]}))
+    code = run_cli(str(image_file), "--data-dir", str(data_dir), "--privacy", "full", "--provider", "custom",
+                   "--base-url", server.base_url, "--model", "fake-vlm")
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["count"] == 1 and data["people"][0] == {"gender": "male", "age": 28, "glasses": None,
+                                                        "hair": None, "clothing": None, "facing": True}
+    assert data["latency_ms"] > 0 and data["model"] == "fake-vlm" and "latency" in err
+
+
+def test_cli_local_privacy_uses_the_local_profiler_and_sends_nothing(server, image_file, data_dir, capsys,
+                                                                      monkeypatch):
+    import cxkiosk.detect
+
+    seen = []
+    monkeypatch.setattr(cxkiosk.detect, "profile_locally",
+                        lambda image: seen.append(image.shape) or Audience(count=3, source="local"))
+    code = run_cli(str(image_file), "--data-dir", str(data_dir), "--privacy", "local",
+                   "--base-url", server.base_url)
+    assert code == 0 and json.loads(capsys.readouterr().out)["count"] == 3
+    assert seen == [(720, 1280, 3)] and server.requests == []
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["missing.jpg"], "image not found"),
+    (["{image}", "--privacy", "full", "--provider", "nosuch"], "unknown provider"),
+    (["{image}", "--privacy", "full", "--provider", "custom", "--model", "m"], "needs a base URL"),
+    (["{image}", "--privacy", "full", "--timeout", "-1"], "--timeout must be positive"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(image_file, data_dir, capsys, argv, message):
+    argv = [a.replace("{image}", str(image_file)) for a in argv]
+    code = run_cli(*argv, "--data-dir", str(data_dir))
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_cli_reports_a_failed_model_call(server, image_file, data_dir, capsys):
+    server.script(status(500), status(500))
+    code = run_cli(str(image_file), "--data-dir", str(data_dir), "--privacy", "full", "--provider", "custom",
+                   "--base-url", server.base_url, "--model", "m")
+    assert code == 1 and "model call failed: server error 500" in capsys.readouterr().err

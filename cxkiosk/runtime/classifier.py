@@ -4,7 +4,9 @@ Other threads emit a signal connected to `request(visit_id, image, boxes, local_
 (queued). Requests that arrive while a call is in flight do not queue up behind it: each one
 replaces the pending request, so when the call returns only the newest visit is profiled.
 A `VisitGate` drops requests that are not worth a call (same visit, same group, no refresh
-due), so the tracker may send a request on every update. Images live in memory only.
+due) and holds a changed group until the change has settled (a timer looks again, so one
+"changed" request is enough); the tracker may send a request on every update or only on
+changes. Images live in memory only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal, Slot
 
 from cxkiosk.audience import Audience
 from cxkiosk.classify import Classifier, ClassifyResult, VisitGate
@@ -34,6 +36,7 @@ class ClassifiedVisit:
 class ClassifierWorker(Worker):
     classified = Signal(object)  # ClassifiedVisit
     _wake = Signal()  # posts a drain to this worker's thread, from whichever thread requested
+    _schedule = Signal(int)  # (re)starts the settle timer on this worker's thread
 
     def __init__(self, classifier: Classifier, source: str = "camera", gate: VisitGate | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -47,7 +50,12 @@ class ClassifierWorker(Worker):
         self._current_visit: Any = None  # the visit a result must belong to, to be emitted
         self._drain_posted = False
         self._busy = False
+        self._deferred: tuple[Any, Any, list, Audience | None] | None = None
+        self._recheck = QTimer(self)  # moves to the worker's thread with its parent
+        self._recheck.setSingleShot(True)
+        self._recheck.timeout.connect(self._recheck_deferred)
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+        self._schedule.connect(self._recheck.start, Qt.ConnectionType.QueuedConnection)
 
     @Slot(object, object, object, object)
     def request(self, visit_id: Any, image: Any, boxes: Any, local_audience: Any) -> None:
@@ -58,8 +66,15 @@ class ClassifierWorker(Worker):
         local = local_audience if isinstance(local_audience, Audience) else None
         count = len(boxes) or (local.count if local else 0)
         with self._lock:
-            if not self.gate.due(visit_id, count, self._clock()):
+            wait = self.gate.check(visit_id, count, self._clock())
+            if wait is None or wait > 0:
+                # A change still settling keeps its newest frame and is looked at again later;
+                # anything else is not worth a call.
+                self._deferred = (visit_id, image, boxes, local) if wait else None
+                if wait:
+                    self._schedule.emit(max(1, int(wait * 1000)))
                 return
+            self._deferred = None
             if self._pending is not None:
                 log.debug("request for visit %s superseded by visit %s", self._pending[0], visit_id)
             self._pending = (visit_id, image, boxes, local)
@@ -69,10 +84,19 @@ class ClassifierWorker(Worker):
         if post:
             self._wake.emit()
 
+    @Slot()
+    def _recheck_deferred(self) -> None:
+        with self._lock:
+            job, self._deferred = self._deferred, None
+        if job is not None:
+            self.request(*job)
+
     @Slot(object)
     def visit_ended(self, visit_id: Any) -> None:
         """The visitor left: drop its pending request and any late result."""
         with self._lock:
+            if self._deferred is not None and self._deferred[0] == visit_id:
+                self._deferred = None
             if self._pending is not None and self._pending[0] == visit_id:
                 self._pending = None
             if self._current_visit == visit_id:
