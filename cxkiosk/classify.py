@@ -423,10 +423,13 @@ class Classifier:
             provider = resolve_provider(s.provider, s.base_url, s.model)
         except ProviderError as exc:
             return _Config(None, "", str(exc))
-        if api_key is None and provider.needs_key:
+        if api_key is None:
             from cxkiosk.secrets import get_api_key
 
-            api_key = get_api_key(provider.name)
+            # OPENAI_API_KEY is for OpenAI and remote servers; a server on this machine gets
+            # only a key stored for it by name, never the OpenAI one.
+            remote = provider.needs_key or not provider.is_local
+            api_key = get_api_key(provider.name, environ=None if remote else {})
         if provider.needs_key and not api_key:
             return _Config(provider, "", f"no API key for {provider.name}: set OPENAI_API_KEY or store "
                                          "the key in the admin panel (it goes to the OS keyring)")

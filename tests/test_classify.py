@@ -362,3 +362,10 @@ def test_cli_reports_a_failed_model_call(server, image_file, data_dir, capsys):
     code = run_cli(str(image_file), "--data-dir", str(data_dir), "--privacy", "full", "--provider", "custom",
                    "--base-url", server.base_url, "--model", "m")
     assert code == 1 and "model call failed: server error 500" in capsys.readouterr().err
+
+
+def test_the_openai_key_is_not_handed_to_a_server_on_this_machine(server, frame, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-secret-123456")
+    Classifier(Settings(privacy="full", provider="custom", base_url=server.base_url, model="m")).classify(
+        frame, [FACE], LOCAL)
+    assert "sk-openai" not in server.requests[0]["headers"]["authorization"]
