@@ -156,6 +156,9 @@ def main() -> None:
         items, t_playlist = timed(lambda: playlist(AT))
         _, t_report = timed(lambda: build_report(None, until=AT))
         close_database()
+        size_mb = (tmp / "big.db").stat().st_size / 1e6
+        _, t_open = timed(lambda: open_database(str(tmp / "big.db")))  # with quick_check
+        close_database()
         t_seed, t_seed_again, added = seed_import(tmp, rng)
 
     ms = 1000.0
@@ -172,6 +175,7 @@ def main() -> None:
         ("choose_alternatives(limit=5) p99 (ms)", f"{p99(alts) * ms:.2f}"),
         (f"playlist() ({len(items)} idle items) (ms)", f"{t_playlist * ms:.1f}"),
         (f"build_report() over {PLAYS:,} plays (s)", f"{t_report:.2f}"),
+        (f"open_database() incl. quick_check, {size_mb:.0f} MB (s)", f"{t_open:.2f}"),
         (f"import {ITEMS:,}-row seed db, first time (s)", f"{t_seed:.2f}  ({added} added)"),
         ("import the same seed db again (s)", f"{t_seed_again:.2f}"),
     ]:

@@ -162,11 +162,12 @@ class Selector:
             if last and last[0] is not None:
                 resting.add(last[0])
         if self.max_per_hour > 0:
-            recent = (PlayLog.select(PlayLog.item, fn.COUNT(PlayLog.id))
-                      .where((PlayLog.start > at - timedelta(hours=1)) & (PlayLog.start <= at)
-                             & PlayLog.item.is_null(False))
-                      .group_by(PlayLog.item).having(fn.COUNT(PlayLog.id) >= self.max_per_hour).tuples())
-            resting.update(item for item, _n in recent)
+            # Counted in Python over the hour's few hundred rows: a GROUP BY here lets SQLite's
+            # planner skip-scan the (item, start) index over the whole log (10x slower at 1M rows).
+            recent = (PlayLog.select(PlayLog.item)
+                      .where((PlayLog.start > at - timedelta(hours=1)) & (PlayLog.start <= at)).tuples())
+            counts = Counter(item for (item,) in recent if item is not None)
+            resting.update(item for item, n in counts.items() if n >= self.max_per_hour)
         return resting
 
     def _last_played(self, ids: list[int], at: datetime) -> dict[int, str]:
