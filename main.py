@@ -98,6 +98,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if not args.windowed:
         app.setOverrideCursor(Qt.CursorShape.BlankCursor)
     QTimer.singleShot(0, programme.advance)
+    heartbeat = _heartbeat(app)  # noqa: F841 - the supervisor's proof that the GUI thread is alive
 
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), lambda: _finish(app, billboard, args.screenshot))
@@ -212,6 +213,22 @@ def _start_nfc(settings, threads: list):
     worker.pushed.connect(lambda r: models.log_tap(r.item_id, r.kind) if r.ok else None)
     threads.append(WorkerThread(worker, "nfc"))
     return worker
+
+
+def _heartbeat(app):
+    """Under `supervise`, touch the heartbeat file every 5 s from the GUI thread."""
+    from PySide6.QtCore import QTimer
+
+    from cxkiosk.supervisor import HEARTBEAT_ENV, beat
+
+    path = os.environ.get(HEARTBEAT_ENV)
+    if not path:
+        return None
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: beat(path))
+    timer.start(5000)
+    beat(path)
+    return timer
 
 
 def _route_qt_messages() -> None:

@@ -1,0 +1,42 @@
+"""`supervise`: run the kiosk and restart it when it crashes or hangs (for unattended days)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from cxkiosk.commands.common import context
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser("supervise", parents=[common],
+                            help="run the kiosk; restart it when it crashes or hangs")
+    parser.add_argument("--hang-seconds", type=float, default=60.0,
+                        help="restart when the kiosk's event loop is silent this long (default 60)")
+    parser.add_argument("run_args", nargs=argparse.REMAINDER,
+                        help="arguments for 'run' after --, e.g. -- --source camera:0")
+    parser.set_defaults(handler=run)
+
+
+def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
+    """The command that starts the kiosk: this program itself, frozen or from source."""
+    args = [a for a in run_args if a != "--"]
+    if data_dir and "--data-dir" not in args:
+        args += ["--data-dir", data_dir]
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "run", *args]
+    main = Path(__file__).resolve().parents[2] / "main.py"
+    return [sys.executable, str(main), "run", *args]
+
+
+def run(args: argparse.Namespace) -> int:
+    from cxkiosk.supervisor import Supervisor
+
+    ctx = context(args)
+    supervisor = Supervisor(kiosk_command(args.run_args, args.data_dir), ctx.paths.data / "heartbeat",
+                            hang_seconds=args.hang_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: supervisor.stop())
+    outcome = supervisor.run()
+    return outcome.exit_code
