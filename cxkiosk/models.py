@@ -347,6 +347,9 @@ def _stored_version(db: peewee.Database) -> int | None:
 
 def _create_and_upgrade(db: peewee.Database) -> None:
     version = _stored_version(db)
+    if version is not None and version > SCHEMA_VERSION:
+        raise DatabaseError(f"database {db.database} was written by a newer cxkiosk (schema v{version}, this "
+                            f"program knows v{SCHEMA_VERSION}); update the program")
     if version is None:
         with db.atomic():
             db.create_tables(MODELS)
@@ -450,10 +453,11 @@ def schedule_clause(at: datetime) -> peewee.Expression:
 def playlist(at: datetime | None = None) -> list[Item]:
     """The idle playlist at `at`: enabled, in schedule, idle items, in a stable (id) order."""
     at = local_naive(at)
-    query = (Content.select()
+    query = (Content.select(Content.id, Content.title, Content.url, Content.kind, Content.path,
+                            Content.duration, Content.tagline, Content.description)
              .where(Content.enabled & Content.idle & schedule_clause(at))
-             .order_by(Content.id))
-    return [row.to_item() for row in query]
+             .order_by(Content.id).tuples())
+    return [Item(*row) for row in query]
 
 
 # --- logs ----------------------------------------------------------------------------------------

@@ -116,6 +116,20 @@ def test_v1_file_upgrades_in_place_without_losing_rows(tmp_path):
     close_database()
 
 
+def test_newer_schema_is_not_touched(tmp_path):
+    path = tmp_path / "future.db"
+    open_database(str(path))
+    close_database()
+    con = sqlite3.connect(path)
+    con.execute("UPDATE schema_version SET version = 99")
+    con.commit()
+    con.close()
+    before = digest(path)
+    with pytest.raises(DatabaseError, match="newer cxkiosk"):
+        open_database(str(path))
+    assert digest(path) == before
+
+
 def test_readonly_never_writes(tmp_path):
     path = tmp_path / "ro.db"
     open_database(str(path))
