@@ -15,7 +15,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from cxkiosk.models import AudienceLog, Content, PlayLog, TapLog, local_naive
+import peewee
+from peewee import SQL, Case, fn
+
+from cxkiosk.models import AudienceLog, Content, PlayLog, TapLog, database, local_naive
 
 AGE_BANDS = ((0, 17, "<18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
              (55, 64, "55-64"), (65, 200, "65+"))
@@ -31,10 +34,27 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _seconds(start: Any, end: Any) -> float:
-    if not isinstance(start, datetime) or not isinstance(end, datetime):
-        return 0.0
-    return max(0.0, (end - start).total_seconds())
+def _count(condition: peewee.Expression) -> peewee.Node:
+    return fn.SUM(Case(None, [(condition, 1)], 0))
+
+
+def _is_sqlite() -> bool:
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
+def _play_seconds() -> peewee.Node:
+    """Seconds on screen per play (0 without an end), in the open database's dialect."""
+    if _is_sqlite():
+        span = (fn.julianday(PlayLog.end) - fn.julianday(PlayLog.start)) * 86400.0
+    else:
+        span = fn.EXTRACT(SQL("EPOCH FROM (\"end\" - \"start\")"))
+    return Case(None, [(PlayLog.end > PlayLog.start, span)], 0)
+
+
+def _hour(field: peewee.Field) -> peewee.Node:
+    if _is_sqlite():
+        return fn.CAST(SQL("strftime('%H', {}) AS INTEGER".format(f'"{field.column_name}"')))
+    return fn.EXTRACT(SQL(f'HOUR FROM "{field.column_name}"'))
 
 
 def build_report(since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
@@ -53,27 +73,27 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
                               "qr": 0}
         return items[item_id]
 
-    plays = PlayLog.select(PlayLog.item, PlayLog.start, PlayLog.end, PlayLog.outcome, PlayLog.trigger)
-    plays = plays.where(PlayLog.start <= until)
+    # Plays are aggregated by the database (a year of a busy kiosk is millions of rows).
+    period = PlayLog.start <= until
     if since:
-        plays = plays.where(PlayLog.start >= since)
+        period &= PlayLog.start >= since
+    seconds, hour = _play_seconds(), _hour(PlayLog.start)
+    per_item = (PlayLog.select(PlayLog.item, fn.COUNT(PlayLog.id), _count(PlayLog.outcome == "completed"),
+                               _count(PlayLog.outcome == "skipped"), _count(PlayLog.outcome == "failed"),
+                               _count(PlayLog.trigger == "targeted"), fn.SUM(seconds))
+                .where(period).group_by(PlayLog.item).tuples())
     totals = Counter()
     seconds_total = 0.0
-    for item_id, start, end, outcome, trigger in plays.tuples().iterator():
+    for item_id, n, completed, skipped, failed, targeted, secs in per_item:
         row = item_row(item_id)
-        row["plays"] += 1
-        if outcome in ("completed", "skipped", "failed"):
-            row[outcome] += 1
-            totals[outcome] += 1
-        if trigger == "targeted":
-            row["targeted"] += 1
-            totals["targeted"] += 1
-        secs = _seconds(start, end)
-        row["seconds"] += secs
-        seconds_total += secs
-        totals["plays"] += 1
-        if isinstance(start, datetime):
-            hours[start.hour]["plays"] += 1
+        row.update(plays=n, completed=completed or 0, skipped=skipped or 0, failed=failed or 0,
+                   targeted=targeted or 0, seconds=float(secs or 0.0))
+        for key in ("plays", "completed", "skipped", "failed", "targeted"):
+            totals[key] += row[key]
+        seconds_total += row["seconds"]
+    for h, n in PlayLog.select(hour, fn.COUNT(PlayLog.id)).where(period).group_by(hour).tuples():
+        if h is not None:
+            hours[int(h)]["plays"] += n
 
     taps = TapLog.select(TapLog.item, TapLog.time, TapLog.kind).where(TapLog.time <= until)
     if since:

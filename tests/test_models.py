@@ -372,7 +372,9 @@ def test_postgresql_url_serves_the_same_features(postgres_url):
         assert (choice.item.url, choice.score) == ("https://www.youtube.com/watch?v=AAAAAAAAAAA", 2.0)
         log_play(item.id, item.id, wednesday_night, wednesday_night.replace(minute=1), "completed")
         save_prompt("profile-json", "fleet prompt", "camera")
-        assert build_report(None)["totals"]["plays"] == 1
+        report = build_report(None)
+        assert (report["totals"]["plays"], report["items"][0]["seconds"]) == (1, 60.0)
+        assert report["hours"][23]["plays"] == 1
     finally:
         close_database()
     open_database(postgres_url)  # a second kiosk of the fleet opens the same, already current, schema
