@@ -1,0 +1,393 @@
+"""The hidden admin panel: a PIN first, then tabs for content, prompts, devices, provider,
+privacy and today's figures.
+
+Public API (main.py wires it):
+- `AdminPanel(paths, settings, parent=None, guard=None)`: a top-level window. Nothing but the PIN
+  page exists until the PIN is right (or, on first run, a new PIN is set); closing it locks it.
+- signals: `content_changed()`, `settings_saved(Settings)`, `preview_wanted(bool)`,
+  `nfc_test_requested(str device)`;
+- slots: `show_preview(numpy BGR image)`, `set_status(part, text)` with part in
+  camera | nfc | model | database.
+It edits a copy of the settings; only Save writes settings.json (never the API key).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import fields, replace
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cxkiosk.config import Paths, Settings, save_settings
+from cxkiosk.pin import PIN_MAX, PIN_MIN, PinError, PinGuard, check_new_pin, hash_pin, shared_guard
+from cxkiosk.runtime.threads import WorkerThread
+from ui import admin_pages
+from ui.admin_pages import (
+    ERROR_STYLE,
+    ContentPage,
+    DevicesPage,
+    FiguresPage,
+    PrivacyPage,
+    PromptsPage,
+    ProviderPage,
+    ProviderTestWorker,
+    _message,
+)
+
+log = logging.getLogger("cxkiosk.admin")
+
+# Settings the running kiosk reads only at start-up (devices are opened, the classifier built);
+# the lead's live-apply may shrink this set.
+RESTART_FIELDS = {
+    "db": "database", "source": "camera source", "camera_width": "resolution", "camera_height": "resolution",
+    "nfc_device": "NFC device", "nfc_mode": "NFC mode", "provider": "provider", "base_url": "base URL",
+    "model": "model", "structured_output": "structured output", "model_timeout": "timeout",
+    "calls_per_hour": "call caps", "calls_per_day": "call caps", "privacy": "privacy mode",
+    "sensitive_attributes": "sensitive attributes",
+}
+
+
+class PinDialog(QDialog):
+    """Enter the PIN, or on first run (no stored hash) set one, typed twice.
+
+    Emits `unlocked()` on a right PIN and `pin_set(hash)` when a new PIN was chosen; the panel
+    stores the hash. Wrong tries count in a PinGuard that outlives the dialog.
+    """
+
+    unlocked = Signal()
+    pin_set = Signal(str)
+
+    def __init__(self, stored_hash: str, guard: PinGuard | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stored_hash = stored_hash
+        self.guard = guard or shared_guard()
+        self.setting = not stored_hash
+        self.setWindowTitle("Set an admin PIN" if self.setting else "Admin PIN")
+        digits = QRegularExpressionValidator(rf"[0-9]{{0,{PIN_MAX}}}")
+        self.pin = QLineEdit()
+        self.confirm = QLineEdit()
+        for field in (self.pin, self.confirm):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+            field.setValidator(digits)
+            field.setMaxLength(PIN_MAX)
+            field.returnPressed.connect(self.submit)
+        heading = QLabel("<h2>Set an admin PIN</h2>" if self.setting else "<h2>Admin panel</h2>")
+        intro = QLabel(f"No PIN is set yet. Choose {PIN_MIN} to {PIN_MAX} digits; the settings keep only "
+                       "a salted hash of it." if self.setting else "Enter the admin PIN.")
+        intro.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.ok = QPushButton("Set PIN" if self.setting else "Unlock")
+        self.ok.setDefault(True)
+        self.ok.clicked.connect(self.submit)
+        form = QFormLayout()
+        form.addRow("New PIN" if self.setting else "PIN", self.pin)
+        if self.setting:
+            form.addRow("Repeat PIN", self.confirm)
+        else:
+            self.confirm.hide()
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.ok)
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self._show_lock)
+        self._show_lock()
+
+    def _show_lock(self) -> None:
+        left = self.guard.locked_for() if not self.setting else 0.0
+        locked = left > 0
+        self.pin.setEnabled(not locked)
+        self.ok.setEnabled(not locked)
+        if locked:
+            self.message.setText(f"Too many wrong PINs. Try again in {left:.0f} s.")
+            if not self._tick.isActive():
+                self._tick.start()
+        elif self._tick.isActive():
+            self._tick.stop()
+            self.message.clear()
+            self.pin.setFocus()
+
+    def submit(self) -> None:
+        pin = self.pin.text()
+        if self.setting:
+            try:
+                check_new_pin(pin)
+            except PinError as exc:
+                self.message.setText(str(exc).capitalize() + ".")
+                return
+            if self.confirm.text() != pin:
+                self.message.setText("The two PINs differ; type the same PIN twice.")
+                self.confirm.clear()
+                return
+            self.pin.clear()
+            self.confirm.clear()
+            self.pin_set.emit(hash_pin(pin))
+            return
+        if self.guard.locked_for() > 0:
+            self._show_lock()
+            return
+        self.pin.clear()
+        if self.guard.attempt(pin, self.stored_hash):
+            self.message.clear()
+            self.unlocked.emit()
+            self.accept()
+            return
+        if self.guard.locked_for() > 0:
+            self._show_lock()
+        else:
+            left = self.guard.tries_left
+            self.message.setText(f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left before a "
+                                 f"{self.guard.lockout:.0f} s lockout.")
+
+
+class AdminPanel(QWidget):
+    content_changed = Signal()
+    settings_saved = Signal(object)  # Settings (a copy)
+    preview_wanted = Signal(bool)
+    nfc_test_requested = Signal(str)
+
+    def __init__(self, paths: Paths, settings: Settings, parent: QWidget | None = None,
+                 guard: PinGuard | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setWindowTitle("cxkiosk — admin")
+        self.resize(1100, 740)
+        self.paths = paths
+        self.settings = replace(settings)  # the panel's copy; Save writes it
+        self.guard = guard or shared_guard()
+        self.stack = QStackedWidget()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.stack)
+        self.pin_dialog: PinDialog | None = None
+        self.tabs: QTabWidget | None = None
+        self.body: QWidget | None = None
+        self._statuses: dict[str, str] = {}
+        self._test: WorkerThread | None = None
+        self._show_pin()
+
+    # -- lock and unlock ----------------------------------------------------------------------------
+
+    @property
+    def unlocked(self) -> bool:
+        return self.body is not None
+
+    def _show_pin(self) -> None:
+        dialog = PinDialog(self.settings.admin_pin_hash, self.guard)
+        dialog.setWindowFlags(Qt.WindowType.Widget)  # a page of this window, not a second window
+        dialog.unlocked.connect(self._unlock)
+        dialog.pin_set.connect(self._store_pin)
+        holder = QWidget()
+        QHBoxLayout(holder).addWidget(dialog, 0, Qt.AlignmentFlag.AlignCenter)
+        dialog.setFixedWidth(420)
+        self.stack.addWidget(holder)
+        self.stack.setCurrentWidget(holder)
+        if self.pin_dialog is not None:
+            self.pin_dialog.parentWidget().deleteLater()
+        self.pin_dialog = dialog
+        dialog.pin.setFocus()
+
+    def _store_pin(self, pin_hash: str) -> None:
+        updated = replace(self.settings, admin_pin_hash=pin_hash)
+        try:
+            save_settings(self.paths, updated)
+        except OSError as exc:
+            assert self.pin_dialog is not None
+            self.pin_dialog.message.setText(f"The PIN could not be saved ({exc}); the panel stays locked.")
+            return
+        self.settings = updated
+        log.info("admin PIN set")
+        self.settings_saved.emit(replace(updated))
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self.body is not None:
+            return
+        self.body = self._build_body()
+        self.stack.addWidget(self.body)
+        self.stack.setCurrentWidget(self.body)
+        for part, text in self._statuses.items():
+            self.devices.set_status(part, text)
+
+    def lock(self) -> None:
+        """Back to the PIN page; the tabs (and any preview or test) end."""
+        self._stop_test()
+        if self.body is None:
+            return
+        self.devices.set_preview_wanted(False)
+        body, self.body, self.tabs = self.body, None, None
+        self._show_pin()
+        self.stack.removeWidget(body)
+        body.deleteLater()
+
+    # -- the tabs -----------------------------------------------------------------------------------
+
+    def _build_body(self) -> QWidget:
+        self.content = ContentPage()
+        self.prompts = PromptsPage()
+        self.devices = DevicesPage()
+        self.provider = ProviderPage()
+        self.privacy = PrivacyPage()
+        self.figures = FiguresPage()
+        for page in (self.devices, self.provider, self.privacy):
+            page.load(self.settings)
+        self.content.changed.connect(self.content_changed)
+        self.devices.preview_wanted.connect(self.preview_wanted)
+        self.devices.nfc_test_requested.connect(self.nfc_test_requested)
+        self.provider.test_button.clicked.connect(self.test_provider)
+        tabs = QTabWidget()
+        for page, title in ((self.content, "Content"), (self.prompts, "Prompts"), (self.devices, "Devices"),
+                            (self.provider, "Model provider"), (self.privacy, "Privacy"),
+                            (self.figures, "Figures")):
+            tabs.addTab(page, title)
+        self.tabs = tabs
+        self.save_button = QPushButton("Save settings")
+        self.save_button.clicked.connect(self.save)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.close)
+        self.save_status = QLabel("Devices, model provider and privacy are saved with “Save settings”; "
+                                  "content and prompts are saved by their own buttons.")
+        self.save_status.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(self.save_status, 1)
+        bar.addWidget(self.save_button)
+        bar.addWidget(self.close_button)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(tabs, 1)
+        layout.addLayout(bar)
+        return body
+
+    def edited_settings(self) -> Settings:
+        """The settings as the tabs show them now (not yet saved)."""
+        s = replace(self.settings)
+        if self.body is not None:
+            for page in (self.devices, self.provider, self.privacy):
+                page.apply(s)
+        return s
+
+    def _problems(self, s: Settings) -> list[str]:
+        from cxkiosk.nfc import check_device
+        from cxkiosk.providers import ProviderError, resolve_provider
+        from cxkiosk.sources import SourceError, parse_spec
+
+        problems = s.validate()
+        if s.source.strip().lower() != "auto":
+            try:
+                parse_spec(s.source)
+            except SourceError as exc:
+                problems.append(str(exc))
+        try:
+            check_device(s.nfc_device)
+        except ValueError as exc:
+            problems.append(str(exc))
+        if s.privacy in ("full", "thermal"):  # the model is only called in these modes
+            try:
+                resolve_provider(s.provider, s.base_url, s.model)
+            except ProviderError as exc:
+                problems.append(str(exc))
+        return problems
+
+    def save(self) -> bool:
+        """Write settings.json from the tabs; emits settings_saved. The key goes to the keyring only."""
+        if self.body is None:
+            return False
+        new = self.edited_settings()
+        problems = self._problems(new)
+        if problems:
+            _message(self.save_status, "Not saved: " + "; ".join(problems), False)
+            return False
+        key_note = ""
+        if self.provider.api_key.text().strip():
+            key_note = " API key stored in the OS keyring." if self.provider.store_key() \
+                else " The API key was NOT stored (see the Model provider tab)."
+        try:
+            save_settings(self.paths, new)
+        except OSError as exc:
+            _message(self.save_status, f"Not saved: cannot write {self.paths.settings_file} ({exc})", False)
+            return False
+        changed = [f.name for f in fields(Settings) if getattr(new, f.name) != getattr(self.settings, f.name)]
+        self.settings = new
+        restart = sorted({RESTART_FIELDS[n] for n in changed if n in RESTART_FIELDS})
+        if not changed:
+            text = "Saved (nothing had changed)."
+        elif restart:
+            text = f"Saved. Restart the kiosk to apply: {', '.join(restart)}."
+        else:
+            text = "Saved and applied."
+        _message(self.save_status, text + key_note, "NOT" not in key_note)
+        log.info("settings saved from the admin panel: %s", ", ".join(changed) or "no changes")
+        self.settings_saved.emit(replace(new))
+        return True
+
+    # -- provider test on a worker thread ---------------------------------------------------------
+
+    def test_provider(self) -> None:
+        if self._test is not None or self.body is None:
+            return
+        settings = self.provider.test_settings(self.edited_settings())
+        key = self.provider.api_key.text().strip() or None
+        worker = ProviderTestWorker(settings, self.paths.data, key)
+        self._test = WorkerThread(worker, "admin-provider-test")
+        worker.done.connect(self._test_done)
+        worker.finished.connect(self._test_finished)
+        self.provider.test_button.setEnabled(False)
+        _message(self.provider.test_status, f"Calling {settings.provider}…")
+        self._test.start()
+
+    def _test_done(self, text: str, ok: bool) -> None:
+        if self.body is not None:
+            _message(self.provider.test_status, text, ok)
+
+    def _test_finished(self) -> None:
+        self._stop_test()
+        if self.body is not None:
+            self.provider.test_button.setEnabled(True)
+
+    def _stop_test(self) -> None:
+        test, self._test = self._test, None
+        if test is not None:
+            test.stop(timeout=5.0)
+
+    # -- slots the lead connects --------------------------------------------------------------------
+
+    def show_preview(self, image: np.ndarray) -> None:
+        if self.body is not None:
+            self.devices.show_preview(image)
+
+    def set_status(self, part: str, text: str) -> None:
+        self._statuses[part] = text
+        if self.body is not None:
+            self.devices.set_status(part, text)
+
+    # -- closing ------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if self.body is not None and self._unsaved() and not admin_pages.ask(
+                self, "Unsaved settings", "Settings were changed but not saved. Close and discard them?"):
+            event.ignore()
+            return
+        self.lock()
+        super().closeEvent(event)
+
+    def _unsaved(self) -> bool:
+        return self.edited_settings() != self.settings or bool(self.provider.api_key.text().strip())
