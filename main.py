@@ -138,7 +138,7 @@ def _start_chain(ctx, settings, programme, playlist, billboard) -> tuple:
 
     threads: list[WorkerThread] = []
     nfc = _start_nfc(settings, threads)
-    selector = Selector()
+    selector = Selector.from_settings(settings)
 
     def push(item) -> None:
         if nfc is not None:
