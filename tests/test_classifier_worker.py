@@ -91,17 +91,18 @@ def test_newer_visit_supersedes_requests_queued_behind_a_slow_call(qtbot, server
     assert len(server.requests) == 2
 
 
-def test_same_visit_is_profiled_once(qtbot, server, running):
+def test_same_visit_is_profiled_once_and_asking_again_repeats_the_answer(qtbot, server, running):
     worker, tracker = running()
     results = []
     worker.classified.connect(lambda v: results.append(v))
     for _ in range(5):
         tracker.visit.emit("v1", FRAME, BOX, LOCAL)
     qtbot.waitUntil(lambda: len(results) == 1, timeout=5000)
-    tracker.visit.emit("v1", FRAME, BOX, LOCAL)
-    qtbot.wait(300)
-    assert len(server.requests) == 1 and len(results) == 1
     assert results[0].result.audience.people[0].gender == "female"  # from the model's reply
+    tracker.visit.emit("v1", FRAME, BOX, LOCAL)  # e.g. the tracker says "changed" for a small thing
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    assert results[1] == results[0]  # the model profile again, not a local fallback
+    assert len(server.requests) == 1
 
 
 def test_a_group_change_that_holds_is_profiled_again_without_more_requests(qtbot, server):
@@ -117,8 +118,10 @@ def test_a_group_change_that_holds_is_profiled_again_without_more_requests(qtbot
         tracker.visit.emit("v1", FRAME, BOX, LOCAL)
         qtbot.waitUntil(lambda: len(results) == 1, timeout=5000)
         tracker.visit.emit("v1", FRAME, BOX * 2, LOCAL)  # a friend joins; the tracker says so once
-        qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
-        assert len(server.requests) == 2 and results[1].visit_id == "v1"
+        qtbot.waitUntil(lambda: len(results) == 3, timeout=5000)
+        assert results[1] is results[0]  # meanwhile: the profile we have
+        assert results[2].visit_id == "v1" and results[2] is not results[0]  # then: a new call
+        assert len(server.requests) == 2
     finally:
         assert thread.stop(5)
 

@@ -12,6 +12,7 @@ changes. Images live in memory only.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -51,8 +52,10 @@ class ClassifierWorker(Worker):
         self._drain_posted = False
         self._busy = False
         self._deferred: tuple[Any, Any, list, Audience | None] | None = None
+        self._last: ClassifiedVisit | None = None  # the newest answer, repeated for its visit
         self._recheck = QTimer(self)  # moves to the worker's thread with its parent
         self._recheck.setSingleShot(True)
+        self._recheck.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire early
         self._recheck.timeout.connect(self._recheck_deferred)
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         self._schedule.connect(self._recheck.start, Qt.ConnectionType.QueuedConnection)
@@ -60,36 +63,44 @@ class ClassifierWorker(Worker):
     @Slot(object, object, object, object)
     def request(self, visit_id: Any, image: Any, boxes: Any, local_audience: Any) -> None:
         """Ask for a profile of this visit; replaces any request not yet started."""
+        local = local_audience if isinstance(local_audience, Audience) else None
+        self._submit(visit_id, image, list(boxes or []), local, repeat=True)
+
+    def _submit(self, visit_id: Any, image: Any, boxes: list, local: Audience | None, repeat: bool) -> None:
         if self.stopping:
             return
-        boxes = list(boxes or [])
-        local = local_audience if isinstance(local_audience, Audience) else None
         count = len(boxes) or (local.count if local else 0)
+        again = None
+        post = False
         with self._lock:
             wait = self.gate.check(visit_id, count, self._clock())
-            if wait is None or wait > 0:
+            if wait == 0:
+                if self._pending is not None:
+                    log.debug("request for visit %s superseded by visit %s", self._pending[0], visit_id)
+                self._pending = (visit_id, image, boxes, local)
+                self._deferred = None
+                self._current_visit = visit_id
+                post, self._drain_posted = not self._drain_posted, True
+            else:
                 # A change still settling keeps its newest frame and is looked at again later;
-                # anything else is not worth a call.
+                # anything else is not worth a call. Whoever asked still gets an answer: the
+                # last profile of this visit, if there is one.
                 self._deferred = (visit_id, image, boxes, local) if wait else None
                 if wait:
-                    self._schedule.emit(max(1, int(wait * 1000)))
-                return
-            self._deferred = None
-            if self._pending is not None:
-                log.debug("request for visit %s superseded by visit %s", self._pending[0], visit_id)
-            self._pending = (visit_id, image, boxes, local)
-            self._current_visit = visit_id
-            post = not self._drain_posted
-            self._drain_posted = True
+                    self._schedule.emit(math.ceil(wait * 1000) + 5)
+                if repeat and self._last is not None and self._last.visit_id == visit_id:
+                    again = self._last
         if post:
             self._wake.emit()
+        if again is not None:
+            self.classified.emit(again)
 
     @Slot()
     def _recheck_deferred(self) -> None:
         with self._lock:
             job, self._deferred = self._deferred, None
         if job is not None:
-            self.request(*job)
+            self._submit(*job, repeat=False)
 
     @Slot(object)
     def visit_ended(self, visit_id: Any) -> None:
@@ -102,6 +113,8 @@ class ClassifierWorker(Worker):
             if self._current_visit == visit_id:
                 self._current_visit = None
                 self.gate.forget()
+            if self._last is not None and self._last.visit_id == visit_id:
+                self._last = None
 
     @Slot()
     def _drain(self) -> None:
@@ -134,7 +147,10 @@ class ClassifierWorker(Worker):
             return
         if result.error:
             self.failed.emit(result.error)
-        self.classified.emit(ClassifiedVisit(visit_id, result))
+        classified = ClassifiedVisit(visit_id, result)
+        with self._lock:
+            self._last = classified
+        self.classified.emit(classified)
 
     def request_stop(self) -> None:
         super().request_stop()
