@@ -1,0 +1,438 @@
+"""The admin panel as an operator uses it: PIN first, then content, prompts, devices, provider,
+privacy and figures, against a real SQLite file, a real settings file and a loopback model server."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import keyring
+import keyring.backend
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTabWidget
+
+from cxkiosk import models
+from cxkiosk.audience import Audience, Person
+from cxkiosk.config import Paths, Settings, load_settings
+from cxkiosk.models import Content
+from cxkiosk.pin import MAX_TRIES, PinGuard, hash_pin, verify_pin
+from tests.fake_openai import FakeOpenAI, status
+from ui import admin_pages
+from ui.admin import AdminPanel
+
+PIN = "4711"
+KEY = "sk-test-abcdef0123456789"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An OS keyring stand-in that keeps passwords in a dict."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def answers(monkeypatch):
+    """Questions the panel asks, answered 'yes' unless a test says otherwise; every one recorded."""
+    asked: list[str] = []
+    state = {"answer": True}
+
+    def fake_ask(_parent, title, _text):
+        asked.append(title)
+        return state["answer"]
+
+    monkeypatch.setattr(admin_pages, "ask", fake_ask)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    return type("Answers", (), {"asked": asked, "state": state})
+
+
+@pytest.fixture
+def db(tmp_path):
+    models.open_database(str(tmp_path / "content.db"))
+    yield
+    models.close_database()
+
+
+@pytest.fixture
+def paths(data_dir):
+    return Paths.for_data_dir(data_dir)
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def make_panel(qtbot, paths, settings=None, guard=None):
+    panel = AdminPanel(paths, settings or Settings(admin_pin_hash=hash_pin(PIN)), guard=guard or PinGuard())
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel
+
+
+@pytest.fixture
+def panel(qtbot, paths, db):
+    p = make_panel(qtbot, paths)
+    p.pin_dialog.pin.setText(PIN)
+    p.pin_dialog.submit()
+    assert p.unlocked
+    return p
+
+
+def add_item(title="Spring", url="https://example.com/spring", **extra):
+    return Content.create(title=title, url=url, kind="web", **extra)
+
+
+# --- PIN -------------------------------------------------------------------------------------------
+
+
+def test_first_run_asks_to_set_a_pin_before_anything_else(qtbot, paths, db):
+    panel = make_panel(qtbot, paths, Settings())
+    dialog = panel.pin_dialog
+    assert dialog.setting and not panel.unlocked
+    assert panel.findChildren(QTabWidget) == []
+    dialog.pin.setText("12")
+    dialog.confirm.setText("12")
+    dialog.submit()
+    assert "4 to 8 digits" in dialog.message.text() and not panel.unlocked
+    dialog.pin.setText("2468")
+    dialog.confirm.setText("2486")
+    dialog.submit()
+    assert "differ" in dialog.message.text() and not panel.unlocked
+    dialog.pin.setText("2468")
+    dialog.confirm.setText("2468")
+    with qtbot.waitSignal(panel.settings_saved) as saved:
+        dialog.submit()
+    assert panel.unlocked and panel.tabs is not None
+    stored = load_settings(paths, environ={}).admin_pin_hash
+    assert verify_pin("2468", stored) and "2468" not in paths.settings_file.read_text()
+    assert saved.args[0].admin_pin_hash == stored
+
+
+def test_tabs_stay_closed_until_the_right_pin_and_lock_out_after_five_wrong(qtbot, paths, db):
+    clock = Clock()
+    panel = make_panel(qtbot, paths, guard=PinGuard(clock=clock))
+    dialog = panel.pin_dialog
+    for _ in range(MAX_TRIES - 1):
+        dialog.pin.setText("0000")
+        dialog.submit()
+        assert "Wrong PIN" in dialog.message.text()
+    dialog.pin.setText("0000")
+    dialog.submit()
+    assert "Try again in 60 s" in dialog.message.text()
+    assert not dialog.ok.isEnabled() and not dialog.pin.isEnabled()
+    dialog.pin.setText(PIN)
+    dialog.submit()  # refused while locked, even the right PIN
+    assert not panel.unlocked and panel.findChildren(QTabWidget) == []
+    clock.now += 61
+    dialog._show_lock()
+    assert dialog.ok.isEnabled()
+    dialog.pin.setText(PIN)
+    dialog.submit()
+    assert panel.unlocked
+
+
+def test_closing_locks_the_panel_again(panel, qtbot):
+    panel.tabs.setCurrentWidget(panel.devices)
+    with qtbot.waitSignal(panel.preview_wanted) as wanted:
+        panel.close()
+    assert wanted.args == [False]
+    assert not panel.unlocked and panel.pin_dialog is not None and not panel.pin_dialog.setting
+
+
+# --- content ---------------------------------------------------------------------------------------
+
+
+def test_bad_link_shows_the_reason_and_keeps_the_row(panel, qtbot):
+    item = add_item()
+    panel.content.reload()
+    changed: list[bool] = []
+    panel.content_changed.connect(lambda: changed.append(True))
+    panel.content.select_id(item.id)
+    editor = panel.content.edit_selected()
+    editor.title.setText("Renamed")
+    editor.url.setText("ftp://example.com/spring")
+    assert "only http(s) links" in editor.url_check.text()
+    assert not editor.save()
+    assert "only http(s) links" in editor.error.text()
+    assert editor.isVisible() and editor.url.text() == "ftp://example.com/spring"  # nothing lost
+    row = Content.get_by_id(item.id)
+    assert (row.title, row.url) == ("Spring", "https://example.com/spring")
+    assert changed == []
+
+
+def test_added_row_is_saved_normalized_and_announced(panel, qtbot):
+    editor = panel.content.add()
+    editor.title.setText("Trailer")
+    editor.kind.setCurrentText("youtube")
+    editor.url.setText("https://youtu.be/aqz-KE-bpKQ")
+    editor.genders.setCurrentIndex(editor.genders.findData("female"))
+    editor.age_min.put(25)
+    editor.age_max.put(40)
+    editor.keywords.setText("Suit, Glasses")
+    with qtbot.waitSignal(panel.content_changed):
+        assert editor.save()
+    row = Content.get(Content.title == "Trailer")
+    assert row.url == "https://www.youtube.com/watch?v=aqz-KE-bpKQ"
+    assert (row.genders, row.age_min, row.age_max) == ("female", 25, 40)
+    assert sorted(row.keyword_list) == ["glasses", "suit"]
+    assert row.id in panel.content.row_ids()
+
+
+def test_duplicate_link_is_refused_with_a_reason(panel):
+    add_item()
+    editor = panel.content.add()
+    editor.title.setText("Copy")
+    editor.kind.setCurrentText("web")
+    editor.url.setText("https://example.com/spring")
+    assert not editor.save()
+    assert "already has this link" in editor.error.text()
+    assert Content.select().count() == 1
+
+
+def test_enable_box_and_delete_write_the_database(panel, qtbot, answers):
+    item = add_item()
+    panel.content.reload()
+    cell = panel.content.table.item(0, panel.content.ON_COLUMN)
+    with qtbot.waitSignal(panel.content_changed):
+        cell.setCheckState(Qt.CheckState.Unchecked)
+    assert not Content.get_by_id(item.id).enabled
+    panel.content.select_id(item.id)
+    answers.state["answer"] = False
+    panel.content.delete_selected()
+    assert Content.select().count() == 1  # the operator said no
+    answers.state["answer"] = True
+    with qtbot.waitSignal(panel.content_changed):
+        panel.content.delete_selected()
+    assert Content.select().count() == 0 and panel.content.table.rowCount() == 0
+
+
+def test_import_lists_bad_rows_and_keeps_good_ones(panel, qtbot, tmp_path, monkeypatch):
+    source = tmp_path / "items.csv"
+    source.write_text("title,url,kind\nGood,https://example.com/a,web\nBad,javascript:alert(1),web\n")
+    monkeypatch.setattr(admin_pages, "pick_file", lambda *a: str(source))
+    with qtbot.waitSignal(panel.content_changed):
+        panel.content.import_button.click()
+    assert "added 1" in panel.content.status.text() and "1 rejected" in panel.content.status.text()
+    assert "line 3" in panel.content.errors.toPlainText() and not panel.content.errors.isHidden()
+    assert [r.title for r in Content.select()] == ["Good"]
+    out = tmp_path / "out.json"
+    monkeypatch.setattr(admin_pages, "pick_file", lambda *a: str(out))
+    panel.content.export_button.click()
+    assert json.loads(out.read_text())["items"][0]["url"] == "https://example.com/a"
+    assert "Exported 1" in panel.content.status.text()
+
+
+# --- prompts ---------------------------------------------------------------------------------------
+
+
+def test_prompt_edit_is_a_new_version_and_an_old_one_can_come_back(panel):
+    page = panel.prompts
+    original = models.active_prompt("camera")
+    page.text.setPlainText("Count the people. Reply JSON.")
+    page.save()
+    assert models.active_prompt("camera") == "Count the people. Reply JSON."
+    assert page.versions.count() == 2 and "in use" in page.versions.item(0).text()
+    page.versions.setCurrentRow(1)
+    page.activate_selected()
+    assert models.active_prompt("camera") == original
+    page.text.setPlainText("   ")
+    page.save()
+    assert "Not saved" in page.status.text() and models.active_prompt("camera") == original
+
+
+# --- devices ---------------------------------------------------------------------------------------
+
+
+def test_preview_follows_the_devices_tab_and_shows_frames(panel, qtbot):
+    frame = np.zeros((120, 160, 3), np.uint8)
+    frame[:, :, 2] = 255  # red in BGR
+    with qtbot.waitSignal(panel.preview_wanted) as on:
+        panel.tabs.setCurrentWidget(panel.devices)
+    assert on.args == [True]
+    panel.show_preview(frame)
+    image = panel.devices.preview.pixmap().toImage()
+    assert not image.isNull()
+    pixel = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert (pixel.red(), pixel.green(), pixel.blue()) == (255, 0, 0)
+    with qtbot.waitSignal(panel.preview_wanted) as off:
+        panel.tabs.setCurrentWidget(panel.privacy)
+    assert off.args == [False]
+
+
+def test_nfc_test_and_status_labels(qtbot, paths, db):
+    panel = make_panel(qtbot, paths)
+    panel.set_status("nfc", "reader: ACR122U")  # before unlocking: kept for later
+    panel.pin_dialog.pin.setText(PIN)
+    panel.pin_dialog.submit()
+    assert panel.devices.status_labels["nfc"].text() == "reader: ACR122U"
+    panel.set_status("database", "read-only: locked")
+    assert panel.devices.status_labels["database"].text() == "read-only: locked"
+    panel.devices.nfc_device.setText("udp:127.0.0.1:54321")
+    with qtbot.waitSignal(panel.nfc_test_requested) as asked:
+        panel.devices.nfc_test.click()
+    assert asked.args == ["udp:127.0.0.1:54321"]
+
+
+# --- privacy and saving ----------------------------------------------------------------------------
+
+
+def test_sensitive_attributes_are_off_and_need_confirmation(panel, answers, paths):
+    box = panel.privacy.sensitive
+    assert not box.isChecked()
+    answers.state["answer"] = False
+    box.click()
+    assert not box.isChecked() and answers.asked == ["Turn on sensitive attributes?"]
+    answers.state["answer"] = True
+    box.click()
+    assert box.isChecked()
+    assert panel.save()
+    assert load_settings(paths, environ={}).sensitive_attributes is True
+
+
+def test_save_writes_settings_and_the_key_only_to_the_keyring(panel, qtbot, paths, memory_keyring):
+    panel.devices.source.setEditText("none")
+    panel.privacy.radios["off"].setChecked(True)
+    panel.privacy.consent.setPlainText("Camera in use.")
+    panel.provider.api_key.setText(KEY)
+    with qtbot.waitSignal(panel.settings_saved) as saved:
+        panel.save_button.click()
+    text = paths.settings_file.read_text()
+    assert KEY not in text and KEY[-8:] not in text
+    stored = json.loads(text)
+    assert (stored["source"], stored["privacy"], stored["consent_text"]) == ("none", "off", "Camera in use.")
+    assert memory_keyring.passwords == {("cxkiosk", "openai"): KEY}
+    assert saved.args[0].source == "none" and saved.args[0].privacy == "off"
+    assert "Restart the kiosk to apply" in panel.save_status.text()
+    assert "camera source" in panel.save_status.text()
+    assert panel.provider.api_key.text() == ""
+
+
+def test_refused_keyring_is_reported_and_the_key_goes_nowhere(panel, paths):
+    # conftest's null backend: no safe place for the key
+    panel.provider.api_key.setText(KEY)
+    assert not panel.provider.store_key()
+    assert "Key not stored" in panel.provider.key_status.text()
+    assert "keyring" in panel.provider.key_status.text()
+    assert panel.save()
+    assert "NOT stored" in panel.save_status.text()
+    assert KEY not in paths.settings_file.read_text()
+    assert panel.provider.api_key.text() == KEY  # still there to try again
+
+
+def test_invalid_settings_are_not_saved(panel, paths):
+    panel.devices.nfc_device.setText("bluetooth")
+    panel.privacy.radios["full"].setChecked(True)
+    panel.provider.preset.setCurrentIndex(panel.provider.preset.findData("custom"))
+    assert not panel.save()
+    message = panel.save_status.text()
+    assert "NFC device" in message and "needs a base URL" in message
+    assert not paths.settings_file.exists()
+    assert panel.devices.nfc_device.text() == "bluetooth"  # the edit is kept to fix
+
+
+def test_closing_with_unsaved_edits_asks_first(panel, answers):
+    panel.devices.width_box.setValue(640)
+    answers.state["answer"] = False
+    panel.close()
+    assert panel.unlocked and answers.asked == ["Unsaved settings"]
+    answers.state["answer"] = True
+    panel.close()
+    assert not panel.unlocked
+
+
+# --- provider test ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+def _provider_at(panel, url):
+    panel.provider.preset.setCurrentIndex(panel.provider.preset.findData("custom"))
+    panel.provider.base_url.setText(url)
+    panel.provider.model.setText("test-vl")
+    panel.provider.timeout.setValue(5)
+
+
+def test_provider_test_runs_off_the_gui_thread_and_shows_latency(panel, qtbot, server):
+    _provider_at(panel, server.base_url)
+    panel.provider.test_button.click()
+    assert not panel.provider.test_button.isEnabled()
+    qtbot.waitUntil(lambda: panel._test is None, timeout=10000)
+    text = panel.provider.test_status.text()
+    assert text.startswith("OK in ") and " ms " in text and "test-vl" in text
+    assert panel.provider.test_button.isEnabled()
+    assert len(server.requests) == 1
+
+
+def test_provider_test_shows_the_error(panel, qtbot, server):
+    server.script(status(500), status(500))
+    _provider_at(panel, server.base_url)
+    panel.provider.test_button.click()
+    qtbot.waitUntil(lambda: panel._test is None, timeout=10000)
+    assert "Failed after" in panel.provider.test_status.text()
+    assert "server error 500" in panel.provider.test_status.text()
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+def _bar_totals(page):
+    series = page.chart.series()[0]
+    return {s.label(): sum(s.at(i) for i in range(s.count())) for s in series.barSets()}
+
+
+def test_figures_with_an_empty_database(panel):
+    panel.tabs.setCurrentWidget(panel.figures)
+    assert "0</b> plays" in panel.figures.totals.text()
+    assert _bar_totals(panel.figures) == {"Plays": 0, "Visitors": 0}
+    assert panel.figures.table.rowCount() == 0
+
+
+def test_figures_count_todays_plays_visitors_and_taps(panel):
+    a, b = add_item("A", "https://example.com/a"), add_item("B", "https://example.com/b")
+    start = datetime.now().replace(minute=0, second=0, microsecond=0)
+    for _ in range(3):
+        models.log_play(a.id, a.id, start, start + timedelta(seconds=10), "completed")
+    models.log_play(b.id, b.id, start, None, "failed")
+    models.log_play(b.id, b.id, start - timedelta(days=1), None, "completed")  # yesterday: not shown
+    models.log_tap(a.id, "qr", at=start)
+    models.log_audience(Audience(count=2, people=(Person(gender="female", age=30), Person())), at=start)
+    panel.tabs.setCurrentWidget(panel.figures)
+    page = panel.figures
+    assert _bar_totals(page) == {"Plays": 4, "Visitors": 2}
+    hour_plays = page.chart.series()[0].barSets()[0]
+    assert hour_plays.at(start.hour) == 4
+    rows = {page.table.item(r, 0).text(): (page.table.item(r, 1).text(), page.table.item(r, 2).text())
+            for r in range(page.table.rowCount())}
+    assert rows == {"A": ("3", "1"), "B": ("1", "0")}
+    assert "4</b> plays" in page.totals.text() and "1</b> taps" in page.totals.text()
