@@ -63,6 +63,8 @@ def start(qtbot):
     yield starter
     for thread in threads:
         thread.stop(2.0)
+    import gc
+    gc.collect()
 
 
 def test_video_of_a_visitor_gives_exactly_one_visit(qtbot, start, clip):
@@ -232,3 +234,39 @@ def test_thermal_sensor_counts_people_into_visits(qtbot, start):
     assert 3.0 <= rec.events[-1].dwell <= 4.5  # 4 s of a warm body, give or take the grid's blur
     frame, blobs = worker.latest()
     assert frame.temperatures.shape == (8, 8) and frame.image.shape == (320, 320, 3)
+
+
+def test_a_frame_that_breaks_detection_is_skipped_not_fatal(qtbot, start, clip, caplog):
+    from cxkiosk.detect import FaceDetector
+
+    class Flaky(FaceDetector):
+        calls = 0
+
+        def detect(self, image):
+            Flaky.calls += 1
+            if Flaky.calls % 5 == 0:
+                raise cv2.error("odd frame")
+            return super().detect(image)
+
+    worker = CaptureWorker(lambda: VideoFileSource(clip, realtime=False, loop=False), attributes=False,
+                           detector_factory=Flaky)
+    thread, rec = start(worker)
+    qtbot.waitUntil(lambda: any(isinstance(e, VisitEnded) for e in rec.events), timeout=30000)
+    assert thread.stop(1.0)
+    assert not rec.failures and [type(e) for e in rec.events] == [VisitStarted, VisitEnded]
+    assert "frame skipped" in caplog.text
+
+
+def test_emitting_every_frame_does_not_eat_references_to_true(qtbot, start, clip):
+    """PySide6 6.12's emit() drops a reference to True each call; unchecked, a kiosk running for
+    hours aborts with "bool_dealloc". The worker gives the reference back."""
+    import sys
+
+    worker = CaptureWorker(lambda: VideoFileSource(clip, realtime=False, loop=False), attributes=False)
+    worker.set_preview(True)  # one emit per frame
+    before = sys.getrefcount(True)
+    thread, rec = start(worker)
+    qtbot.waitUntil(lambda: any(isinstance(e, VisitEnded) for e in rec.events), timeout=30000)
+    assert thread.stop(1.0)
+    assert len(rec.previews) > 60
+    assert sys.getrefcount(True) - before > -len(rec.previews) // 2

@@ -8,7 +8,9 @@ means frames are skipped. Age and gender run only for the faces of a new or chan
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +19,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 
 from ..audience import Audience
 from ..sources import Frame, FrameSource, SourceError, open_source
@@ -34,6 +36,36 @@ from .threads import Worker
 log = logging.getLogger("cxkiosk.capture")
 
 SourceFactory = Callable[[], FrameSource]
+
+_incref = ctypes.pythonapi.Py_IncRef
+_incref.argtypes = [ctypes.py_object]
+
+
+def _emit_loses_true() -> bool:
+    """PySide6 6.12's SignalInstance.emit() returns True without a reference of its own, so each
+    emit drops one reference to True; after enough frames the interpreter aborts ("bool_dealloc:
+    deallocating True or False"). Probe once; the references the probe took are given back."""
+
+    class _Probe(QObject):
+        ping = Signal()
+
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(64):
+        probe.ping.emit()
+    lost = before - sys.getrefcount(True)
+    for _ in range(max(0, lost)):
+        _incref(True)
+    return lost >= 48
+
+
+_EMIT_LOSES_TRUE = _emit_loses_true()
+
+
+def _emit(signal: Any, *args: Any) -> None:
+    """signal.emit(*args), giving back the reference to True that a buggy emit() takes."""
+    if signal.emit(*args) is True and _EMIT_LOSES_TRUE:
+        _incref(True)
 
 
 class CaptureWorker(Worker):
@@ -87,8 +119,8 @@ class CaptureWorker(Worker):
             return open_source(self._source_arg, width=self._size[0], height=self._size[1])
         except SourceError as exc:
             log.error("%s", exc)
-            self.status.emit(str(exc))
-            self.failed.emit(str(exc))
+            _emit(self.status, str(exc))
+            _emit(self.failed, str(exc))
             return None
 
     def work(self) -> None:
@@ -113,12 +145,13 @@ class CaptureWorker(Worker):
             _ = self._estimator.available
         last_status = ""
         last_detect = -1e9
+        errors = 0
         try:
             while not self.stopping:
                 text = source.status
                 if text != last_status:
                     last_status = text
-                    self.status.emit(text)
+                    _emit(self.status, text)
                 frame = source.read()
                 now = time.monotonic()
                 if frame is None:
@@ -131,12 +164,17 @@ class CaptureWorker(Worker):
                 if frame.timestamp - last_detect < self._min_gap * 0.9:
                     continue
                 last_detect = frame.timestamp
-                self._process(frame, source.kind, detector)
+                try:
+                    self._process(frame, source.kind, detector)
+                except (cv2.error, ValueError) as exc:  # one odd frame must not end sensing for days
+                    errors += 1
+                    if errors in (1, 10, 100) or errors % 1000 == 0:
+                        log.warning("frame skipped (%d so far): %s", errors, exc)
         finally:
             for event in self._tracker.finish(time.monotonic()):
-                self.visit_event.emit(self._with_attributes(event))
+                _emit(self.visit_event, self._with_attributes(event))
             source.close()
-            self.status.emit(f"{source.status} (capture stopped)")
+            _emit(self.status, f"{source.status} (capture stopped)")
 
     def _end_if_gone(self, now: float) -> None:
         """No frames for longer than the grace time (device gone, clip over): nobody is seen, so
@@ -146,7 +184,7 @@ class CaptureWorker(Worker):
         stamp, wall = self._last_frame
         if now - wall > self._tracker.grace:
             for event in self._tracker.update([], stamp + (now - wall), self._tracker_size):
-                self.visit_event.emit(self._with_attributes(event))
+                _emit(self.visit_event, self._with_attributes(event))
 
     def _process(self, frame: Frame, kind: str, detector: Any) -> None:
         self._tracker_size = frame.size
@@ -162,9 +200,9 @@ class CaptureWorker(Worker):
         for event in self._tracker.update(faces, frame.timestamp, frame.size):
             if isinstance(event, (VisitStarted, AudienceChanged)) and kind != "thermal":
                 self._estimate_new(event, frame, faces)
-            self.visit_event.emit(self._with_attributes(event))
+            _emit(self.visit_event, self._with_attributes(event))
         if self._preview_on.is_set():
-            self.preview.emit(self._preview_image(frame.image, faces))
+            _emit(self.preview, self._preview_image(frame.image, faces))
 
     def _estimate_new(self, event: VisitEvent, frame: Frame, faces: Sequence[Any]) -> None:
         """Age/gender for present visitors not estimated yet: the faces of a new or changed visit."""
