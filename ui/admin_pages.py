@@ -8,7 +8,9 @@ answer them.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 import peewee
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,8 +43,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -98,6 +99,66 @@ def _note(text: str) -> QLabel:
     label.setWordWrap(True)
     label.setStyleSheet(MUTED_STYLE)
     return label
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class RowsModel(QAbstractTableModel):
+    """Read-only rows of text for a QTableView.
+
+    A model rather than a QTableWidget: filling a widget costs a few Qt calls per cell, and every
+    void call in PySide6 6.12 on Python 3.11 drops a reference to None, so a large table would
+    bring the interpreter down; a model costs one reset per reload.
+    """
+
+    def __init__(self, headers: tuple[str, ...], right_from: int | None = None) -> None:
+        super().__init__()
+        self.headers = headers
+        self.right_from = right_from  # columns from here on are numbers, aligned right
+        self.rows: list[tuple[str, ...]] = []
+        self.keys: list[Any] = []
+
+    def set_rows(self, rows: list[tuple[str, ...]], keys: list[Any] | None = None) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.keys = keys if keys is not None else list(range(len(rows)))
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
+        return 0 if parent.isValid() else len(self.headers)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.right_from is not None \
+                and index.column() >= self.right_from:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt override
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+
+def _table(model: RowsModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    return view
 
 
 # --- content -------------------------------------------------------------------------------------
@@ -306,24 +367,56 @@ def _when(row: Content) -> str:
     return "; ".join(parts) or "always"
 
 
+class ContentModel(RowsModel):
+    """Content rows; the 'On' column is a check box the operator can flip."""
+
+    toggled = Signal(int, bool)  # row id, enabled
+    ON_COLUMN = 3
+
+    def __init__(self) -> None:
+        super().__init__(("Title", "Kind", "Link / file", "On", "Idle", "Who", "Keywords", "Weight", "When"))
+        self.enabled: list[bool] = []
+
+    def set_content(self, rows: list[Content]) -> None:
+        self.enabled = [bool(r.enabled) for r in rows]
+        self.set_rows([(r.title, r.kind, r.url or r.path, "", "yes" if r.idle else "no", _who(r),
+                        ", ".join(r.keyword_list), f"{r.weight:g}", _when(r)) for r in rows],
+                      [r.id for r in rows])
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == self.ON_COLUMN:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if index.isValid() and index.column() == self.ON_COLUMN and role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if self.enabled[index.row()] else Qt.CheckState.Unchecked
+        return super().data(index, role)
+
+    def setData(self, index: Index, value: Any,  # noqa: N802 - Qt override
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != self.ON_COLUMN or role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        on = Qt.CheckState(value) == Qt.CheckState.Checked if isinstance(value, int) \
+            else value == Qt.CheckState.Checked
+        self.toggled.emit(self.keys[index.row()], on)  # the page writes it and reloads
+        return True
+
+
 class ContentPage(QWidget):
     changed = Signal()
-    COLUMNS = ("Title", "Kind", "Link / file", "On", "Idle", "Who", "Keywords", "Weight", "When")
-    ON_COLUMN = 3
+    ON_COLUMN = ContentModel.ON_COLUMN
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
+        self.model = ContentModel()
+        self.model.toggled.connect(self._on_toggled)
+        self.table = _table(self.model)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.itemChanged.connect(self._on_item_changed)
-        self.table.itemDoubleClicked.connect(lambda _item: self.edit_selected())
+        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.add_button = QPushButton("Add…")
         self.edit_button = QPushButton("Edit…")
         self.delete_button = QPushButton("Delete")
@@ -355,23 +448,14 @@ class ContentPage(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        self.table.blockSignals(True)
         try:
-            rows = list(Content.select().order_by(Content.id))
-            self.table.setRowCount(len(rows))
-            for r, row in enumerate(rows):
-                cells = (row.title, row.kind, row.url or row.path, "", "yes" if row.idle else "no",
-                         _who(row), ", ".join(row.keyword_list), f"{row.weight:g}", _when(row))
-                for c, text in enumerate(cells):
-                    item = QTableWidgetItem(text)
-                    item.setData(Qt.ItemDataRole.UserRole, row.id)
-                    if c == self.ON_COLUMN:
-                        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                        item.setCheckState(Qt.CheckState.Checked if row.enabled else Qt.CheckState.Unchecked)
-                    self.table.setItem(r, c, item)
-        finally:
-            self.table.blockSignals(False)
-        readonly = models.is_readonly()
+            self.model.set_content(list(Content.select().order_by(Content.id)))
+            readonly = models.is_readonly()
+        except Exception as exc:  # no database bound, or it went away: say so, keep the panel up
+            log.exception("content list unavailable")
+            self.model.set_content([])
+            readonly = True
+            _message(self.status, f"The content database cannot be read: {exc}", False)
         for b in (self.add_button, self.edit_button, self.delete_button, self.import_button):
             b.setEnabled(not readonly)
         if readonly:
@@ -379,16 +463,15 @@ class ContentPage(QWidget):
                                   "content cannot be changed until that is fixed.", False)
 
     def row_ids(self) -> list[int]:
-        return [self.table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(self.table.rowCount())]
+        return list(self.model.keys)
 
     def select_id(self, row_id: int) -> None:
-        ids = self.row_ids()
-        if row_id in ids:
-            self.table.selectRow(ids.index(row_id))
+        if row_id in self.model.keys:
+            self.table.selectRow(self.model.keys.index(row_id))
 
     def selected_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
+        return self.model.keys[rows[0].row()] if rows else None
 
     def _open_editor(self, row: Content | None) -> ContentEditor:
         self.editor = ContentEditor(self, row)
@@ -431,17 +514,14 @@ class ContentPage(QWidget):
         _message(self.status, f"Deleted “{row.title}”.", True)
         self.changed.emit()
 
-    def _on_item_changed(self, item: QTableWidgetItem) -> None:
-        if item.column() != self.ON_COLUMN:
-            return
-        row_id = item.data(Qt.ItemDataRole.UserRole)
-        on = item.checkState() == Qt.CheckState.Checked
+    def _on_toggled(self, row_id: int, on: bool) -> None:
         try:
             Content.update(enabled=on, updated=models.now()).where(Content.id == row_id).execute()
         except peewee.PeeweeException as exc:
             _message(self.status, f"Not changed: the database refused ({exc})", False)
-            self.reload()
             return
+        self.reload()
+        self.select_id(row_id)
         _message(self.status, "Item enabled." if on else "Item disabled: it will not play.", True)
         self.changed.emit()
 
@@ -536,7 +616,12 @@ class PromptsPage(QWidget):
                     .order_by(models.Prompt.name, models.Prompt.version.desc()))
 
     def reload(self, select: str | None = None) -> None:
-        rows = self._rows()
+        try:
+            rows = self._rows()
+        except Exception as exc:  # no database bound, or it went away: say so, keep the panel up
+            log.exception("prompts unavailable")
+            _message(self.status, f"The prompts cannot be read: {exc}", False)
+            return
         active = next((r for r in rows if r.active), None)
         self.active.setText(f"active: <b>{active.name}</b> v{active.version}" if active
                             else "active: the built-in default")
@@ -597,6 +682,27 @@ class PromptsPage(QWidget):
 # --- devices -------------------------------------------------------------------------------------
 
 STATUS_PARTS = ("camera", "nfc", "model", "database")
+
+_incref = ctypes.pythonapi.Py_IncRef
+_incref.argtypes = [ctypes.py_object]
+
+
+def _void_call_loses_none() -> bool:
+    """PySide6 6.12 on Python 3.11 returns None from a void method without a reference of its own,
+    so each call drops one reference to None and the interpreter aborts when the count reaches
+    zero. The preview sets a pixmap for every frame, so it gives the reference back. Probe once;
+    the references the probe took are given back."""
+    probe = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(64):
+        probe.setObjectName("probe")
+    lost = before - sys.getrefcount(None)
+    for _ in range(max(0, lost)):
+        _incref(None)
+    return lost >= 48
+
+
+_VOID_LOSES_NONE = _void_call_loses_none()
 
 
 def camera_entries() -> list[tuple[str, str]]:
@@ -712,8 +818,10 @@ class DevicesPage(QWidget):
         if not self._preview_on or image is None or getattr(image, "size", 0) == 0:
             return
         pixmap = QPixmap.fromImage(bgr_to_qimage(image))
-        self.preview.setPixmap(pixmap.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                             Qt.TransformationMode.SmoothTransformation))
+        if self.preview.setPixmap(pixmap.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.SmoothTransformation)) is None \
+                and _VOID_LOSES_NONE:
+            _incref(None)
 
     def set_preview_wanted(self, on: bool) -> None:
         if on != self._preview_on:
@@ -999,10 +1107,8 @@ class FiguresPage(QWidget):
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(240)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(("Item", "Plays", "Taps", "Completed"))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
+        self.model = RowsModel(("Item", "Plays", "Taps", "Completed"), right_from=1)
+        self.table = _table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         top = QHBoxLayout()
         top.addWidget(self.totals, 1)
@@ -1022,7 +1128,8 @@ class FiguresPage(QWidget):
 
         try:
             self.report = build_report(since=today_start())
-        except peewee.PeeweeException as exc:
+        except Exception as exc:  # figures are a view; a database problem must not close the panel
+            log.exception("figures unavailable")
             _message(self.totals, f"Figures unavailable: {exc}", False)
             return
         t = self.report["totals"]
@@ -1056,13 +1163,6 @@ class FiguresPage(QWidget):
         series.attachAxis(y)
 
     def _fill_table(self, items: list[dict[str, Any]]) -> None:
-        self.table.setRowCount(len(items))
-        for r, row in enumerate(items):
-            rate = row["completion_rate"]
-            cells = (row["title"], str(row["plays"]), str(row["taps"]),
-                     "—" if rate is None else f"{rate:.0%}")
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(r, c, item)
+        self.model.set_rows([(row["title"], str(row["plays"]), str(row["taps"]),
+                              "—" if row["completion_rate"] is None else f"{row['completion_rate']:.0%}")
+                             for row in items], [row["item_id"] for row in items])
