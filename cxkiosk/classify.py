@@ -282,6 +282,7 @@ class _CallGuard:
 
     def __init__(self) -> None:
         self.deadline: float | None = None
+        self.total = 0.0  # seconds the current call was given
         self.aborted = threading.Event()
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -356,16 +357,39 @@ class _GuardedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx transport whose sockets obey the guard, and whose failures retry within the deadline.
+
+    The openai client honours a server's Retry-After of up to 60 s by sleeping, which no socket
+    deadline can cut short: the header is dropped (its own short backoff applies), and with
+    under a second (or half the call's time) left, the retry is called off.
+    """
+
+    def __init__(self, guard: _CallGuard) -> None:
+        super().__init__()
+        self._guard = guard
+        pool = getattr(self, "_pool", None)
+        if pool is not None and hasattr(pool, "_network_backend"):
+            pool._network_backend = _GuardedBackend(pool._network_backend, guard)
+        else:  # pragma: no cover - a future httpx layout; calls still have per-read timeouts
+            log.warning("cannot install the total call deadline on this httpx version")
+
+    def handle_request(self, request: Any) -> Any:
+        response = super().handle_request(request)
+        if response.status_code == 429 or response.status_code >= 500:
+            for name in ("retry-after", "retry-after-ms"):
+                if name in response.headers:
+                    del response.headers[name]
+            deadline, total = self._guard.deadline, self._guard.total
+            if deadline is not None and deadline - time.monotonic() < min(1.0, total / 2):
+                response.headers["x-should-retry"] = "false"
+        return response
+
+
 def _guarded_http_client(guard: _CallGuard, timeout: float) -> Any:
     import openai
 
-    transport = httpx.HTTPTransport()
-    pool = getattr(transport, "_pool", None)
-    if pool is not None and hasattr(pool, "_network_backend"):
-        pool._network_backend = _GuardedBackend(pool._network_backend, guard)
-    else:  # pragma: no cover - a future httpx layout; calls still have per-read timeouts
-        log.warning("cannot install the total call deadline on this httpx version")
-    return openai.DefaultHttpxClient(transport=transport, timeout=timeout)
+    return openai.DefaultHttpxClient(transport=_GuardedTransport(guard), timeout=timeout)
 
 
 # ---------------------------------------------------------------------------------- classifier
@@ -513,6 +537,7 @@ class Classifier:
         self.stats.bytes_sent += prepared.jpeg_bytes
         started = time.monotonic()
         self._guard.deadline = started + self.settings.model_timeout
+        self._guard.total = self.settings.model_timeout
         try:
             text, tokens, server_ms = self._call(prepared, source)
             error = ""

@@ -44,9 +44,10 @@ def json_reply(data: Any, delay: float = 0.0) -> Step:
     return reply(json.dumps(data), delay)
 
 
-def status(code: int, message: str = "scripted failure") -> Step:
-    # retry-after-ms keeps the client's single retry quick in tests
-    return Step("status", text=message, code=code, headers={"retry-after-ms": "20"})
+def status(code: int, message: str = "scripted failure", headers: dict[str, str] | None = None) -> Step:
+    """An error answer; by default with a short retry-after-ms, as a well-behaved server sends."""
+    return Step("status", text=message, code=code,
+                headers={"retry-after-ms": "20"} if headers is None else headers)
 
 
 def hang(seconds: float = 60.0) -> Step:

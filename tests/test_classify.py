@@ -124,6 +124,17 @@ def test_server_errors_are_retried_once_then_fall_back(server, frame, code, expe
     assert result.used_fallback and result.audience == LOCAL and expect in result.error
 
 
+def test_a_long_retry_after_does_not_hold_the_call_past_its_deadline(server, frame):
+    server.script(*[status(429, headers={"retry-after": "59"})] * 2)
+    classifier = make(server, model_timeout=2.0)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(classifier.classify(frame, [FACE], LOCAL)))
+    worker.start()
+    worker.join(20)  # the openai client alone would sleep 59 s before its retry
+    assert not worker.is_alive()
+    assert results[0].used_fallback and "rate limited" in results[0].error
+
+
 def test_one_retry_recovers_from_a_single_500(server, frame):
     server.script(status(500), reply())
     result = make(server).classify(frame, [FACE], LOCAL)
