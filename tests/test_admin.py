@@ -453,3 +453,16 @@ def test_a_long_preview_does_not_wear_down_the_interpreter(panel, qtbot):
     for _ in range(300):
         panel.show_preview(frame)
     assert before - sys.getrefcount(None) < 30
+
+
+def test_change_pin_saves_only_the_new_hash(panel, qtbot, paths):
+    panel.devices.width_box.setValue(640)  # an unsaved edit that must stay unsaved
+    dialog = panel.change_pin()
+    dialog.pin.setText("86420")
+    dialog.confirm.setText("86420")
+    with qtbot.waitSignal(panel.settings_saved):
+        dialog.submit()
+    saved = load_settings(paths, environ={})
+    assert verify_pin("86420", saved.admin_pin_hash) and not verify_pin(PIN, saved.admin_pin_hash)
+    assert saved.camera_width == Settings().camera_width
+    assert "PIN changed" in panel.save_status.text() and not dialog.isVisible()

@@ -194,7 +194,7 @@ class AdminPanel(QWidget):
         dialog = PinDialog(self.settings.admin_pin_hash, self.guard)
         dialog.setWindowFlags(Qt.WindowType.Widget)  # a page of this window, not a second window
         dialog.unlocked.connect(self._unlock)
-        dialog.pin_set.connect(self._store_pin)
+        dialog.pin_set.connect(lambda pin_hash: self._store_pin(pin_hash, dialog))
         holder = QWidget()
         QHBoxLayout(holder).addWidget(dialog, 0, Qt.AlignmentFlag.AlignCenter)
         dialog.setFixedWidth(420)
@@ -205,18 +205,35 @@ class AdminPanel(QWidget):
         self.pin_dialog = dialog
         dialog.pin.setFocus()
 
-    def _store_pin(self, pin_hash: str) -> None:
+    def _store_pin(self, pin_hash: str, dialog: PinDialog) -> bool:
+        """Write only the new hash (over the last saved settings, not unsaved edits in the tabs)."""
         updated = replace(self.settings, admin_pin_hash=pin_hash)
         try:
             save_settings(self.paths, updated)
         except OSError as exc:
-            assert self.pin_dialog is not None
-            self.pin_dialog.message.setText(f"The PIN could not be saved ({exc}); the panel stays locked.")
-            return
+            dialog.message.setText(f"The PIN could not be saved ({exc}); the old state is kept.")
+            return False
         self.settings = updated
         log.info("admin PIN set")
         self.settings_saved.emit(replace(updated))
         self._unlock()
+        return True
+
+    def change_pin(self) -> PinDialog:
+        """A separate small window asking for the new PIN twice (the panel is already unlocked)."""
+        dialog = PinDialog("", self.guard, self)
+        dialog.setWindowTitle("Change the admin PIN")
+
+        def store(pin_hash: str) -> None:
+            if self._store_pin(pin_hash, dialog):
+                dialog.accept()
+                if self.body is not None:
+                    _message(self.save_status, "Admin PIN changed.", True)
+
+        dialog.pin_set.connect(store)
+        self.pin_change = dialog
+        dialog.open()
+        return dialog
 
     def _unlock(self) -> None:
         if self.body is not None:
@@ -261,6 +278,8 @@ class AdminPanel(QWidget):
         self.tabs = tabs
         self.save_button = QPushButton("Save settings")
         self.save_button.clicked.connect(self.save)
+        self.pin_button = QPushButton("Change PIN…")
+        self.pin_button.clicked.connect(self.change_pin)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.close)
         self.save_status = QLabel("Devices, model provider and privacy are saved with “Save settings”; "
@@ -268,6 +287,7 @@ class AdminPanel(QWidget):
         self.save_status.setWordWrap(True)
         bar = QHBoxLayout()
         bar.addWidget(self.save_status, 1)
+        bar.addWidget(self.pin_button)
         bar.addWidget(self.save_button)
         bar.addWidget(self.close_button)
         body = QWidget()

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QSpinBox,
     QTableView,
     QVBoxLayout,
@@ -682,6 +683,7 @@ class PromptsPage(QWidget):
 # --- devices -------------------------------------------------------------------------------------
 
 STATUS_PARTS = ("camera", "nfc", "model", "database")
+STATUS_TITLES = {"camera": "Camera", "nfc": "NFC", "model": "Model", "database": "Database"}
 
 _incref = ctypes.pythonapi.Py_IncRef
 _incref.argtypes = [ctypes.py_object]
@@ -747,6 +749,7 @@ class DevicesPage(QWidget):
         self.preview = QLabel("Preview appears while this tab is open and a camera is running.")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(320, 180)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         self.preview.setStyleSheet("background: #222; color: #ccc;")
         self.preview.setWordWrap(True)
         self.nfc_device = QLineEdit()
@@ -765,6 +768,7 @@ class DevicesPage(QWidget):
         sform.addRow("Source", self.source)
         sform.addRow("Resolution", _pair(self.width_box, self.height_box))
         sform.addRow(self.preview)
+        sform.addRow(_note("The preview is only on this screen; frames are never saved."))
         nfc = QGroupBox("NFC reader")
         nform = QFormLayout(nfc)
         nform.addRow("Device", self.nfc_device)
@@ -773,7 +777,7 @@ class DevicesPage(QWidget):
         status = QGroupBox("Status")
         grid = QGridLayout(status)
         for r, part in enumerate(STATUS_PARTS):
-            grid.addWidget(QLabel(f"<b>{part.capitalize()}</b>"), r, 0)
+            grid.addWidget(QLabel(f"<b>{STATUS_TITLES[part]}</b>"), r, 0)
             grid.addWidget(self.status_labels[part], r, 1)
         grid.setColumnStretch(1, 1)
         right = QVBoxLayout()
