@@ -529,7 +529,7 @@ class Classifier:
             return without_model(blocked)
         try:
             prepared = prepare_image(image, boxes if source != "thermal" else ())
-        except ValueError as exc:
+        except (ValueError, TypeError, cv2.error) as exc:  # a bad frame or box costs no call
             return without_model(f"image unusable: {exc}")
 
         self.budget.record()

@@ -84,6 +84,13 @@ def test_crop_keeps_the_people_and_stays_inside_the_frame():
         prepare_image(np.zeros((0, 0, 3), np.uint8))
 
 
+@pytest.mark.parametrize("image,boxes", [(None, []), (np.zeros((0, 5, 3), np.uint8), []),
+                                         (np.zeros((10, 10, 3), np.uint8), [("a", None, 3, 4)])])
+def test_a_bad_frame_or_box_costs_no_call_and_no_crash(server, image, boxes):
+    result = make(server).classify(image, boxes, LOCAL)
+    assert result.used_fallback and "image unusable" in result.error and server.requests == []
+
+
 def test_seed_lines_when_structured_output_is_off(server, frame):
     server.script(reply("- male, 30, asian, no, short, polo shirt\n- female, 25, no, long, dress"))
     result = make(server, structured_output=False).classify(frame, [FACE], LOCAL)
