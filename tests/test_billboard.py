@@ -18,7 +18,7 @@ from tests.media import write_image, write_video
 # script and the real QWebChannel run without a network. Tests drive it through window.__yt.
 FAKE_YT_API = "data:text/javascript," + """
 window.YT = {PlayerState: {PLAYING: 1, ENDED: 0}, Player: function (id, opts) {
-  window.__yt = opts; window.__ytPlayer = this; this.loaded = null;
+  window.__yt = opts; window.__ytPlayer = this; this.loaded = opts.videoId || null;
   this.mute = () => {}; this.playVideo = () => {}; this.stopVideo = () => {};
   this.loadVideoById = (o) => { this.loaded = o.videoId; };
   setTimeout(() => opts.events.onReady({target: this}), 0);

@@ -8,9 +8,7 @@ answer them.
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import sys
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -18,7 +16,7 @@ from typing import Any
 import numpy as np
 import peewee
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -685,28 +683,6 @@ class PromptsPage(QWidget):
 STATUS_PARTS = ("camera", "nfc", "model", "database")
 STATUS_TITLES = {"camera": "Camera", "nfc": "NFC", "model": "Model", "database": "Database"}
 
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-
-
-def _void_call_loses_none() -> bool:
-    """PySide6 6.12 on Python 3.11 returns None from a void method without a reference of its own,
-    so each call drops one reference to None and the interpreter aborts when the count reaches
-    zero. The preview sets a pixmap for every frame, so it gives the reference back. Probe once;
-    the references the probe took are given back."""
-    probe = QObject()
-    before = sys.getrefcount(None)
-    for _ in range(64):
-        probe.setObjectName("probe")
-    lost = before - sys.getrefcount(None)
-    for _ in range(max(0, lost)):
-        _incref(None)
-    return lost >= 48
-
-
-_VOID_LOSES_NONE = _void_call_loses_none()
-
-
 def camera_entries() -> list[tuple[str, str]]:
     """(spec, label) for each camera Qt sees; [] without QtMultimedia or a camera."""
     try:
@@ -822,10 +798,8 @@ class DevicesPage(QWidget):
         if not self._preview_on or image is None or getattr(image, "size", 0) == 0:
             return
         pixmap = QPixmap.fromImage(bgr_to_qimage(image))
-        if self.preview.setPixmap(pixmap.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                                Qt.TransformationMode.SmoothTransformation)) is None \
-                and _VOID_LOSES_NONE:
-            _incref(None)
+        self.preview.setPixmap(pixmap.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))
 
     def set_preview_wanted(self, on: bool) -> None:
         if on != self._preview_on:

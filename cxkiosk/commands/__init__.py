@@ -1,23 +1,18 @@
 """Command-line subcommands, one module each.
 
 A module here defines `register(subparsers, common)`, which adds its parser and sets
-`handler=<function(args) -> int>`. `main.py` discovers them, so adding a command never edits a
-shared file. `common` is the parent parser with --data-dir/--db/--verbose.
+`handler=<function(args) -> int>`. `common` is the parent parser with --data-dir/--db/--verbose.
+The list is explicit rather than discovered: a frozen (PyInstaller) build cannot list a
+package's modules, and an explicit list is also where a reader finds every command.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from types import ModuleType
+
+COMMANDS = ("check", "classify", "content", "nfc", "report", "select", "supervise")
 
 
 def command_modules() -> list[ModuleType]:
-    modules = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.name == "common":
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "register"):
-            modules.append(module)
-    return modules
+    return [importlib.import_module(f"{__name__}.{name}") for name in COMMANDS]

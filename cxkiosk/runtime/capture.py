@@ -8,9 +8,7 @@ means frames are skipped. Age and gender run only for the faces of a new or chan
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +17,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
 from ..audience import Audience
 from ..sources import Frame, FrameSource, SourceError, open_source
@@ -36,37 +34,6 @@ from .threads import Worker
 log = logging.getLogger("cxkiosk.capture")
 
 SourceFactory = Callable[[], FrameSource]
-
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-
-
-def _emit_loses_true() -> bool:
-    """PySide6 6.12's SignalInstance.emit() returns True without a reference of its own, so each
-    emit drops one reference to True; after enough frames the interpreter aborts ("bool_dealloc:
-    deallocating True or False"). Probe once; the references the probe took are given back."""
-
-    class _Probe(QObject):
-        ping = Signal()
-
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(64):
-        probe.ping.emit()
-    lost = before - sys.getrefcount(True)
-    for _ in range(max(0, lost)):
-        _incref(True)
-    return lost >= 48
-
-
-_EMIT_LOSES_TRUE = _emit_loses_true()
-
-
-def _emit(signal: Any, *args: Any) -> None:
-    """signal.emit(*args), giving back the reference to True that a buggy emit() takes."""
-    if signal.emit(*args) is True and _EMIT_LOSES_TRUE:
-        _incref(True)
-
 
 class CaptureWorker(Worker):
     visit_event = Signal(object)  # VisitStarted | AudienceChanged | VisitEnded
@@ -119,8 +86,8 @@ class CaptureWorker(Worker):
             return open_source(self._source_arg, width=self._size[0], height=self._size[1])
         except SourceError as exc:
             log.error("%s", exc)
-            _emit(self.status, str(exc))
-            _emit(self.failed, str(exc))
+            self.status.emit(str(exc))
+            self.failed.emit(str(exc))
             return None
 
     def work(self) -> None:
@@ -151,7 +118,7 @@ class CaptureWorker(Worker):
                 text = source.status
                 if text != last_status:
                     last_status = text
-                    _emit(self.status, text)
+                    self.status.emit(text)
                 frame = source.read()
                 now = time.monotonic()
                 if frame is None:
@@ -172,9 +139,9 @@ class CaptureWorker(Worker):
                         log.warning("frame skipped (%d so far): %s", errors, exc)
         finally:
             for event in self._tracker.finish(time.monotonic()):
-                _emit(self.visit_event, self._with_attributes(event))
+                self.visit_event.emit(self._with_attributes(event))
             source.close()
-            _emit(self.status, f"{source.status} (capture stopped)")
+            self.status.emit(f"{source.status} (capture stopped)")
 
     def _end_if_gone(self, now: float) -> None:
         """No frames for longer than the grace time (device gone, clip over): nobody is seen, so
@@ -184,7 +151,7 @@ class CaptureWorker(Worker):
         stamp, wall = self._last_frame
         if now - wall > self._tracker.grace:
             for event in self._tracker.update([], stamp + (now - wall), self._tracker_size):
-                _emit(self.visit_event, self._with_attributes(event))
+                self.visit_event.emit(self._with_attributes(event))
 
     def _process(self, frame: Frame, kind: str, detector: Any) -> None:
         self._tracker_size = frame.size
@@ -200,9 +167,9 @@ class CaptureWorker(Worker):
         for event in self._tracker.update(faces, frame.timestamp, frame.size):
             if isinstance(event, (VisitStarted, AudienceChanged)) and kind != "thermal":
                 self._estimate_new(event, frame, faces)
-            _emit(self.visit_event, self._with_attributes(event))
+            self.visit_event.emit(self._with_attributes(event))
         if self._preview_on.is_set():
-            _emit(self.preview, self._preview_image(frame.image, faces))
+            self.preview.emit(self._preview_image(frame.image, faces))
 
     def _estimate_new(self, event: VisitEvent, frame: Frame, faces: Sequence[Any]) -> None:
         """Age/gender for present visitors not estimated yet: the faces of a new or changed visit."""
