@@ -60,6 +60,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from cxkiosk.commands.common import context
     from cxkiosk.playlist import Playlist
     from cxkiosk.runtime.programme import Programme
+    from cxkiosk.runtime.status import StatusBoard
     from ui.billboard import Billboard
 
     ctx = context(args)
@@ -92,7 +93,11 @@ def run_kiosk(args: argparse.Namespace) -> int:
     billboard.finished.connect(programme.on_finished)
     billboard.failed.connect(programme.on_failed)
 
-    threads, chain = _start_chain(ctx, settings, programme, playlist, billboard)  # noqa: F841 - kept alive
+    status = StatusBoard()
+    status.set("database", db_warning or f"{ctx.db_spec}: {len(playlist.items)} items in the idle playlist")
+    threads, chain, workers = _start_chain(ctx, settings, programme, playlist, billboard, status)
+    admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, workers)
+    billboard.admin_requested.connect(admin.open)
 
     _show(billboard, windowed=args.windowed, app=app)
     if not args.windowed:
@@ -128,7 +133,7 @@ def resolve_source(spec: str) -> str:
     return DEMO_SOURCE
 
 
-def _start_chain(ctx, settings, programme, playlist, billboard) -> tuple:
+def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple:
     """Sensing -> (model) -> selection -> programme, and the NFC pusher; returns the started threads."""
     from cxkiosk import models
     from cxkiosk.resources import install_root
@@ -137,7 +142,7 @@ def _start_chain(ctx, settings, programme, playlist, billboard) -> tuple:
     from cxkiosk.select import Selector
 
     threads: list[WorkerThread] = []
-    nfc = _start_nfc(settings, threads)
+    nfc = _start_nfc(settings, threads, status)
     selector = Selector.from_settings(settings)
 
     def push(item) -> None:
@@ -168,7 +173,10 @@ def _start_chain(ctx, settings, programme, playlist, billboard) -> tuple:
     billboard.started.connect(chain.on_started)  # after the programme's: it knows what is playing now
     if capture is not None:
         capture.visit_event.connect(chain.on_visit_event)
-        capture.status.connect(lambda text: logging.getLogger("cxkiosk.camera").info("%s", text))
+        capture.status.connect(status.camera)
+    else:
+        off = settings.privacy == "off"
+        status.set("camera", "privacy mode off" if off else "no camera or sensor in use")
     if sensing and chain.uses_model:
         from cxkiosk.classify import Classifier
         from cxkiosk.runtime.classifier import ClassifierWorker
@@ -178,10 +186,94 @@ def _start_chain(ctx, settings, programme, playlist, billboard) -> tuple:
         chain.classify_request.connect(worker.request)
         chain.visit_over.connect(worker.visit_ended)
         worker.classified.connect(chain.on_classified)
+        worker.failed.connect(status.model)
         threads.append(WorkerThread(worker, "classifier"))
+        status.set("model", classifier.problem or f"{settings.provider}: ready")
+    else:
+        status.set("model", f"privacy mode {settings.privacy}: no model is called")
     for thread in threads:
         thread.start()
-    return threads, chain
+    return threads, chain, {"capture": capture, "nfc": nfc, "selector": selector}
+
+
+class AdminOpener:
+    """Opens the PIN-protected admin panel over the billboard and applies what it saves."""
+
+    def __init__(self, paths, settings, billboard, playlist, status, workers) -> None:
+        self.paths, self.settings, self.billboard = paths, settings, billboard
+        self.playlist, self.status, self.workers = playlist, status, workers
+        self.panel = None
+
+    def open(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
+        from ui.admin import AdminPanel
+
+        if self.panel is not None:
+            self.panel.showNormal()
+            self.panel.raise_()
+            return
+        panel = AdminPanel(self.paths, self.settings)
+        panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        panel.destroyed.connect(self._closed)
+        panel.content_changed.connect(self._reload_content)
+        panel.settings_saved.connect(self._apply)
+        capture = self.workers.get("capture")
+        if capture is not None:
+            # set_preview is thread-safe and the capture thread runs no event loop: call it directly.
+            panel.preview_wanted.connect(lambda on: capture.set_preview(on))
+            capture.preview.connect(panel.show_preview)
+        for part, text in self.status.latest.items():
+            panel.set_status(part, text)
+        self.status.changed.connect(panel.set_status)
+        panel.nfc_test_requested.connect(self._nfc_test)
+        if QApplication.overrideCursor() is not None:
+            QApplication.restoreOverrideCursor()  # the operator needs a pointer in the panel
+        self.panel = panel
+        panel.show()
+        panel.raise_()
+        panel.activateWindow()
+
+    def _closed(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
+        if self.billboard.isFullScreen():
+            QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        capture = self.workers.get("capture")
+        if capture is not None:
+            capture.set_preview(False)
+        self.panel = None
+
+    def _reload_content(self) -> None:
+        from cxkiosk import models
+
+        self.playlist.replace(models.playlist())
+
+    def _apply(self, saved) -> None:
+        """Apply live what can change live; the panel tells the operator what needs a restart."""
+        from ui.admin import RESTART_FIELDS
+
+        for name, value in vars(saved).items():
+            if name not in RESTART_FIELDS:
+                setattr(self.settings, name, value)
+        board = self.billboard
+        board.qr_enabled = self.settings.qr_enabled
+        board.qr.caption.setText(self.settings.qr_call_to_action)
+        board.set_reasons_visible(self.settings.show_reasons)
+        if board.notice.isVisible():
+            board.set_notice(f"{self.settings.consent_text}  [privacy: {self.settings.privacy}]")
+        selector = self.workers.get("selector")
+        if selector is not None:
+            selector.max_per_hour = self.settings.item_cap_per_hour
+
+    def _nfc_test(self, device: str) -> None:
+        if self.workers.get("nfc") is None:
+            self.status.set("nfc", "NFC is off: set a device, save and restart to test it")
+        else:
+            self.status.set("nfc", f"{self.status.latest.get('nfc', '')} | test: hold a tag on the reader; "
+                            "the current link is written and read back")
 
 
 def _prompt_source():
@@ -193,11 +285,12 @@ def _prompt_source():
     return prompt
 
 
-def _start_nfc(settings, threads: list):
+def _start_nfc(settings, threads: list, status):
     """The NFC worker on its own thread, or None when NFC is off."""
     from cxkiosk.nfc import is_off
 
     if is_off(settings.nfc_device):
+        status.set("nfc", "NFC off; the QR code carries the link")
         return None
     from cxkiosk import models
     from cxkiosk.runtime.nfc import NfcWorker
@@ -208,8 +301,7 @@ def _start_nfc(settings, threads: list):
     except ValueError as exc:  # a malformed device path: say so, keep the QR code
         logging.getLogger("cxkiosk.nfc").error("NFC off: %s", exc)
         return None
-    nfc_log = logging.getLogger("cxkiosk.nfc")
-    worker.status.connect(lambda text: nfc_log.info("%s", text))
+    worker.status.connect(status.nfc)
     worker.pushed.connect(lambda r: models.log_tap(r.item_id, r.kind) if r.ok else None)
     threads.append(WorkerThread(worker, "nfc"))
     return worker
