@@ -212,11 +212,17 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
         if privacy == "full" and i < len(server_ms):
             wait -= server_ms[i]
         overheads.append(wait)
-    bodies = [len(str(r.get("body", r))) for r in server.requests] if server.requests else []
+    bodies = [image_bytes(r) for r in server.requests]
     return {"visits": len(firsts), "measured": len(overheads), "p50": percentile(overheads, 50),
             "p95": percentile(overheads, 95), "stall_p99": percentile(lateness, 99),
             "stall_max": max(lateness) if lateness else float("nan"),
             "calls": len(server.requests), "bytes_per_call": statistics.mean(bodies) if bodies else 0}
+
+
+def image_bytes(request: dict) -> int:
+    """Length of the base64 image data URL(s) in one recorded chat-completions request."""
+    text = str(request)
+    return sum(len(m) for m in re.findall(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", text))
 
 
 def seed_way(clip: Path, calls: int = 10) -> tuple[float, float]:
@@ -262,14 +268,14 @@ def main() -> None:
         seed_bytes, seed_ms = seed_way(clip)
         cold = cold_start(work)
     print(f"{'mode':<6} {'visits':>6} {'measured':>8} {'p50 ms':>8} {'p95 ms':>8} {'stall p99':>9} "
-          f"{'stall max':>9} {'calls':>5} {'bytes/call':>10}")
+          f"{'stall max':>9} {'calls':>5} {'img bytes':>10}")
     for mode, r in results.items():
         print(f"{mode:<6} {r['visits']:>6} {r['measured']:>8} {r['p50']:>8.0f} {r['p95']:>8.0f} "
               f"{r['stall_p99']:>9.1f} {r['stall_max']:>9.1f} {r['calls']:>5} {r['bytes_per_call']:>10.0f}")
     full = results["full"]
     per_visit = full["calls"] / full["visits"] if full["visits"] else float("nan")
     print(f"model calls per visit (full): {per_visit:.2f}; "
-          f"request bytes per call: {full['bytes_per_call']:.0f}"
+          f"image bytes per call (base64): {full['bytes_per_call']:.0f}"
           f" vs the seed's full 910x512 frame: {seed_bytes:.0f} bytes base64, {seed_ms:.0f} ms to grab "
           "(open + 8 warm-up frames) per call")
     print(f"cold start to first content frame: {cold:.2f} s")

@@ -477,6 +477,15 @@ class Classifier:
         """Thread-safe: end an in-flight call now and refuse further calls (shutdown)."""
         self._guard.abort()
 
+    def warm_up(self) -> None:
+        """Import openai and build the client now (no network), so the first visitor does not
+        wait for it (about half a second on a kiosk PC)."""
+        if self._config.provider is not None and not self._config.problem:
+            try:
+                self._openai()
+            except Exception as exc:  # a broken install shows up on the first call, with its reason
+                log.warning("model client could not be prepared: %s", exc)
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()

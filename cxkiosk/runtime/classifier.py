@@ -60,6 +60,11 @@ class ClassifierWorker(Worker):
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         self._schedule.connect(self._recheck.start, Qt.ConnectionType.QueuedConnection)
 
+    @Slot()
+    def run(self) -> None:
+        self.classifier.warm_up()  # on this thread, before the first visitor arrives
+        super().run()
+
     @Slot(object, object, object, object)
     def request(self, visit_id: Any, image: Any, boxes: Any, local_audience: Any) -> None:
         """Ask for a profile of this visit; replaces any request not yet started."""
