@@ -171,6 +171,7 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
                        latest_frame=capture.latest if capture else (lambda: None), push_link=push,
                        log_visit=log_visit, model_wait=settings.model_timeout + 2.0)
     billboard.started.connect(chain.on_started)  # after the programme's: it knows what is playing now
+    billboard.failed.connect(chain.on_failed)  # after the programme marked the item unhealthy
     if capture is not None:
         capture.visit_event.connect(chain.on_visit_event)
         capture.status.connect(status.camera)

@@ -136,3 +136,20 @@ def test_privacy_off_ignores_visits(setup):
     chain = KioskChain(programme, chooser, privacy="off")
     chain.on_visit_event(event(VisitStarted))
     assert played == []
+
+
+def test_targeted_item_failing_on_screen_plays_the_next_best_and_keeps_its_link(setup):
+    """YouTube refuses embedding (error 150) only when the item is tried: choose again at once."""
+    programme, played = setup
+    pushed = []
+    chain = KioskChain(programme, chooser, privacy="local", playable=programme.playlist.healthy,
+                       push_link=pushed.append)
+    chain.on_visit_event(event(VisitStarted, audience=MALE))
+    assert played[-1].item == BRAND
+    programme.on_failed(BRAND, "YouTube error 150: owner does not allow embedding")
+    chain.on_failed(BRAND, "YouTube error 150: owner does not allow embedding")
+    retry = played[-1]
+    assert retry.item == STYLE and retry.chosen == BRAND and retry.trigger == "targeted"
+    programme.on_started(STYLE)
+    chain.on_started(STYLE)
+    assert pushed == [BRAND]

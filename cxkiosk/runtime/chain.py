@@ -67,6 +67,7 @@ class KioskChain(QObject):
         self._model_timer.setInterval(int(model_wait * 1000))
         self._model_timer.timeout.connect(self._model_silent)
         self._local: Audience | None = None
+        self._last_choice: Choice | None = None
 
     @property
     def uses_model(self) -> bool:
@@ -134,6 +135,7 @@ class KioskChain(QObject):
         choice = replace(choice, trigger="targeted", reasons=reasons, audience_summary=audience.summary())
         self.timings.append(time.perf_counter() - self._event_at)
         log.info("targeting %s: %s (%s)", audience.summary(), choice.item.title, "; ".join(choice.reasons))
+        self._last_choice = choice
         self.choice_made.emit(choice)
         self.programme.targeted(choice)
 
@@ -151,8 +153,24 @@ class KioskChain(QObject):
         self._visit = None
         self._profile = None
         self._local = None
+        self._last_choice = None
 
     # -- from the billboard ---------------------------------------------------------------------
+
+    @Slot(object, str)
+    def on_failed(self, item: Item, reason: str) -> None:
+        """A targeted item the screen could not play: the visitor still gets the next-best one.
+
+        Connected after the programme's own handler, which has already marked the item
+        unhealthy, so choosing again for the same audience skips it and pushes its link.
+        """
+        if self._visit is None or self._profile is None or self._last_choice is None:
+            return
+        if self._last_choice.item.id != item.id:
+            return
+        log.info("targeted item %r failed (%s); choosing the next-best for this visit", item.title, reason)
+        self._last_choice = None
+        self._target(self._profile[0])
 
     @Slot(object)
     def on_started(self, item: Item) -> None:
