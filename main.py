@@ -108,6 +108,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), lambda: _finish(app, billboard, args.screenshot))
     code = app.exec()
+    programme.stop()
     for thread in threads:  # each joins within its bound; a hung device never blocks exit for long
         thread.stop(2.0)
     billboard.stop_all()

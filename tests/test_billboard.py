@@ -220,3 +220,14 @@ def test_programme_records_interrupted_item_and_targeted_choice(qtbot, billboard
     targeted = [r for r in records if r.item == target]
     assert targeted[0].trigger == "targeted" and targeted[0].outcome == "completed"
     assert json.dumps(targeted[0].audience)
+
+
+def test_stopping_the_kiosk_records_the_item_on_screen(qtbot, billboard, tmp_path):
+    item = Item(5, "On screen", "https://example.com/5", kind="video",
+                path=str(write_video(tmp_path / "v.mp4", 3)))
+    programme, records = wire(billboard, [item])
+    with qtbot.waitSignal(billboard.started, timeout=8000):
+        programme.advance()
+    programme.stop()
+    assert [(r.item, r.outcome, r.reason) for r in records] == [(item, "skipped", "kiosk stopped")]
+    assert records[0].started is not None

@@ -70,6 +70,13 @@ class Programme(QObject):
         self._asked = choice
         self.play.emit(choice)
 
+    def stop(self) -> None:
+        """The kiosk is closing: what is on screen goes into proof of play as cut short."""
+        self._retry.stop()
+        if self._playing is not None:
+            self._store(self._playing, "skipped", "kiosk stopped")
+            self._playing = None
+
     def targeted(self, choice: Choice) -> None:
         """Play this now (a visitor just arrived); the idle loop resumes after it."""
         if self._playing is not None and self._playing.item.id == choice.item.id:
