@@ -176,9 +176,15 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
     tick = QTimer()
     tick.setInterval(5)
 
+    began = time.perf_counter()
+    worst: list[tuple[float, float]] = []  # (lateness ms, seconds after start)
+
     def on_tick() -> None:
         now = time.perf_counter()
-        lateness.append(max(0.0, (now - last[0]) * 1000 - 5.0))
+        late = max(0.0, (now - last[0]) * 1000 - 5.0)
+        lateness.append(late)
+        if late > 16:
+            worst.append((late, now - began))
         last[0] = now
 
     tick.timeout.connect(on_tick)
@@ -216,7 +222,8 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
     return {"visits": len(firsts), "measured": len(overheads), "p50": percentile(overheads, 50),
             "p95": percentile(overheads, 95), "stall_p99": percentile(lateness, 99),
             "stall_max": max(lateness) if lateness else float("nan"),
-            "calls": len(server.requests), "bytes_per_call": statistics.mean(bodies) if bodies else 0}
+            "calls": len(server.requests), "bytes_per_call": statistics.mean(bodies) if bodies else 0,
+            "stalls": sorted(worst, reverse=True)[:3]}
 
 
 def image_bytes(request: dict) -> int:
@@ -272,6 +279,9 @@ def main() -> None:
     for mode, r in results.items():
         print(f"{mode:<6} {r['visits']:>6} {r['measured']:>8} {r['p50']:>8.0f} {r['p95']:>8.0f} "
               f"{r['stall_p99']:>9.1f} {r['stall_max']:>9.1f} {r['calls']:>5} {r['bytes_per_call']:>10.0f}")
+    for mode, r in results.items():
+        where = ", ".join(f"{ms:.0f} ms at {at:.1f} s" for ms, at in r["stalls"]) or "none"
+        print(f"{mode}: stalls over 16 ms (worst 3): {where}")
     full = results["full"]
     per_visit = full["calls"] / full["visits"] if full["visits"] else float("nan")
     print(f"model calls per visit (full): {per_visit:.2f}; "
