@@ -152,8 +152,8 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
             nfc.set_link(link or None, item.id, item.title)
 
     def log_visit(event, audience, provider, latency) -> None:
-        models.log_audience(audience if settings.sensitive_attributes else audience.without_sensitive(),
-                            provider=provider, latency_ms=latency, dwell=event.dwell, watchers=event.watchers)
+        models.log_audience(audience, provider=provider, latency_ms=latency, dwell=event.dwell,
+                            watchers=event.watchers, sensitive=settings.sensitive_attributes)
 
     source = resolve_source(settings.source)
     if source.startswith("file:resources/"):  # shipped media, wherever the install folder is
@@ -196,6 +196,18 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
     for thread in threads:
         thread.start()
     return threads, chain, {"capture": capture, "nfc": nfc, "selector": selector}
+
+
+def _log_tap(result) -> None:
+    """A verified NFC push counts as a tap; a database hiccup costs that row, never the kiosk."""
+    from cxkiosk import models
+
+    if not result.ok:
+        return
+    try:
+        models.log_tap(result.item_id, result.kind)
+    except Exception:
+        logging.getLogger("cxkiosk.nfc").exception("could not store the tap")
 
 
 class AdminOpener:
@@ -294,7 +306,6 @@ def _start_nfc(settings, threads: list, status):
     if is_off(settings.nfc_device):
         status.set("nfc", "NFC off; the QR code carries the link")
         return None
-    from cxkiosk import models
     from cxkiosk.runtime.nfc import NfcWorker
     from cxkiosk.runtime.threads import WorkerThread
 
@@ -304,7 +315,7 @@ def _start_nfc(settings, threads: list, status):
         logging.getLogger("cxkiosk.nfc").error("NFC off: %s", exc)
         return None
     worker.status.connect(status.nfc)
-    worker.pushed.connect(lambda r: models.log_tap(r.item_id, r.kind) if r.ok else None)
+    worker.pushed.connect(lambda result: _log_tap(result))
     threads.append(WorkerThread(worker, "nfc"))
     return worker
 

@@ -233,6 +233,8 @@ def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
                 raise DatabaseError(f"database file {where} is corrupt (integrity check failed: {result}); "
                                     "restore a backup or delete it to start again from the shipped content")
         database.initialize(db)
+        _state["readonly"] = readonly
+        _state["warned"] = False
         if readonly:
             version = _stored_version(db)
             if version is not None and version < SCHEMA_VERSION:
@@ -471,8 +473,23 @@ def _content_id(value: Any) -> int | None:
     return int(value)
 
 
+_state = {"readonly": False, "warned": False}
+
+
+def _logs_writable() -> bool:
+    """Logs are not kept while the kiosk plays the shipped content read-only; say so once."""
+    if not _state["readonly"]:
+        return True
+    if not _state["warned"]:
+        _state["warned"] = True
+        log.warning("database is read-only: proof of play, visits and taps are not stored until it is fixed")
+    return False
+
+
 def log_play(item_id: int | None, chosen_id: int | None, started: datetime, ended: datetime | None,
              outcome: str, reason: str = "", trigger: str = "idle", audience: str = "") -> None:
+    if not _logs_writable():
+        return
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
     if trigger not in TRIGGERS:
@@ -490,6 +507,8 @@ def log_audience(audience: Audience, provider: str = "", latency_ms: float | Non
                  dwell: float | None = None, watchers: int | None = None, *,
                  sensitive: bool = False, at: datetime | None = None) -> None:
     """Store anonymous attributes; sensitive ones only when the operator enabled them."""
+    if not _logs_writable():
+        return
     if not sensitive:
         audience = audience.without_sensitive()
     people = [p.to_dict(sensitive) for p in audience.people]
@@ -500,6 +519,8 @@ def log_audience(audience: Audience, provider: str = "", latency_ms: float | Non
 
 
 def log_tap(item_id: int | None, kind: str, at: datetime | None = None) -> None:
+    if not _logs_writable():
+        return
     if kind not in TAP_KINDS:
         raise ValueError(f"tap kind must be one of {', '.join(TAP_KINDS)}, not {kind!r}")
     cid = _content_id(item_id)

@@ -380,3 +380,22 @@ def test_postgresql_url_serves_the_same_features(postgres_url):
     open_database(postgres_url)  # a second kiosk of the fleet opens the same, already current, schema
     assert Content.select().count() == 1 and active_prompt("camera") == "fleet prompt"
     close_database()
+
+
+def test_read_only_fallback_keeps_playing_and_skips_logs_with_one_warning(tmp_path, caplog):
+    path = tmp_path / "shipped.db"
+    models.open_database(str(path))
+    item = models.Content.create(title="A", url="https://example.com/a", kind="web")
+    models.close_database()
+    models.open_database(str(path), readonly=True)
+    try:
+        with caplog.at_level("WARNING", logger="cxkiosk.db"):
+            models.log_play(item.id, item.id, datetime.now(), datetime.now(), "completed")
+            models.log_audience(Audience(count=1))
+            models.log_tap(item.id, "nfc-write")
+        assert [r.message for r in caplog.records].count(
+            "database is read-only: proof of play, visits and taps are not stored until it is fixed") == 1
+        assert models.PlayLog.select().count() == 0
+        assert [i.title for i in models.playlist()] == ["A"]  # the show goes on
+    finally:
+        models.close_database()
