@@ -134,6 +134,18 @@ def resolve_source(spec: str) -> str:
     return DEMO_SOURCE
 
 
+PRIVACY_NOTES = {
+    "full": "camera on; a cropped image goes to the profiling service",
+    "local": "camera on; nothing leaves this screen",
+    "thermal": "infrared sensor only; no camera image",
+}
+
+
+def consent_notice(settings) -> str:
+    """The operator's consent text and, always, what the sensing mode means for the visitor."""
+    return f"{settings.consent_text}  [{PRIVACY_NOTES.get(settings.privacy, settings.privacy)}]"
+
+
 def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple:
     """Sensing -> (model) -> selection -> programme, and the NFC pusher; returns the started threads."""
     from cxkiosk import models
@@ -166,7 +178,7 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
         capture = CaptureWorker(source, width=settings.camera_width, height=settings.camera_height,
                                 attributes=settings.privacy in ("local", "full"))
         threads.append(WorkerThread(capture, "capture"))
-        billboard.set_notice(f"{settings.consent_text}  [privacy: {settings.privacy}]")
+        billboard.set_notice(consent_notice(settings))
     chain = KioskChain(programme, lambda audience, playable: selector.choose(audience, playable=playable),
                        privacy=settings.privacy if sensing else "off", playable=playlist.healthy,
                        latest_frame=capture.latest if capture else (lambda: None), push_link=push,
@@ -277,7 +289,7 @@ class AdminOpener:
         board.qr.caption.setText(self.settings.qr_call_to_action)
         board.set_reasons_visible(self.settings.show_reasons)
         if board.notice.isVisible():
-            board.set_notice(f"{self.settings.consent_text}  [privacy: {self.settings.privacy}]")
+            board.set_notice(consent_notice(self.settings))
         selector = self.workers.get("selector")
         if selector is not None:
             selector.max_per_hour = self.settings.item_cap_per_hour

@@ -35,7 +35,7 @@ class Settings:
     camera_height: int = 720
     privacy: str = "local"  # full | local | thermal | off (nothing leaves the machine by default)
     sensitive_attributes: bool = False  # ethnicity/emotion: see the README before turning on
-    consent_text: str = ("This screen uses a camera to choose what to show. "
+    consent_text: str = ("This screen notices who is in front of it to choose what to show. "
                          "No images are stored; only anonymous counts and coarse attributes.")
     # Model provider (the key is in the keyring, never here)
     provider: str = "openai"  # openai | ollama | llamacpp | vllm | lmstudio | custom
