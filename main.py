@@ -112,10 +112,26 @@ def run_kiosk(args: argparse.Namespace) -> int:
     for thread in threads:  # each joins within its bound; a hung device never blocks exit for long
         thread.stop(2.0)
     billboard.stop_all()
-    billboard.deleteLater()
-    app.processEvents()
+    _delete_widgets(app, billboard, admin.panel)
     models.close_database()
     return code
+
+
+def _delete_widgets(app, *widgets) -> None:
+    """Delete windows (and their web views and media players) while Qt is still whole.
+
+    Left to the interpreter's exit, they are destroyed in no particular order after the
+    QApplication, which crashes in QtWebEngine (a segfault at exit after a YouTube item).
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for widget in widgets:
+        if widget is not None:
+            widget.close()
+            widget.deleteLater()
+    # processEvents() does not run deferred deletes outside the event loop; this does.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
 
 
 DEMO_SOURCE = "file:resources/demo/visitor.mp4"

@@ -52,11 +52,12 @@ def main() -> None:
     print(f"{'t (s)':>6} {'RSS MB':>8}")
     for t, mb in samples[:: max(1, len(samples) // 12)]:
         print(f"{t:>6.0f} {mb:>8.1f}")
-    late = [(t, mb) for t, mb in samples if t >= 60]
+    # The second half of the run: start-up and first-use allocations (players, models) are done.
+    late = [(t, mb) for t, mb in samples if t >= seconds / 2]
     if len(late) >= 2:
         (t0, m0), (t1, m1) = late[0], late[-1]
-        print(f"growth after the first minute: {m1 - m0:+.1f} MB over {t1 - t0:.0f} s "
-              f"= {(m1 - m0) / (t1 - t0) * 3600:+.0f} MB/hour")
+        print(f"growth over the second half: {m1 - m0:+.1f} MB over {t1 - t0:.0f} s "
+              f"= {(m1 - m0) / (t1 - t0) * 3600:+.0f} MB/hour; peak {max(mb for _, mb in samples):.0f} MB")
     print(f"items started: {plays}, targeted choices: {targeted}, exit code {proc.returncode}")
 
 

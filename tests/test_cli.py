@@ -89,3 +89,18 @@ def test_check_fails_clearly_on_a_corrupt_database_path(tmp_path):
     assert result.returncode == 1
     assert "FAIL database" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_quitting_after_a_youtube_item_exits_cleanly(tmp_path):
+    """Web views must be deleted while Qt is whole; left to the interpreter's exit they segfault."""
+    from cxkiosk import models
+
+    db = tmp_path / "content.db"
+    models.open_database(str(db))
+    models.Content.create(title="Offline clip", kind="youtube", url="https://youtu.be/aqz-KE-bpKQ")
+    models.Content.create(title="Slide", kind="slide", url="https://example.com/s",
+                          path=str(ROOT / "resources" / "slides" / "welcome.png"), duration=2)
+    models.close_database()
+    result = run_main("--windowed", "--data-dir", str(tmp_path / "kiosk"), "--db", str(db),
+                      "--source", "none", "--nfc", "none", "--quit-after", "4")
+    assert result.returncode == 0, (result.returncode, result.stderr[-1500:])
