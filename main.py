@@ -104,6 +104,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         app.setOverrideCursor(Qt.CursorShape.BlankCursor)
     QTimer.singleShot(0, programme.advance)
     heartbeat = _heartbeat(app)  # noqa: F841 - the supervisor's proof that the GUI thread is alive
+    signal_timer = _quit_on_signals(app)  # noqa: F841 - kept alive with the event loop
 
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), lambda: _finish(app, billboard, args.screenshot))
@@ -346,6 +347,22 @@ def _start_nfc(settings, threads: list, status):
     worker.pushed.connect(lambda result: _log_tap(result))
     threads.append(WorkerThread(worker, "nfc"))
     return worker
+
+
+def _quit_on_signals(app):
+    """SIGTERM (the supervisor, a service manager) and Ctrl+C quit cleanly: threads joined,
+    proof of play written. Python runs signal handlers only between bytecodes, so a timer wakes
+    the interpreter twice a second while Qt's loop waits."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(500)
+    return timer
 
 
 def _heartbeat(app):

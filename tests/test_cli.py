@@ -6,6 +6,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -104,3 +105,26 @@ def test_quitting_after_a_youtube_item_exits_cleanly(tmp_path):
     result = run_main("--windowed", "--data-dir", str(tmp_path / "kiosk"), "--db", str(db),
                       "--source", "none", "--nfc", "none", "--quit-after", "4")
     assert result.returncode == 0, (result.returncode, result.stderr[-1500:])
+
+
+def test_sigterm_stops_the_kiosk_cleanly_with_proof_of_play(tmp_path):
+    import signal
+
+    data = tmp_path / "kiosk"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--windowed", "--data-dir", str(data),
+                             "--source", "none", "--nfc", "none"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = data / "logs" / "cxkiosk.log"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (log.exists() and "playing item" in log.read_text()):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(20) == 0
+    from cxkiosk import models
+
+    models.open_database(str(data / "content.db"))
+    try:
+        assert models.PlayLog.select().where(models.PlayLog.reason == "kiosk stopped").count() == 1
+    finally:
+        models.close_database()
