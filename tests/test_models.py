@@ -326,6 +326,7 @@ def test_links_are_normalized_on_every_save(db):
 @pytest.fixture(scope="module")
 def postgres_url():
     """A throw-away PostgreSQL server on loopback (initdb + pg_ctl as the postgres user)."""
+    import glob
     import os
     import shutil
     import socket
@@ -333,7 +334,10 @@ def postgres_url():
     import tempfile
 
     pytest.importorskip("psycopg2")
-    if not (shutil.which("initdb") and shutil.which("pg_ctl") and os.geteuid() == 0):
+    # Debian keeps the server binaries off PATH, in /usr/lib/postgresql/<version>/bin.
+    found = [os.path.dirname(shutil.which("initdb") or "")] + sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    bindir = next((d for d in found if d and os.path.exists(os.path.join(d, "pg_ctl"))), None)
+    if bindir is None or os.geteuid() != 0:
         pytest.skip("PostgreSQL server binaries (and root, to run them as postgres) not available")
     folder = tempfile.mkdtemp(prefix="cxkiosk-pg-")
     os.chmod(folder, 0o755)
@@ -346,12 +350,12 @@ def postgres_url():
         subprocess.run(["su", "postgres", "-c", command], check=True, capture_output=True, timeout=60)
 
     try:
-        as_postgres(f"initdb -D {folder}/data -A trust -U postgres")
-        as_postgres(f"pg_ctl -D {folder}/data -o '-p {port} -k {folder} -c listen_addresses=127.0.0.1' "
-                    f"-w -l {folder}/log start")
+        as_postgres(f"{bindir}/initdb -D {folder}/data -A trust -U postgres")
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+        as_postgres(f"{bindir}/pg_ctl -D {folder}/data -o '{options}' -w -l {folder}/log start")
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(["su", "postgres", "-c", f"pg_ctl -D {folder}/data -m immediate stop"],
+        subprocess.run(["su", "postgres", "-c", f"{bindir}/pg_ctl -D {folder}/data -m immediate stop"],
                        capture_output=True, timeout=60)
         shutil.rmtree(folder, ignore_errors=True)
 
