@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import sys
-from pathlib import Path
 
 from cxkiosk.commands import command_modules
 from cxkiosk.commands.common import (
@@ -61,7 +60,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from cxkiosk.playlist import Playlist
     from cxkiosk.runtime.programme import Programme
     from cxkiosk.runtime.status import StatusBoard
+    from ui.admin_opener import AdminOpener
     from ui.billboard import Billboard
+    from ui.window import delete_widgets, screenshot_and_quit, show_kiosk_window
 
     ctx = context(args)
     settings = ctx.settings
@@ -99,7 +100,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, workers)
     billboard.admin_requested.connect(admin.open)
 
-    _show(billboard, windowed=args.windowed, app=app)
+    show_kiosk_window(billboard, windowed=args.windowed, app=app)
     if not args.windowed:
         app.setOverrideCursor(Qt.CursorShape.BlankCursor)
     QTimer.singleShot(0, programme.advance)
@@ -107,32 +108,16 @@ def run_kiosk(args: argparse.Namespace) -> int:
     signal_timer = _quit_on_signals(app)  # noqa: F841 - kept alive with the event loop
 
     if args.quit_after is not None:
-        QTimer.singleShot(int(args.quit_after * 1000), lambda: _finish(app, billboard, args.screenshot))
+        QTimer.singleShot(int(args.quit_after * 1000),
+                          lambda: screenshot_and_quit(app, billboard, args.screenshot))
     code = app.exec()
     programme.stop()
     for thread in threads:  # each joins within its bound; a hung device never blocks exit for long
         thread.stop(2.0)
     billboard.stop_all()
-    _delete_widgets(app, billboard, admin.panel)
+    delete_widgets(app, billboard, admin.panel)
     models.close_database()
     return code
-
-
-def _delete_widgets(app, *widgets) -> None:
-    """Delete windows (and their web views and media players) while Qt is still whole.
-
-    Left to the interpreter's exit, they are destroyed in no particular order after the
-    QApplication, which crashes in QtWebEngine (a segfault at exit after a YouTube item).
-    """
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    for widget in widgets:
-        if widget is not None:
-            widget.close()
-            widget.deleteLater()
-    # processEvents() does not run deferred deletes outside the event loop; this does.
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    app.processEvents()
 
 
 DEMO_SOURCE = "file:resources/demo/visitor.mp4"
@@ -151,21 +136,10 @@ def resolve_source(spec: str) -> str:
     return DEMO_SOURCE
 
 
-PRIVACY_NOTES = {
-    "full": "camera on; a cropped image goes to the profiling service",
-    "local": "camera on; nothing leaves this screen",
-    "thermal": "infrared sensor only; no camera image",
-}
-
-
-def consent_notice(settings) -> str:
-    """The operator's consent text and, always, what the sensing mode means for the visitor."""
-    return f"{settings.consent_text}  [{PRIVACY_NOTES.get(settings.privacy, settings.privacy)}]"
-
-
 def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple:
     """Sensing -> (model) -> selection -> programme, and the NFC pusher; returns the started threads."""
     from cxkiosk import models
+    from cxkiosk.config import consent_notice
     from cxkiosk.resources import install_root
     from cxkiosk.runtime.chain import KioskChain
     from cxkiosk.runtime.threads import WorkerThread
@@ -237,86 +211,6 @@ def _log_tap(result) -> None:
         models.log_tap(result.item_id, result.kind)
     except Exception:
         logging.getLogger("cxkiosk.nfc").exception("could not store the tap")
-
-
-class AdminOpener:
-    """Opens the PIN-protected admin panel over the billboard and applies what it saves."""
-
-    def __init__(self, paths, settings, billboard, playlist, status, workers) -> None:
-        self.paths, self.settings, self.billboard = paths, settings, billboard
-        self.playlist, self.status, self.workers = playlist, status, workers
-        self.panel = None
-
-    def open(self) -> None:
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QApplication
-
-        from ui.admin import AdminPanel
-
-        if self.panel is not None:
-            self.panel.showNormal()
-            self.panel.raise_()
-            return
-        panel = AdminPanel(self.paths, self.settings)
-        panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        panel.destroyed.connect(self._closed)
-        panel.content_changed.connect(self._reload_content)
-        panel.settings_saved.connect(self._apply)
-        capture = self.workers.get("capture")
-        if capture is not None:
-            # set_preview is thread-safe and the capture thread runs no event loop: call it directly.
-            panel.preview_wanted.connect(lambda on: capture.set_preview(on))
-            capture.preview.connect(panel.show_preview)
-        for part, text in self.status.latest.items():
-            panel.set_status(part, text)
-        self.status.changed.connect(panel.set_status)
-        panel.nfc_test_requested.connect(self._nfc_test)
-        if QApplication.overrideCursor() is not None:
-            QApplication.restoreOverrideCursor()  # the operator needs a pointer in the panel
-        self.panel = panel
-        panel.show()
-        panel.raise_()
-        panel.activateWindow()
-
-    def _closed(self) -> None:
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QApplication
-
-        if self.billboard.isFullScreen():
-            QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
-        capture = self.workers.get("capture")
-        if capture is not None:
-            capture.set_preview(False)
-        self.panel = None
-
-    def _reload_content(self) -> None:
-        from cxkiosk import models
-
-        self.playlist.replace(models.playlist())
-
-    def _apply(self, saved) -> None:
-        """Apply live what can change live; the panel tells the operator what needs a restart."""
-        from ui.admin import RESTART_FIELDS
-
-        for name, value in vars(saved).items():
-            if name not in RESTART_FIELDS:
-                setattr(self.settings, name, value)
-        board = self.billboard
-        board.qr_enabled = self.settings.qr_enabled
-        board.qr.caption.setText(self.settings.qr_call_to_action)
-        board.set_reasons_visible(self.settings.show_reasons)
-        if board.notice.isVisible():
-            board.set_notice(consent_notice(self.settings))
-        selector = self.workers.get("selector")
-        if selector is not None:
-            selector.max_per_hour = self.settings.item_cap_per_hour
-
-    def _nfc_test(self, device: str) -> None:
-        if self.workers.get("nfc") is None:
-            self.status.set("nfc", "NFC is off: set a device, save and restart to test it")
-        else:
-            self.status.set("nfc", f"{self.status.latest.get('nfc', '')} | test: hold a tag on the reader; "
-                            "the current link is written and read back")
 
 
 def _prompt_source():
@@ -402,33 +296,6 @@ def _link_or_nothing(item, settings) -> str:
         return pushed_link(item, settings) if item.url else ""
     except LinkError:
         return ""
-
-
-def _show(window, windowed: bool, app) -> None:
-    screen = app.primaryScreen()
-    if windowed:
-        window.resize(1280, 720)
-        window.show()
-        return
-    from PySide6.QtCore import Qt
-
-    window.setWindowFlag(Qt.WindowType.FramelessWindowHint)
-    # With no window manager (Xvfb, some kiosk set-ups) fullscreen alone does not size the window.
-    window.setGeometry(screen.geometry())
-    window.showFullScreen()
-
-
-def _finish(app, window, screenshot: str | None) -> None:
-    if screenshot:
-        path = Path(screenshot)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if window.grab().save(str(path)):
-            logging.getLogger("cxkiosk").info("screenshot written to %s", path)
-        else:
-            print(f"cxkiosk: error: could not write screenshot {path}", file=sys.stderr)
-            app.exit(1)
-            return
-    app.quit()
 
 
 def main(argv: list[str] | None = None) -> int:

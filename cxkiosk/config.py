@@ -182,3 +182,15 @@ def save_settings(paths: Paths, settings: Settings) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+PRIVACY_NOTES = {
+    "full": "camera on; a cropped image goes to the profiling service",
+    "local": "camera on; nothing leaves this screen",
+    "thermal": "infrared sensor only; no camera image",
+}
+
+
+def consent_notice(settings: Settings) -> str:
+    """The operator's consent text and, always, what the sensing mode means for the visitor."""
+    return f"{settings.consent_text}  [{PRIVACY_NOTES.get(settings.privacy, settings.privacy)}]"

@@ -12,8 +12,8 @@ from cxkiosk.config import Paths, Settings
 from cxkiosk.pin import PinGuard, hash_pin
 from cxkiosk.playlist import Playlist
 from cxkiosk.runtime.status import StatusBoard
-from main import AdminOpener
-from ui import admin as admin_module
+from ui import admin_opener as opener_module
+from ui.admin_opener import AdminOpener
 from ui.billboard import Billboard
 
 PIN = "2468"
@@ -35,8 +35,8 @@ def kiosk(qtbot, data_dir, monkeypatch):
         max_per_hour = 4
 
     # Each panel gets a fresh lockout guard (the shared one would carry over between tests).
-    real_panel = admin_module.AdminPanel
-    monkeypatch.setattr(admin_module, "AdminPanel", lambda p, s: real_panel(p, s, guard=PinGuard()))
+    real_panel = opener_module.AdminPanel
+    monkeypatch.setattr(opener_module, "AdminPanel", lambda p, s: real_panel(p, s, guard=PinGuard()))
     opener = AdminOpener(Paths.for_data_dir(data_dir), settings, billboard, playlist, status,
                          {"capture": None, "nfc": None, "selector": Selector()})
     yield opener, settings, billboard, playlist, status
@@ -96,7 +96,7 @@ def test_the_panel_gets_a_pointer_and_closing_it_forgets_it(kiosk, qtbot):
 @pytest.mark.parametrize("mode, words", [("full", "profiling service"), ("local", "nothing leaves"),
                                          ("thermal", "no camera image")])
 def test_consent_notice_says_what_the_privacy_mode_means(mode, words):
-    from main import consent_notice
+    from cxkiosk.config import consent_notice
 
     text = consent_notice(Settings(privacy=mode, consent_text="We count visitors."))
     assert text.startswith("We count visitors.") and words in text

@@ -1,0 +1,82 @@
+"""Opens the PIN-protected admin panel over the running billboard and applies what it saves.
+
+Glue between the panel (ui/admin.py) and the live kiosk: statuses in, content reloads and
+settings out. It only forwards; the decisions stay in the core.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from cxkiosk import models
+from cxkiosk.config import consent_notice
+from ui.admin import RESTART_FIELDS, AdminPanel
+
+
+class AdminOpener:
+    """Built once by main.py; `open()` is connected to the billboard's hidden hotkey."""
+
+    def __init__(self, paths, settings, billboard, playlist, status, workers) -> None:
+        self.paths, self.settings, self.billboard = paths, settings, billboard
+        self.playlist, self.status, self.workers = playlist, status, workers
+        self.panel = None
+
+    def open(self) -> None:
+        if self.panel is not None:
+            self.panel.showNormal()
+            self.panel.raise_()
+            return
+        panel = AdminPanel(self.paths, self.settings)
+        panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        panel.destroyed.connect(self._closed)
+        panel.content_changed.connect(self._reload_content)
+        panel.settings_saved.connect(self._apply)
+        capture = self.workers.get("capture")
+        if capture is not None:
+            # set_preview is thread-safe and the capture thread runs no event loop: call it directly.
+            panel.preview_wanted.connect(lambda on: capture.set_preview(on))
+            capture.preview.connect(panel.show_preview)
+        for part, text in self.status.latest.items():
+            panel.set_status(part, text)
+        self.status.changed.connect(panel.set_status)
+        panel.nfc_test_requested.connect(self._nfc_test)
+        if QApplication.overrideCursor() is not None:
+            QApplication.restoreOverrideCursor()  # the operator needs a pointer in the panel
+        self.panel = panel
+        panel.show()
+        panel.raise_()
+        panel.activateWindow()
+
+    def _closed(self) -> None:
+        if self.billboard.isFullScreen():
+            QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        capture = self.workers.get("capture")
+        if capture is not None:
+            capture.set_preview(False)
+        self.panel = None
+
+    def _reload_content(self) -> None:
+        self.playlist.replace(models.playlist())
+
+    def _apply(self, saved) -> None:
+        """Apply live what can change live; the panel tells the operator what needs a restart."""
+        for name, value in vars(saved).items():
+            if name not in RESTART_FIELDS:
+                setattr(self.settings, name, value)
+        board = self.billboard
+        board.qr_enabled = self.settings.qr_enabled
+        board.qr.caption.setText(self.settings.qr_call_to_action)
+        board.set_reasons_visible(self.settings.show_reasons)
+        if board.notice.isVisible():
+            board.set_notice(consent_notice(self.settings))
+        selector = self.workers.get("selector")
+        if selector is not None:
+            selector.max_per_hour = self.settings.item_cap_per_hour
+
+    def _nfc_test(self, device: str) -> None:
+        if self.workers.get("nfc") is None:
+            self.status.set("nfc", "NFC is off: set a device, save and restart to test it")
+        else:
+            self.status.set("nfc", f"{self.status.latest.get('nfc', '')} | test: hold a tag on the reader; "
+                            "the current link is written and read back")
