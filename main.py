@@ -45,9 +45,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_kiosk(args: argparse.Namespace) -> int:
     """Build the kiosk: database, playlist, billboard, workers; wire them; run the event loop."""
-    from ui.webpage import ensure_sandbox_flag
-
-    ensure_sandbox_flag()  # must precede QApplication
     if sys.platform.startswith("linux") and not any(
             os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         return fail("no display: run on the desktop, under Xvfb, or with QT_QPA_PLATFORM=offscreen")
@@ -62,9 +59,11 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from cxkiosk.runtime.status import StatusBoard
     from ui.admin_opener import AdminOpener
     from ui.billboard import Billboard
+    from ui.webpage import ensure_sandbox_flag
     from ui.window import delete_widgets, screenshot_and_quit, show_kiosk_window
 
     ctx = context(args)
+    ensure_sandbox_flag()  # after logging is set, before the QApplication
     settings = ctx.settings
     if getattr(args, "demo", False):
         settings.source = DEMO_SOURCE

@@ -22,12 +22,16 @@ YOUTUBE_FRAME_HOSTS = ("www.youtube.com", "youtube.com", "www.youtube-nocookie.c
 
 
 def ensure_sandbox_flag() -> None:
-    """As root, QtWebEngine aborts unless its sandbox is off; say so in the log."""
+    """As root, QtWebEngine aborts unless its sandbox is off: turn it off, and say so in the log.
+
+    Call before the QApplication exists (Chromium reads the flags once) and after logging is set.
+    """
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-        if "--no-sandbox" not in flags:
+        if "--no-sandbox" not in flags.split():
             os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
-            log.info("running as root: QtWebEngine sandbox disabled (--no-sandbox)")
+        log.warning("running as root: QtWebEngine runs without its sandbox (--no-sandbox); "
+                    "run the kiosk as a normal user where you can")
 
 
 class Bridge(QObject):
