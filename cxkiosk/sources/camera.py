@@ -20,6 +20,11 @@ import cv2
 
 from . import Frame
 
+# OpenCV prints a warning to stderr on every failed open; our own log already says "retrying",
+# once per backoff step, so keep only OpenCV's errors.
+if hasattr(cv2, "utils") and hasattr(cv2.utils, "logging"):
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
 log = logging.getLogger("cxkiosk.camera")
 
 WARMUP_FRAMES = 3
