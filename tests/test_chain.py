@@ -153,3 +153,32 @@ def test_targeted_item_failing_on_screen_plays_the_next_best_and_keeps_its_link(
     programme.on_started(STYLE)
     chain.on_started(STYLE)
     assert pushed == [BRAND]
+
+
+def test_qr_code_and_nfc_tag_carry_the_same_link_even_for_a_next_best_item(qtbot, tmp_path):
+    """The screen plays the next-best item; its QR code and the tag both open the best one."""
+    from cxkiosk.config import Settings
+    from cxkiosk.push import pushed_link
+    from tests.media import write_image
+    from ui.billboard import Billboard
+
+    settings = Settings(utm_tags=True, kiosk_id="hall-2")
+    slide = Item(2, "Style", "https://example.com/style", kind="slide",
+                 path=str(write_image(tmp_path / "s.png")), duration=5)
+    board = Billboard(link_for=lambda item: pushed_link(item, settings))
+    qtbot.addWidget(board)
+    board.resize(640, 360)
+    board.show()
+    programme = Programme(Playlist([IDLE]), retry_seconds=60)
+    programme.play.connect(board.play)
+    board.started.connect(programme.on_started)
+    tag = []
+    chain = KioskChain(programme, lambda audience, playable: Choice(item=slide, chosen=BRAND, reasons=("x",)),
+                       privacy="local", push_link=lambda item: tag.append(pushed_link(item, settings)))
+    board.started.connect(chain.on_started)
+    with qtbot.waitSignal(board.started, timeout=5000):
+        chain.on_visit_event(event(VisitStarted, audience=MALE))
+    expected = pushed_link(BRAND, settings)
+    assert "utm_source=hall-2" in expected and "utm_content=3" in expected
+    assert tag == [expected] and board.qr.link == expected
+    board.stop_all()
