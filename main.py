@@ -185,7 +185,7 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
         from cxkiosk.classify import Classifier
         from cxkiosk.runtime.classifier import ClassifierWorker
 
-        classifier = Classifier(settings, ctx.paths.data, prompt=_prompt_source())
+        classifier = Classifier(settings, ctx.paths.data, prompt=models.active_prompt)
         worker = ClassifierWorker(classifier, source="thermal" if settings.privacy == "thermal" else "camera")
         chain.classify_request.connect(worker.request)
         chain.visit_over.connect(worker.visit_ended)
@@ -212,15 +212,6 @@ def _log_tap(result) -> None:
         logging.getLogger("cxkiosk.nfc").exception("could not store the tap")
 
 
-def _prompt_source():
-    from cxkiosk import models
-
-    def prompt(source: str) -> str:
-        return models.active_prompt(source)
-
-    return prompt
-
-
 def _start_nfc(settings, threads: list, status):
     """The NFC worker on its own thread, or None when NFC is off."""
     from cxkiosk.nfc import is_off
@@ -237,7 +228,7 @@ def _start_nfc(settings, threads: list, status):
         logging.getLogger("cxkiosk.nfc").error("NFC off: %s", exc)
         return None
     worker.status.connect(status.nfc)
-    worker.pushed.connect(lambda result: _log_tap(result))
+    worker.pushed.connect(_log_tap)
     threads.append(WorkerThread(worker, "nfc"))
     return worker
 

@@ -21,7 +21,6 @@ log = logging.getLogger("cxkiosk.playlist")
 class Health:
     failures: int = 0
     until: float = 0.0  # monotonic time until which the item is skipped
-    reason: str = ""
 
 
 class Playlist:
@@ -55,17 +54,12 @@ class Playlist:
         """Skip this item for a while; a repeat offender is skipped for longer (up to 4x)."""
         health = self._health.setdefault(item.id, Health())
         health.failures += 1
-        health.reason = reason
         health.until = self._clock() + self._unhealthy_seconds * min(4, health.failures)
         log.warning("item %d %r failed: %s; skipped for %.0f min", item.id, item.title, reason,
                     (health.until - self._clock()) / 60)
 
     def mark_ok(self, item: Item) -> None:
         self._health.pop(item.id, None)
-
-    def failure_reason(self, item: Item) -> str:
-        health = self._health.get(item.id)
-        return health.reason if health else ""
 
     def interrupt(self, choice: Choice) -> None:
         """Queue a targeted choice ahead of the idle loop (the newest replaces an older one)."""
@@ -84,13 +78,4 @@ class Playlist:
             if self.healthy(item):
                 self._position = index
                 return Choice(item=item, trigger="idle")
-        return None
-
-    def upcoming(self) -> Item | None:
-        """The item the idle loop would play next, for preloading; does not advance."""
-        count = len(self._items)
-        for step in range(1, count + 1):
-            item = self._items[(self._position + step) % count]
-            if self.healthy(item):
-                return item
         return None

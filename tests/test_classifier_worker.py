@@ -35,11 +35,12 @@ def server():
 def running(qtbot, server):
     started = []
 
-    def start(timeout: float = 1.0, **settings) -> tuple[ClassifierWorker, Tracker]:
+    def start(timeout: float = 1.0, gate: VisitGate | None = None,
+              **settings) -> tuple[ClassifierWorker, Tracker]:
         values = dict(privacy="full", provider="custom", base_url=server.base_url, model="m",
                       model_timeout=timeout)
         values.update(settings)
-        worker = ClassifierWorker(Classifier(Settings(**values)))
+        worker = ClassifierWorker(Classifier(Settings(**values)), gate=gate)
         thread = WorkerThread(worker, "classifier")
         tracker = Tracker()
         tracker.visit.connect(worker.request)  # queued: different threads
@@ -105,25 +106,17 @@ def test_same_visit_is_profiled_once_and_asking_again_repeats_the_answer(qtbot, 
     assert len(server.requests) == 1
 
 
-def test_a_group_change_that_holds_is_profiled_again_without_more_requests(qtbot, server):
-    settings = Settings(privacy="full", provider="custom", base_url=server.base_url, model="m")
-    worker = ClassifierWorker(Classifier(settings), gate=VisitGate(settle=0.3, min_gap=0.3))
-    thread = WorkerThread(worker, "classifier")
-    tracker = Tracker()
-    tracker.visit.connect(worker.request)
+def test_a_group_change_that_holds_is_profiled_again_without_more_requests(qtbot, server, running):
+    worker, tracker = running(timeout=10.0, gate=VisitGate(settle=0.3, min_gap=0.3))
     results = []
     worker.classified.connect(results.append)
-    thread.start()
-    try:
-        tracker.visit.emit("v1", FRAME, BOX, LOCAL)
-        qtbot.waitUntil(lambda: len(results) == 1, timeout=5000)
-        tracker.visit.emit("v1", FRAME, BOX * 2, LOCAL)  # a friend joins; the tracker says so once
-        qtbot.waitUntil(lambda: len(results) == 3, timeout=5000)
-        assert results[1] is results[0]  # meanwhile: the profile we have
-        assert results[2].visit_id == "v1" and results[2] is not results[0]  # then: a new call
-        assert len(server.requests) == 2
-    finally:
-        assert thread.stop(5)
+    tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+    qtbot.waitUntil(lambda: len(results) == 1, timeout=5000)
+    tracker.visit.emit("v1", FRAME, BOX * 2, LOCAL)  # a friend joins; the tracker says so once
+    qtbot.waitUntil(lambda: len(results) == 3, timeout=5000)
+    assert results[1] is results[0]  # meanwhile: the profile we have
+    assert results[2].visit_id == "v1" and results[2] is not results[0]  # then: a new call
+    assert len(server.requests) == 2
 
 
 def test_a_visit_that_ended_gets_no_late_result(qtbot, server, running):

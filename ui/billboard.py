@@ -64,6 +64,7 @@ class Billboard(QWidget):
         self.notice = NoticeStrip(self)
         self.reasons = ReasonsLabel(self)
         self.qr_enabled = True
+        self._show_reasons = False
         # The hidden admin hotkey; the panel itself asks for the PIN.
         QShortcut(QKeySequence("Ctrl+Shift+A"), self, activated=self.admin_requested.emit)
 
@@ -75,7 +76,7 @@ class Billboard(QWidget):
             self._abandon_loading()
         player = self._spare_player(player_kind(choice.item))
         if player is None:
-            QTimer.singleShot(0, lambda: self._fail(choice, None, f"unknown kind {choice.item.kind!r}"))
+            QTimer.singleShot(0, lambda: self._fail(choice, f"unknown kind {choice.item.kind!r}"))
             return
         self.loading = (choice, player)
         log.info("loading %s item %d %r", choice.trigger, choice.item.id, choice.item.title)
@@ -107,10 +108,6 @@ class Billboard(QWidget):
             for player in players:
                 player.stop()
         self.current = self.loading = None
-
-    @property
-    def current_item(self) -> Item | None:
-        return self.current[0].item if self.current else None
 
     # -- players --------------------------------------------------------------------------------
 
@@ -171,15 +168,15 @@ class Billboard(QWidget):
         if self.loading is not None and self.loading[1] is player:
             choice = self.loading[0]
             self._abandon_loading()
-            self._fail(choice, None, reason)
+            self._fail(choice, reason)
         elif self.current is not None and self.current[1] is player:
-            self._fail(self.current[0], player, reason)
+            self._fail(self.current[0], reason)
 
     def _on_load_timeout(self) -> None:
         if self.loading is not None:
             choice = self.loading[0]
             self._abandon_loading()
-            self._fail(choice, None, f"nothing shown within {self._load_timeout_ms / 1000:.0f} s")
+            self._fail(choice, f"nothing shown within {self._load_timeout_ms / 1000:.0f} s")
 
     def _abandon_loading(self) -> None:
         self._load_timer.stop()
@@ -187,13 +184,11 @@ class Billboard(QWidget):
             self.loading[1].stop()
             self.loading = None
 
-    def _fail(self, choice: Choice, player: Player | None, reason: str) -> None:
+    def _fail(self, choice: Choice, reason: str) -> None:
         log.warning("item %d %r skipped: %s", choice.item.id, choice.item.title, reason)
         self.failed.emit(choice.item, reason)
 
     # -- overlays -------------------------------------------------------------------------------
-
-    _show_reasons = False
 
     def _show_overlays(self, choice: Choice) -> None:
         link = self._link_for(choice.pushed_item) if self.qr_enabled else ""

@@ -6,8 +6,7 @@ CaptureWorker.visit_event ─▶ on_visit_event ─(privacy full/thermal)─▶ 
                                   ▼                                                 ▼
                                _target(audience) ◀───────────────────────── on_classified
                                   │
-                                  ├─▶ Programme.targeted(Choice)  (plays at once)
-                                  └─▶ choice_made(Choice)  (logs, demo overlay)
+                                  └─▶ Programme.targeted(Choice)  (plays at once)
 Billboard.started ─▶ on_started ─▶ push_link(url, title, item_id)  (NFC tag / emulation)
 ```
 
@@ -19,7 +18,6 @@ still goes to the tag and the QR code: the visitor's phone can open what the scr
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -40,8 +38,6 @@ Chooser = Callable[[Audience, Callable[[Item], bool]], Choice | None]
 class KioskChain(QObject):
     classify_request = Signal(object, object, object, object)  # visit id, image, boxes, local audience
     visit_over = Signal(object)  # visit id
-    choice_made = Signal(object)  # Choice, as it went to the programme
-    audience_known = Signal(object, str, float)  # Audience, provider, latency ms
 
     def __init__(self, programme: Programme, choose: Chooser, *, privacy: str = "local",
                  playable: Callable[[Item], bool] = lambda item: True,
@@ -59,9 +55,6 @@ class KioskChain(QObject):
         self._log_visit = log_visit
         self._visit: Any = None  # the visit on now
         self._profile: tuple[Audience, str, float | None] | None = None  # best known for it
-        self._asked_at = 0.0
-        self.timings: list[float] = []  # seconds from a visit event to its targeted choice
-        self._event_at = 0.0
         # If the classifier stays silent (gate said no, thread busy), fall back to local.
         self._model_timer = QTimer(self, singleShot=True)
         self._model_timer.setInterval(int(model_wait * 1000))
@@ -83,7 +76,6 @@ class KioskChain(QObject):
             self._end(event)
             return
         self._visit = event.visit_id
-        self._event_at = time.perf_counter()
         self._local = event.audience
         if not self.uses_model:
             self._profile = (event.audience, "local", None)
@@ -109,7 +101,6 @@ class KioskChain(QObject):
         result = classified.result
         provider = f"{result.provider}/{result.model}" if not result.used_fallback else "local"
         self._profile = (result.audience, provider, result.latency_ms or None)
-        self.audience_known.emit(result.audience, provider, result.latency_ms)
         self._target(result.audience)
 
     def _model_silent(self) -> None:
@@ -133,10 +124,8 @@ class KioskChain(QObject):
         if choice.chosen is not None:
             reasons += (f"{choice.chosen.title} cannot play here; its link is on the tag",)
         choice = replace(choice, trigger="targeted", reasons=reasons, audience_summary=audience.summary())
-        self.timings.append(time.perf_counter() - self._event_at)
         log.info("targeting %s: %s (%s)", audience.summary(), choice.item.title, "; ".join(choice.reasons))
         self._last_choice = choice
-        self.choice_made.emit(choice)
         self.programme.targeted(choice)
 
     def _end(self, event: Any) -> None:

@@ -37,7 +37,6 @@ class PlayRecord:
 class Programme(QObject):
     play = Signal(object)  # Choice
     fallback = Signal()
-    recorded = Signal(object)  # PlayRecord
 
     def __init__(self, playlist: Playlist, record: Callable[[PlayRecord], None] | None = None,
                  retry_seconds: float = 30.0, clock: Callable[[], datetime] = datetime.now) -> None:
@@ -120,7 +119,6 @@ class Programme(QObject):
         record = PlayRecord(item=choice.item, chosen=choice.chosen or choice.item, started=started,
                             ended=self._clock(), outcome=outcome, reason=reason, trigger=choice.trigger,
                             audience=choice.audience_summary)
-        self.recorded.emit(record)
         if self._record is not None:
             try:
                 self._record(record)
