@@ -166,12 +166,15 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
         from cxkiosk.runtime.capture import CaptureWorker
 
         capture = CaptureWorker(source, width=settings.camera_width, height=settings.camera_height,
-                                attributes=settings.privacy in ("local", "full"))
+                                attributes=settings.privacy in ("local", "full"),
+                                profile_crops=settings.privacy in ("full", "thermal"),
+                                min_face=settings.face_min_px, threshold=settings.face_threshold,
+                                facing_degrees=settings.facing_degrees)
         threads.append(WorkerThread(capture, "capture"))
         billboard.set_notice(consent_notice(settings))
     chain = KioskChain(programme, lambda audience, playable: selector.choose(audience, playable=playable),
                        privacy=settings.privacy if sensing else "off", playable=playlist.healthy,
-                       latest_frame=capture.latest if capture else (lambda: None), push_link=push,
+                       push_link=push,
                        log_visit=log_visit, model_wait=settings.model_timeout + 2.0)
     billboard.started.connect(chain.on_started)  # after the programme's: it knows what is playing now
     billboard.failed.connect(chain.on_failed)  # after the programme marked the item unhealthy
@@ -187,7 +190,8 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
 
         classifier = Classifier(settings, ctx.paths.data, prompt=models.active_prompt)
         worker = ClassifierWorker(classifier, source="thermal" if settings.privacy == "thermal" else "camera")
-        chain.classify_request.connect(worker.request)
+        if capture is not None:  # the frame goes from the capture thread to the classifier's
+            capture.profile_request.connect(worker.request)
         chain.visit_over.connect(worker.visit_ended)
         worker.classified.connect(chain.on_classified)
         worker.failed.connect(status.model)

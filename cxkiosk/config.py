@@ -33,6 +33,9 @@ class Settings:
     source: str = "auto"  # auto | camera:N | camera:NAME | file:PATH | images:DIR | thermal:PORT | none
     camera_width: int = 1280
     camera_height: int = 720
+    face_min_px: int = 40  # smallest face worth seeing, camera pixels (sets the search resolution)
+    face_threshold: float = 0.6  # face detector score needed, 0.3..0.95
+    facing_degrees: float = 30.0  # a head turned at most this far from the camera counts as watching
     privacy: str = "local"  # full | local | thermal | off (nothing leaves the machine by default)
     sensitive_attributes: bool = False  # ethnicity/emotion: see the README before turning on
     consent_text: str = ("This screen notices who is in front of it to choose what to show. "
@@ -70,6 +73,12 @@ class Settings:
             problems.append(f"nfc_mode must be write or emulate, not {self.nfc_mode!r}")
         if self.model_timeout <= 0:
             problems.append("model_timeout must be positive")
+        if not 12 <= self.face_min_px <= 400:
+            problems.append(f"face_min_px must be 12..400 pixels, not {self.face_min_px}")
+        if not 0.3 <= self.face_threshold <= 0.95:
+            problems.append(f"face_threshold must be 0.3..0.95, not {self.face_threshold}")
+        if not 5 <= self.facing_degrees <= 80:
+            problems.append(f"facing_degrees must be 5..80, not {self.facing_degrees}")
         return problems
 
 

@@ -1,30 +1,44 @@
-"""Local face detection (OpenCV Haar cascades) and the local-only audience profile.
+"""Faces in a frame: OpenCV's YuNet CNN detector, five landmarks each, and where each face looks.
 
-Frontal faces mean "facing the screen"; profile faces (searched on the image and its mirror,
-since the cascade only knows one side) are people present but looking away. The cascades run on
-a downscaled, equalised grayscale copy: a kiosk camera sees faces from about a metre to a few
-metres; at 320 px wide a face of about 45 px in a 640 px frame (2-3 m from a typical webcam) still
-fills the cascade's 20 px window, and it is ~4x cheaper than full VGA.
+YuNet (`cv2.FaceDetectorYN`, MIT, resources/models/, see resources/NOTICES-yunet.txt) finds faces
+down to about 24 px tall at its input reliably (15 px sometimes). So the frame is shrunk only
+as far as keeps the smallest face worth seeing (`min_face`, camera pixels) at that size: the
+working resolution follows the camera and the setting, not a constant. With the default 40 px,
+a 1280x720 frame is searched at 768x432 and a 640x480 one at 384x288.
+
+Attention comes from the landmarks: `yaw_degrees` estimates how far the head is turned from the
+nose's offset against the eye-mouth midline; `frontal` means within `facing_degrees` of the
+camera (the screen is beside it). Someone seen only from behind shows no face and is not counted:
+they are not an audience.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from .audience import Audience, Person
-
-if TYPE_CHECKING:
-    from .agegender import AgeGenderEstimator
+from .resources import resource
 
 log = logging.getLogger("cxkiosk.detect")
 
-WORK_WIDTH = 320
+MODEL = resource("models", "face_detection_yunet_2026may.onnx")
+MODEL_SHA256 = "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0"
+NET_MIN_FACE = 24.0  # px at YuNet's input found reliably (bench_sensing.py: 40 px at 0.6 scale)
+MIN_FACE = 40  # default smallest face worth seeing, camera px (about 4.5 m from a 720p webcam)
+THRESHOLD = 0.6  # YuNet score; the real evaluation set has no false face at this level
+FACING_DEGREES = 30.0
+# The nose tip's offset from the eye-mouth midline, over the eye distance, is NOSE_DEPTH *
+# tan(yaw). Textbook face proportions give about 0.45, but that read heads turned ~25 degrees as
+# 35-45 on the real set (tests/data/faces: 26 of 31 faces agreed with the labels); 0.6 agrees on
+# 29 of 31 (the two left are children turned about 30 degrees).
+NOSE_DEPTH = 0.6
+
+Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -33,96 +47,95 @@ class Face:
     y: int  # top
     w: int
     h: int
-    frontal: bool  # True: facing the screen
-    score: float  # cascade neighbours that agreed; higher is surer
+    frontal: bool  # turned towards the screen within the detector's facing angle
+    score: float  # detector confidence 0..1
+    # Five landmarks in image pixels: right eye, left eye (the person's), nose tip, mouth right,
+    # mouth left. Empty for a face made by hand (tests, old callers).
+    landmarks: tuple[Point, ...] = ()
+    yaw: float | None = None  # degrees, + = turned towards the image's left; None = unknown
 
     @property
     def centre(self) -> tuple[float, float]:
         return self.x + self.w / 2, self.y + self.h / 2
 
 
-def _iou(a: Face, b: Face) -> float:
-    ix = max(0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
-    iy = max(0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
-    inter = ix * iy
-    union = a.w * a.h + b.w * b.h - inter
-    return inter / union if union else 0.0
+def yaw_degrees(landmarks: tuple[Point, ...] | np.ndarray) -> float | None:
+    """Head yaw from YuNet's five landmarks; roll-invariant (measured along the eye line)."""
+    pts = np.asarray(landmarks, dtype=np.float64).reshape(-1, 2)
+    if pts.shape[0] != 5 or not np.isfinite(pts).all():
+        return None
+    right_eye, left_eye, nose, mouth_r, mouth_l = pts
+    across = left_eye - right_eye
+    eye_dist = float(np.hypot(*across))
+    if eye_dist < 1e-6:
+        return None
+    u = across / eye_dist
+    v = np.array([-u[1], u[0]])  # down the face
+    eye_mid, mouth_mid = (right_eye + left_eye) / 2, (mouth_r + mouth_l) / 2
+    mouth_u, mouth_v = float((mouth_mid - eye_mid) @ u), float((mouth_mid - eye_mid) @ v)
+    nose_u, nose_v = float((nose - eye_mid) @ u), float((nose - eye_mid) @ v)
+    # Where the face's midline passes at the nose's height (the mouth shifts with yaw too).
+    t = min(1.0, max(0.0, nose_v / mouth_v)) if abs(mouth_v) > 1e-6 else 0.5
+    offset = (nose_u - t * mouth_u) / eye_dist
+    return math.degrees(math.atan2(offset, NOSE_DEPTH))
 
 
-def _cascade(name: str) -> cv2.CascadeClassifier:
-    path = Path(cv2.data.haarcascades) / name
-    cascade = cv2.CascadeClassifier(str(path))
-    if cascade.empty():
-        raise RuntimeError(f"OpenCV cascade {name} missing: install opencv-python-headless 4.x "
-                           "(the 5.x wheels ship no Haar cascades)")
-    return cascade
+def working_scale(frame_size: tuple[int, int], min_face: float) -> float:
+    """How far a frame can be shrunk so that a `min_face` face is still NET_MIN_FACE at the net."""
+    scale = NET_MIN_FACE / max(1.0, float(min_face))
+    # Never upscale; never search below 160 px wide (the net's coarsest anchors need room).
+    return min(1.0, max(scale, 160.0 / max(1, frame_size[0])))
 
 
 class FaceDetector:
-    """`detect(image)` -> faces, largest first. One instance per thread (cascades are not shared)."""
+    """`detect(image)` -> faces, largest first. One instance per thread (the net is not shared)."""
 
-    def __init__(self, work_width: int = WORK_WIDTH, min_face: int = 20, neighbours: int = 4,
-                 profiles: bool = True) -> None:
-        self.work_width = work_width
-        self.min_face = min_face
-        self.neighbours = neighbours
-        self._frontal = _cascade("haarcascade_frontalface_alt2.xml")  # fewer misses on small faces
-        self._profile = _cascade("haarcascade_profileface.xml") if profiles else None
+    def __init__(self, min_face: float = MIN_FACE, threshold: float = THRESHOLD,
+                 facing_degrees: float = FACING_DEGREES, model: Path = MODEL) -> None:
+        self.min_face = min(400.0, max(12.0, float(min_face)))
+        self.threshold = min(0.95, max(0.3, float(threshold)))
+        self.facing_degrees = min(80.0, max(5.0, float(facing_degrees)))
+        if not Path(model).is_file():
+            raise RuntimeError(f"face detector model missing: {model} (reinstall cxkiosk)")
+        self._net = cv2.FaceDetectorYN.create(str(model), "", (320, 320), self.threshold, 0.3, 200)
+        self._input: tuple[int, int] | None = None
 
-    def _run(self, cascade: cv2.CascadeClassifier, gray: np.ndarray,
-             step: float = 1.1) -> list[tuple[int, int, int, int, int]]:
-        boxes, counts = cascade.detectMultiScale2(
-            gray, scaleFactor=step, minNeighbors=self.neighbours,
-            minSize=(self.min_face, self.min_face))
-        return [(int(x), int(y), int(w), int(h), int(n))
-                for (x, y, w, h), n in zip(boxes, counts, strict=True)]
-
-    def detect(self, image: np.ndarray) -> list[Face]:
-        if image is None or image.ndim < 2 or image.size == 0:
+    def detect(self, image: np.ndarray | None) -> list[Face]:
+        if image is None or not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.size == 0:
             return []
+        if image.ndim == 2 or image.shape[2] == 1:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        elif image.shape[2] == 4:
+            image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+        if image.dtype != np.uint8:
+            image = np.clip(image, 0, 255).astype(np.uint8)
         height, width = image.shape[:2]
-        scale = min(1.0, self.work_width / width)
-        small = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
-                           interpolation=cv2.INTER_AREA) if scale < 1.0 else image
-        gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
-        gray = cv2.equalizeHist(gray)  # showroom light varies; the cascades want contrast
-        inv = 1.0 / scale
-
-        def to_face(x: int, y: int, w: int, h: int, n: int, frontal: bool) -> Face:
-            return Face(round(x * inv), round(y * inv), round(w * inv), round(h * inv), frontal, float(n))
-
-        faces = [to_face(*b, frontal=True) for b in self._run(self._frontal, gray)]
-        if self._profile is not None:
-            sw = gray.shape[1]
-            # Coarser scale steps for profiles: they only say "present, looking away", and the
-            # two passes (image and mirror) would otherwise cost twice the frontal one.
-            profiles = self._run(self._profile, gray, 1.2)
-            mirrored = self._run(self._profile, np.ascontiguousarray(gray[:, ::-1]), 1.2)
-            profiles += [(sw - x - w, y, w, h, n) for x, y, w, h, n in mirrored]
-            for box in profiles:
-                face = to_face(*box, frontal=False)
-                # A face seen by both cascades is a frontal face; keep one box per person.
-                if all(_iou(face, other) < 0.3 for other in faces):
-                    faces.append(face)
+        if width < 16 or height < 16:
+            return []
+        scale = working_scale((width, height), self.min_face)
+        size = (max(16, round(width * scale)), max(16, round(height * scale)))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if size != (width, height) else image
+        if self._input != size:
+            self._net.setInputSize(size)
+            self._input = size
+        _, rows = self._net.detect(small)
+        if rows is None:
+            return []
+        sx, sy = width / size[0], height / size[1]
+        faces = []
+        for row in rows:
+            x, y, w, h = row[0] * sx, row[1] * sy, row[2] * sx, row[3] * sy
+            if w <= 1 or h <= 1 or not np.isfinite(row).all():
+                continue
+            # Clip to the frame: a face partly out of frame keeps the part that is in it.
+            x0, y0 = max(0.0, x), max(0.0, y)
+            x1, y1 = min(float(width), x + w), min(float(height), y + h)
+            if x1 - x0 < 2 or y1 - y0 < 2:
+                continue
+            marks = tuple((float(row[4 + 2 * i] * sx), float(row[5 + 2 * i] * sy)) for i in range(5))
+            yaw = yaw_degrees(marks)
+            faces.append(Face(round(x0), round(y0), round(x1 - x0), round(y1 - y0),
+                              frontal=yaw is not None and abs(yaw) <= self.facing_degrees,
+                              score=float(row[14]), landmarks=marks,
+                              yaw=None if yaw is None else round(yaw, 1)))
         return sorted(faces, key=lambda f: f.w * f.h, reverse=True)
-
-
-def profile_locally(image: np.ndarray, detector: FaceDetector | None = None,
-                    estimator: AgeGenderEstimator | None = None) -> Audience:
-    """Audience from local detection and the local age/gender model alone (privacy mode `local`).
-
-    Pass `estimator=None` to get a fresh default estimator; pass one you keep to reuse its loaded
-    model. Age and gender stay None where the model is unavailable or the face is in profile.
-    """
-    if estimator is None:
-        from .agegender import AgeGenderEstimator
-
-        estimator = AgeGenderEstimator()
-    faces = (detector or FaceDetector()).detect(image)
-    height, width = image.shape[:2]
-    people = []
-    for face in faces:
-        gender, age = estimator.estimate(image, face)
-        people.append(Person(gender=gender, age=age, facing=face.frontal,
-                             x=(face.x + face.w / 2) / width, size=face.h / height))
-    return Audience(count=len(people), people=tuple(people), source="local")

@@ -1,24 +1,30 @@
 """Who is here, since when, and who is watching: visits from per-frame detections.
 
-Detections are matched to tracked people by box overlap, or by centroid distance relative to
-the face size when a person moves faster than their box overlaps. Hysteresis both ways:
-a new person counts only after two sightings in a row (one false detection does not
-start a visit) and a person leaves only after `grace_seconds` unseen (a blink, a turned head, a
-dropped frame does not end a visit).
+Each tracked person carries their own attributes (age and gender from the local model, facing
+from the detector), so nothing is re-matched by position afterwards. A detection is matched to
+the track whose *predicted* position (last position plus its velocity) is nearest, relative to
+the face size, with the face size itself as a second cue: two people crossing keep their own
+tracks. Hysteresis both ways: a newcomer counts after two sightings in a row (one false
+detection starts no visit), and a person leaves only after `grace_seconds` unseen (a blink, a
+turned head, a step out of view and back is the same visitor). Only boxes and attribute values
+are kept: never a face image or an embedding.
 
-Terms as in Quividi's audience measurement: OTS (opportunities to see) = people present during
-the visit; watchers = people who faced the screen at least once; dwell = time present;
-attention = time facing the screen.
+Terms as in audience measurement: OTS (opportunities to see) = people present during the visit;
+watchers = people who faced the screen at least once; dwell = time present; attention = time
+facing the screen.
 
-Any detection with x, y, w, h (pixels) works: faces from `detect.FaceDetector` (whose
-`frontal` says facing) or `Box` values made from thermal blob centres (facing unknown).
+Any detection with x, y, w, h (pixels) works: faces from `detect.FaceDetector` (whose `frontal`
+says facing) or `Box` values made from thermal blob centres (facing unknown).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
+
+import numpy as np
 
 from .audience import Audience, Person
 
@@ -28,6 +34,11 @@ class Detection(Protocol):
     y: int | float
     w: int | float
     h: int | float
+
+
+# Age and gender for one detection of this frame, or None when this sighting is not good enough
+# for a guess (too small, turned away): the tracker asks again at a later sighting.
+Describe = Callable[[Any], "tuple[str | None, int | None] | None"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,8 @@ class Visitor:
     present: bool  # still in front of the screen
     box: tuple[float, float, float, float]  # last seen x, y, w, h in pixels
     facing: bool | None  # facing in the latest sighting (None: unknown, e.g. thermal)
+    gender: str | None = None
+    age: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +82,7 @@ class VisitEvent:
     started: float  # monotonic time the visit started
     people: int  # present now
     visitors: tuple[Visitor, ...]  # everyone seen during this visit, present or gone
-    audience: Audience = field(default_factory=Audience)  # present people (age/gender by capture)
+    audience: Audience = field(default_factory=Audience)  # present people, nearest first
 
     @property
     def dwell(self) -> float:
@@ -104,6 +117,17 @@ class VisitEnded(VisitEvent):
     pass
 
 
+@dataclass(frozen=True, eq=False)
+class ProfileRequest:
+    """What the classifier needs for one visit event, sent by the capture thread straight to the
+    classifier thread (the GUI thread never holds a frame). Memory only, never written."""
+
+    visit_id: int
+    image: np.ndarray  # a read-only copy of the frame the event was seen on
+    boxes: tuple[tuple[int, int, int, int], ...]  # present people, pixels of `image`
+    audience: Audience  # the local profile, the fallback when the model is unavailable
+
+
 @dataclass
 class _Track:
     id: int
@@ -115,11 +139,20 @@ class _Track:
     attention: float = 0.0
     watched: bool = False
     sightings: int = 1
+    velocity: tuple[float, float] = (0.0, 0.0)  # px/s of the box centre
+    gender: str | None = None
+    age: int | None = None
+    described: bool = False  # attributes guessed (they stay for the whole visit)
+
+    def predicted(self, t: float) -> tuple[float, float, float, float]:
+        dt = min(1.0, max(0.0, t - self.last))  # never extrapolate a lost track far
+        x, y, w, h = self.box
+        return x + self.velocity[0] * dt, y + self.velocity[1] * dt, w, h
 
     def visitor(self, now: float, present: bool) -> Visitor:
         end = now if present else self.last
         return Visitor(self.id, round(max(0.0, end - self.first), 3), round(self.attention, 3),
-                       self.watched, present, self.box, self.facing)
+                       self.watched, present, self.box, self.facing, self.gender, self.age)
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -145,7 +178,7 @@ class VisitorTracker:
         # and at 15 fps the visit starts one frame (67 ms) after the face first shows.
         self.confirm = confirm_seconds
         self.confirm_sightings = confirm_sightings
-        self.max_jump = max_jump  # a match may move this many face sizes between sightings
+        self.max_jump = max_jump  # a match may move this many face sizes from its prediction
         self.max_step = max_step  # attention added per update is capped: a stalled loop is no gaze
         self._tracks: list[_Track] = []
         self._next_track = 1
@@ -155,6 +188,7 @@ class VisitorTracker:
         self._present_ids: frozenset[int] = frozenset()
         self._last_t: float | None = None
         self._frame_size = (1, 1)
+        self.matched: dict[int, Any] = {}  # track id -> its detection in the latest frame
 
     @property
     def in_visit(self) -> bool:
@@ -164,9 +198,12 @@ class VisitorTracker:
         now = self._last_t or 0.0
         return [t.visitor(now, True) for t in self._tracks if t.confirmed]
 
-    def update(self, faces: Sequence[Detection], t: float,
-               frame_size: tuple[int, int]) -> list[VisitEvent]:
-        """Feed one frame's detections (possibly none) at time `t`; returns 0..2 events."""
+    def update(self, faces: Sequence[Detection], t: float, frame_size: tuple[int, int],
+               describe: Describe | None = None) -> list[VisitEvent]:
+        """Feed one frame's detections (possibly none) at time `t`; returns 0..2 events.
+
+        `describe(detection)` is asked for the attributes of confirmed people who have none yet,
+        on their detection in this frame: a guess runs once per visitor, not once per frame."""
         self._frame_size = frame_size
         step = 0.0 if self._last_t is None else min(self.max_step, max(0.0, t - self._last_t))
         self._last_t = t
@@ -179,37 +216,75 @@ class VisitorTracker:
                 self._visit_people[track.id] = track
         self._tracks = [tr for tr in self._tracks if t - tr.last <= (self.grace if tr.confirmed
                                                                       else max(self.grace / 3, 0.2))]
-        return self._events(t)
+        described = self._describe(describe)
+        return self._events(t, described)
+
+    def _describe(self, describe: Describe | None) -> bool:
+        """Attributes for present people who have none yet; True if someone got new ones."""
+        if describe is None:
+            return False
+        changed = False
+        for track in self._tracks:
+            detection = self.matched.get(track.id)
+            if not track.confirmed or track.described or detection is None:
+                continue
+            result = describe(detection)
+            if result is None:
+                continue  # not a good sighting for a guess; ask again at the next one
+            track.gender, track.age = result
+            track.described = True
+            changed = changed or result != (None, None)
+        return changed
 
     def _match(self, faces: Sequence[Detection], t: float, step: float) -> None:
         boxes = [(float(f.x), float(f.y), float(f.w), float(f.h)) for f in faces]
         pairs = []
         for ti, track in enumerate(self._tracks):
+            guess = track.predicted(t)
+            # A person unseen for a while may come back a little further from where they were.
+            reach = self.max_jump * (1.0 + 2.0 * min(self.grace, max(0.0, t - track.last)))
             for di, box in enumerate(boxes):
-                iou, dist = _overlap(track.box, box), _distance(track.box, box)
-                if iou > 0.1 or dist <= self.max_jump:
-                    pairs.append((-iou, dist, ti, di))
+                dist = _distance(guess, box)
+                iou = _overlap(guess, box)
+                if iou <= 0.1 and dist > reach:
+                    continue
+                size = abs(math.log(max(1e-6, box[3]) / max(1e-6, track.box[3])))
+                if size > 0.7:  # half or twice the face: another person (or a big jump in depth)
+                    continue
+                pairs.append((dist + size - iou, ti, di))
         pairs.sort()
-        used_t, used_d = set(), set()
-        for _neg_iou, _dist, ti, di in pairs:  # greedy, best overlap first
+        used_t: set[int] = set()
+        used_d: set[int] = set()
+        self.matched = {}
+        for _cost, ti, di in pairs:  # greedy, best match first
             if ti in used_t or di in used_d:
                 continue
             used_t.add(ti)
             used_d.add(di)
-            track, face = self._tracks[ti], faces[di]
+            track, face, box = self._tracks[ti], faces[di], boxes[di]
             facing = getattr(face, "frontal", None)
             if facing and track.facing and track.last >= t - step - 1e-9:
                 track.attention += step  # facing now and at the previous sighting: gaze held
-            track.box, track.last, track.facing = boxes[di], t, facing
+            dt = t - track.last
+            if 0 < dt <= 1.0:
+                vx = (box[0] + box[2] / 2 - track.box[0] - track.box[2] / 2) / dt
+                vy = (box[1] + box[3] / 2 - track.box[1] - track.box[3] / 2) / dt
+                keep = 0.5 if track.sightings > 1 else 0.0  # smooth the jitter of detections
+                track.velocity = (keep * track.velocity[0] + (1 - keep) * vx,
+                                  keep * track.velocity[1] + (1 - keep) * vy)
+            track.box, track.last, track.facing = box, t, facing
             track.sightings += 1
             track.watched = track.watched or bool(facing)
+            self.matched[track.id] = face
         for di, box in enumerate(boxes):
             if di not in used_d:
                 facing = getattr(faces[di], "frontal", None)
-                self._tracks.append(_Track(self._next_track, box, t, t, facing, watched=bool(facing)))
+                track = _Track(self._next_track, box, t, t, facing, watched=bool(facing))
+                self._tracks.append(track)
+                self.matched[track.id] = faces[di]
                 self._next_track += 1
 
-    def _events(self, t: float) -> list[VisitEvent]:
+    def _events(self, t: float, described: bool = False) -> list[VisitEvent]:
         present = frozenset(tr.id for tr in self._tracks if tr.confirmed)
         events: list[VisitEvent] = []
         if present and self._visit_start is None:
@@ -223,7 +298,7 @@ class VisitorTracker:
             self._visit_start = None
             self._visit_people = {}
             self._present_ids = frozenset()
-        elif present != self._present_ids and len(present) != len(self._present_ids):
+        elif (present != self._present_ids and len(present) != len(self._present_ids)) or described:
             self._present_ids = present
             events.append(self._event(AudienceChanged, t))
         else:
@@ -235,8 +310,9 @@ class VisitorTracker:
         visitors = tuple(tr.visitor(t, tr.id in present_ids) for tr in self._visit_people.values())
         width, height = self._frame_size
         people = tuple(
-            Person(facing=v.facing, x=(v.box[0] + v.box[2] / 2) / max(1, width),
-                   size=v.box[3] / max(1, height))
+            Person(gender=v.gender, age=v.age, facing=v.facing,
+                   x=round((v.box[0] + v.box[2] / 2) / max(1, width), 4),
+                   size=round(v.box[3] / max(1, height), 4))
             for v in sorted(visitors, key=lambda v: v.box[2] * v.box[3], reverse=True) if v.present)
         audience = Audience(count=len(people), people=people, source="local")
         started = t if self._visit_start is None else self._visit_start

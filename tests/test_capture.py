@@ -42,7 +42,9 @@ def clip(tmp_path_factory) -> Path:
 class Recorder:
     def __init__(self, worker: CaptureWorker) -> None:
         self.events, self.statuses, self.previews, self.failures = [], [], [], []
+        self.requests = []
         worker.visit_event.connect(self.events.append)
+        worker.profile_request.connect(self.requests.append)
         worker.status.connect(self.statuses.append)
         worker.preview.connect(self.previews.append)
         worker.failed.connect(self.failures.append)
@@ -85,12 +87,17 @@ def test_video_of_a_visitor_gives_exactly_one_visit(qtbot, start, clip):
 
 
 def test_file_spec_plays_in_real_time(qtbot, start, clip):
-    worker = CaptureWorker(f"file:{clip}")
+    worker = CaptureWorker(f"file:{clip}", profile_crops=True)
     thread, rec = start(worker)
-    qtbot.waitUntil(lambda: any(isinstance(e, VisitStarted) for e in rec.events), timeout=10000)
-    frame, faces = worker.latest()
-    assert frame.image.shape == (360, 640, 3) and len(faces) == 1
-    assert abs(frame.timestamp - time.monotonic()) < 5  # wall-clock stamps, not media time
+    qtbot.waitUntil(lambda: bool(rec.requests), timeout=10000)
+    started = next(e for e in rec.events if isinstance(e, VisitStarted))
+    assert abs(started.t - time.monotonic()) < 5  # wall-clock stamps, not media time
+    # The model's picture travels from the capture thread with the visit: its own read-only
+    # copy of the frame, the visitor's box in it, the local audience as the fallback.
+    (request, *_) = rec.requests
+    assert request.visit_id == started.visit_id and request.audience == started.audience
+    assert request.image.shape == (360, 640, 3) and not request.image.flags.writeable
+    assert len(request.boxes) == 1
     assert thread.stop(1.0)
     assert any("playing 640x360 at 15 fps" in s for s in rec.statuses)
     assert isinstance(rec.events[-1], VisitEnded)  # stopping closes the open visit
@@ -218,7 +225,7 @@ def test_thermal_sensor_counts_people_into_visits(qtbot, start):
     writer = threading.Thread(target=sensor, daemon=True)
     writer.start()
     try:
-        worker = CaptureWorker(f"thermal:{os.ttyname(slave)}", attributes=False)
+        worker = CaptureWorker(f"thermal:{os.ttyname(slave)}", attributes=False, profile_crops=True)
         thread, rec = start(worker)
         qtbot.waitUntil(lambda: any(isinstance(e, VisitEnded) for e in rec.events), timeout=15000)
         assert thread.stop(1.0)
@@ -232,8 +239,9 @@ def test_thermal_sensor_counts_people_into_visits(qtbot, start):
     assert rec.events[1].audience.source == "thermal" and rec.events[1].audience.count == 2
     assert rec.events[-1].ots == 2 and rec.events[-1].watchers == 0
     assert 3.0 <= rec.events[-1].dwell <= 4.5  # 4 s of a warm body, give or take the grid's blur
-    frame, blobs = worker.latest()
-    assert frame.temperatures.shape == (8, 8) and frame.image.shape == (320, 320, 3)
+    # The model (privacy mode thermal) gets the rendered heat map, never a camera image.
+    assert [r.visit_id for r in rec.requests] == [1, 1, 1]
+    assert rec.requests[0].image.shape == (320, 320, 3)
 
 
 def test_a_frame_that_breaks_detection_is_skipped_not_fatal(qtbot, start, clip, caplog):

@@ -11,6 +11,7 @@ from cxkiosk.classify import Classifier, VisitGate
 from cxkiosk.config import Settings
 from cxkiosk.runtime.classifier import ClassifierWorker
 from cxkiosk.runtime.threads import WorkerThread
+from cxkiosk.tracking import ProfileRequest
 from tests.fake_openai import FakeOpenAI, hang, reply
 
 FRAME = np.full((480, 640, 3), 120, np.uint8)
@@ -19,10 +20,13 @@ LOCAL = Audience(count=1, people=(Person(gender="female", age=30),), source="loc
 
 
 class Tracker(QObject):
-    """Stands in for the visitor tracker on the GUI thread: emits requests across threads."""
+    """Stands in for the capture thread: emits profile requests across threads."""
 
-    visit = Signal(object, object, object, object)
+    request = Signal(object)
     ended = Signal(object)
+
+    def visit(self, visit_id, image, boxes, local) -> None:
+        self.request.emit(ProfileRequest(visit_id, image, tuple(boxes), local))
 
 
 @pytest.fixture
@@ -43,7 +47,7 @@ def running(qtbot, server):
         worker = ClassifierWorker(Classifier(Settings(**values)), gate=gate)
         thread = WorkerThread(worker, "classifier")
         tracker = Tracker()
-        tracker.visit.connect(worker.request)  # queued: different threads
+        tracker.request.connect(worker.request)  # queued: different threads
         tracker.ended.connect(worker.visit_ended)
         thread.start()
         started.append(thread)
@@ -67,7 +71,7 @@ def test_gui_thread_keeps_running_while_a_call_hangs(qtbot, server, running):
     timer.start(20)
     with qtbot.waitSignal(worker.classified, timeout=15000) as done, \
             qtbot.waitSignal(worker.failed, timeout=15000) as failed:
-        tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+        tracker.visit("v1", FRAME, BOX, LOCAL)
         wait_for_requests(qtbot, server, 1)
         ticks.clear()  # count only ticks while the model call is in flight
     timer.stop()
@@ -82,10 +86,10 @@ def test_newer_visit_supersedes_requests_queued_behind_a_slow_call(qtbot, server
     worker, tracker = running(timeout=5.0)
     results = []
     worker.classified.connect(lambda v: results.append(v.visit_id))
-    tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+    tracker.visit("v1", FRAME, BOX, LOCAL)
     wait_for_requests(qtbot, server, 1)
-    tracker.visit.emit("v2", FRAME, BOX, LOCAL)
-    tracker.visit.emit("v3", FRAME, BOX, LOCAL)
+    tracker.visit("v2", FRAME, BOX, LOCAL)
+    tracker.visit("v3", FRAME, BOX, LOCAL)
     qtbot.waitUntil(lambda: results == ["v3"], timeout=10000)
     qtbot.wait(200)
     assert results == ["v3"]  # v1's late answer is stale, v2 was never sent
@@ -97,10 +101,10 @@ def test_same_visit_is_profiled_once_and_asking_again_repeats_the_answer(qtbot, 
     results = []
     worker.classified.connect(lambda v: results.append(v))
     for _ in range(5):
-        tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+        tracker.visit("v1", FRAME, BOX, LOCAL)
     qtbot.waitUntil(lambda: len(results) == 1, timeout=5000)
     assert results[0].result.audience.people[0].gender == "female"  # from the model's reply
-    tracker.visit.emit("v1", FRAME, BOX, LOCAL)  # e.g. the tracker says "changed" for a small thing
+    tracker.visit("v1", FRAME, BOX, LOCAL)  # e.g. the tracker says "changed" for a small thing
     qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
     assert results[1] == results[0]  # the model profile again, not a local fallback
     assert len(server.requests) == 1
@@ -110,9 +114,9 @@ def test_a_group_change_that_holds_is_profiled_again_without_more_requests(qtbot
     worker, tracker = running(timeout=10.0, gate=VisitGate(settle=0.3, min_gap=0.3))
     results = []
     worker.classified.connect(results.append)
-    tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+    tracker.visit("v1", FRAME, BOX, LOCAL)
     qtbot.waitUntil(lambda: len(results) == 1, timeout=5000)
-    tracker.visit.emit("v1", FRAME, BOX * 2, LOCAL)  # a friend joins; the tracker says so once
+    tracker.visit("v1", FRAME, BOX * 2, LOCAL)  # a friend joins; the tracker says so once
     qtbot.waitUntil(lambda: len(results) == 3, timeout=5000)
     assert results[1] is results[0]  # meanwhile: the profile we have
     assert results[2].visit_id == "v1" and results[2] is not results[0]  # then: a new call
@@ -124,7 +128,7 @@ def test_a_visit_that_ended_gets_no_late_result(qtbot, server, running):
     worker, tracker = running(timeout=5.0)
     results = []
     worker.classified.connect(lambda v: results.append(v))
-    tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+    tracker.visit("v1", FRAME, BOX, LOCAL)
     wait_for_requests(qtbot, server, 1)
     tracker.ended.emit("v1")
     qtbot.wait(1500)
@@ -138,11 +142,11 @@ def test_stop_returns_promptly_while_a_call_hangs(qtbot, server):
     worker = ClassifierWorker(Classifier(settings))
     thread = WorkerThread(worker, "classifier")
     tracker = Tracker()
-    tracker.visit.connect(worker.request)
+    tracker.request.connect(worker.request)
     results = []
     worker.classified.connect(results.append)
     thread.start()
-    tracker.visit.emit("v1", FRAME, BOX, LOCAL)
+    tracker.visit("v1", FRAME, BOX, LOCAL)
     wait_for_requests(qtbot, server, 1)
     assert thread.stop(3.0)  # the server would hang 60 s; stop cuts the call instead
     assert worker.classifier.stats.last_error == "classifier stopped"

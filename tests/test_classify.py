@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -349,17 +350,20 @@ def test_cli_prints_audience_json_and_latency(server, image_file, data_dir, caps
     assert data["latency_ms"] > 0 and data["model"] == "fake-vlm" and "latency" in err
 
 
-def test_cli_local_privacy_uses_the_local_profiler_and_sends_nothing(server, image_file, data_dir, capsys,
-                                                                      monkeypatch):
-    import cxkiosk.detect
-
-    seen = []
-    monkeypatch.setattr(cxkiosk.detect, "profile_locally",
-                        lambda image: seen.append(image.shape) or Audience(count=3, source="local"))
-    code = run_cli(str(image_file), "--data-dir", str(data_dir), "--privacy", "local",
+def test_cli_local_privacy_profiles_a_real_photo_here_and_sends_nothing(server, data_dir, capsys):
+    # Two women (Pexels, CC0; tests/data/faces): one near, turned to her phone; one further back,
+    # facing the camera. Local mode: one person per face, left to right, nothing sent anywhere.
+    photo = Path(__file__).parent / "data" / "faces" / "two_women_phones_far.jpg"
+    code = run_cli(str(photo), "--data-dir", str(data_dir), "--privacy", "local",
                    "--base-url", server.base_url)
-    assert code == 0 and json.loads(capsys.readouterr().out)["count"] == 3
-    assert seen == [(720, 1280, 3)] and server.requests == []
+    out = capsys.readouterr().out
+    assert code == 0 and server.requests == []
+    data = json.loads(out)
+    assert data["count"] == 2 and len(data["people"]) == 2
+    far, near = data["people"]  # left to right as they stand in the picture
+    assert far["facing"] is True and near["facing"] is False
+    assert far["gender"] == "female"
+    assert near["age"] is None and near["gender"] is None  # too turned for a sane guess
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -41,7 +41,7 @@ def test_one_visitor_gives_one_visit_with_dwell_and_attention():
     assert started.visit_id == ended.visit_id == 1
     assert started.people == 1 and started.audience.count == 1
     assert started.audience.people[0].facing is True
-    assert started.audience.people[0].x == pytest.approx(350 / 640)
+    assert started.audience.people[0].x == pytest.approx(350 / 640, abs=1e-4)
     assert ended.people == 0 and ended.audience.empty
     assert ended.dwell == pytest.approx(4.9, abs=0.11)  # first to last sighting, not + grace
     (visitor,) = ended.visitors

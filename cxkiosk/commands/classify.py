@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cxkiosk.commands.common import UsageError, add_provider_args, add_sensing_args, context, fail
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
               "pass --privacy full to send it to the model", file=sys.stderr)
         settings.privacy = "local"
     if settings.privacy in ("local", "off") or (settings.privacy == "thermal" and source != "thermal"):
-        return _local(image)
+        return _local(image, settings)
 
     from cxkiosk.classify import Classifier
 
@@ -80,12 +81,15 @@ def _close_db() -> None:
     models.close_database()
 
 
-def _local(image: object) -> int:
+def _local(image: Any, settings: Any) -> int:
     try:
-        from cxkiosk.detect import profile_locally
-    except ImportError as exc:
+        from cxkiosk.agegender import profile_locally
+        from cxkiosk.detect import FaceDetector
+
+        detector = FaceDetector(settings.face_min_px, settings.face_threshold, settings.facing_degrees)
+    except (ImportError, RuntimeError) as exc:
         return fail(f"local profiling is not available: {exc}", 1)
-    audience = profile_locally(image)
+    audience = profile_locally(image, detector)
     print(json.dumps(audience.to_dict()))
     return 0
 

@@ -1,9 +1,12 @@
-"""The capture thread: read -> keep the latest frame -> detect -> track -> emit visit values.
+"""The capture thread: read -> detect -> track -> emit visit values (and, for the model, crops).
 
-One worker owns the one open device. Frames are never queued: the newest frame replaces the
-previous one in a single slot that the classifier may read (`latest()`), and a slow step simply
-means frames are skipped. Age and gender run only for the faces of a new or changed visit
-(cached per tracked person), never every frame. Nothing here writes a frame anywhere but memory.
+One worker owns the one open device. Frames are never queued: a slow step simply means frames
+are skipped. Detection runs on a frame only when the picture changed since the last detection
+(or that is half a second old): an empty, still room costs a thumbnail comparison per frame.
+Age and gender run once per visitor, on a good sighting (the tracker asks). When the model
+profiles visitors (`profile_crops`), each visit start or change sends a `ProfileRequest` with
+its own copy of the frame straight to the classifier thread: no frame crosses the GUI thread.
+Nothing here writes a frame anywhere but memory.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from ..audience import Audience
 from ..sources import Frame, FrameSource, SourceError, open_source
 from ..tracking import (
     AudienceChanged,
-    VisitEnded,
+    ProfileRequest,
     VisitEvent,
     VisitorTracker,
     VisitStarted,
@@ -34,33 +37,64 @@ from .threads import Worker
 log = logging.getLogger("cxkiosk.capture")
 
 SourceFactory = Callable[[], FrameSource]
+REDETECT_SECONDS = 0.5  # an unchanged picture is searched again this often all the same
+
+
+class ChangeGate:
+    """Has the picture changed since the last detection? A 64x36 grey thumbnail, compared cell
+    by cell, so a small far visitor entering counts while sensor noise and flicker do not."""
+
+    def __init__(self, level: int = 10, share: float = 0.004) -> None:
+        self.level = level  # grey levels a thumbnail pixel must change by
+        self.share = share  # of the thumbnail's pixels (0.4%: about 9 of 2304)
+        self._last: np.ndarray | None = None
+
+    def changed(self, image: np.ndarray) -> bool:
+        grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        thumb = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA)
+        if self._last is None or self._last.shape != thumb.shape:
+            return True
+        moved = int(np.count_nonzero(cv2.absdiff(thumb, self._last) > self.level))
+        return moved > self.share * thumb.size
+
+    def seen(self, image: np.ndarray) -> None:
+        grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        self._last = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA)
+
 
 class CaptureWorker(Worker):
     visit_event = Signal(object)  # VisitStarted | AudienceChanged | VisitEnded
+    profile_request = Signal(object)  # ProfileRequest, only with profile_crops=True
     status = Signal(str)  # "camera 0 open 1280x720", "camera 0 unplugged, retrying in 4 s"...
     preview = Signal(object)  # small BGR numpy image with boxes, only while set_preview(True)
 
     def __init__(self, source: str | SourceFactory, *, width: int = 1280, height: int = 720,
-                 attributes: bool = True, max_fps: float = 15.0, preview_width: int = 320,
-                 tracker: VisitorTracker | None = None, detector_factory: Callable[[], Any] | None = None,
-                 estimator: Any = None) -> None:
+                 attributes: bool = True, profile_crops: bool = False, max_fps: float = 15.0,
+                 preview_width: int = 320, tracker: VisitorTracker | None = None,
+                 detector_factory: Callable[[], Any] | None = None, estimator: Any = None,
+                 min_face: float | None = None, threshold: float | None = None,
+                 facing_degrees: float | None = None) -> None:
         """`source`: a spec for `open_source` or a factory returning a FrameSource; it is opened
         on the capture thread so the device belongs to that thread. `attributes=False` skips the
-        local age/gender model (e.g. privacy mode `full`, where the VLM profiles instead)."""
+        local age/gender model; `profile_crops=True` sends each visit's frame to the model."""
         super().__init__()
         self._source_arg = source
         self._size = (width, height)
         self._attributes = attributes
+        self._crops = profile_crops
         self._min_gap = 1.0 / max_fps if max_fps > 0 else 0.0
         self._preview_width = preview_width
         self._tracker = tracker or VisitorTracker()
         self._detector_factory = detector_factory
+        self._detector_args = {k: v for k, v in (("min_face", min_face), ("threshold", threshold),
+                                                 ("facing_degrees", facing_degrees)) if v is not None}
         self._estimator = estimator
         self._preview_on = threading.Event()
-        self._lock = threading.Lock()
-        self._latest: tuple[Frame, list[Any]] | None = None
-        self._attrs: dict[int, tuple[str | None, int | None]] = {}  # track id -> (gender, age)
+        self._gate = ChangeGate()
+        self._faces: list[Any] = []
+        self._detected_at = -1e9
         self.frames_processed = 0
+        self.detections = 0  # frames the detector actually ran on
         self._kind = "none"
         self._last_frame: tuple[float, float] | None = None  # (frame timestamp, wall time read)
         self._tracker_size = (1, 1)
@@ -72,11 +106,6 @@ class CaptureWorker(Worker):
             self._preview_on.set()
         else:
             self._preview_on.clear()
-
-    def latest(self) -> tuple[Frame, list[Any]] | None:
-        """The newest frame and its detections (thread-safe), e.g. for the classifier's crop."""
-        with self._lock:
-            return self._latest
 
     # --- the capture thread -----------------------------------------------------------------
     def _open(self) -> FrameSource | None:
@@ -90,24 +119,31 @@ class CaptureWorker(Worker):
             self.failed.emit(str(exc))
             return None
 
+    def _make_detector(self) -> Any:
+        if self._detector_factory is not None:
+            return self._detector_factory()
+        from ..detect import FaceDetector
+
+        try:
+            return FaceDetector(**self._detector_args)
+        except (RuntimeError, cv2.error) as exc:
+            log.error("face detection off: %s", exc)
+            self.status.emit(f"face detection off: {exc}")
+            return None
+
     def work(self) -> None:
         source = self._open()
         if source is None:
             return
+        # One core for sensing: the other stays with the billboard's video and web view.
+        cv2.setNumThreads(1)
         self._kind = source.kind
-        detector = None
-        if source.kind not in ("thermal", "none"):
-            if self._detector_factory is not None:
-                detector = self._detector_factory()
-            else:
-                from ..detect import FaceDetector
-
-                detector = FaceDetector()
+        detector = self._make_detector() if source.kind not in ("thermal", "none") else None
         if self._attributes and detector is not None and self._estimator is None:
             from ..agegender import AgeGenderEstimator
 
             # Load the model now, not when the first visitor arrives: that would delay the
-            # visit's first event (and its VLM call) by the model's load time.
+            # visit's first event (and its model call) by the load time.
             self._estimator = AgeGenderEstimator()
             _ = self._estimator.available
         last_status = ""
@@ -139,7 +175,7 @@ class CaptureWorker(Worker):
                         log.warning("frame skipped (%d so far): %s", errors, exc)
         finally:
             for event in self._tracker.finish(time.monotonic()):
-                self.visit_event.emit(self._with_attributes(event))
+                self.visit_event.emit(self._sourced(event))
             source.close()
             self.status.emit(f"{source.status} (capture stopped)")
 
@@ -151,7 +187,19 @@ class CaptureWorker(Worker):
         stamp, wall = self._last_frame
         if now - wall > self._tracker.grace:
             for event in self._tracker.update([], stamp + (now - wall), self._tracker_size):
-                self.visit_event.emit(self._with_attributes(event))
+                self.visit_event.emit(self._sourced(event))
+
+    def _detect(self, frame: Frame, detector: Any) -> list[Any]:
+        """This frame's faces; the last ones again while the picture has not changed."""
+        image = frame.image
+        if (detector is None or image is None or frame.timestamp - self._detected_at < REDETECT_SECONDS
+                and not self._gate.changed(image)):
+            return self._faces if detector is not None else []
+        self._faces = list(detector.detect(image))
+        self._detected_at = frame.timestamp
+        self._gate.seen(image)
+        self.detections += 1
+        return self._faces
 
     def _process(self, frame: Frame, kind: str, detector: Any) -> None:
         self._tracker_size = frame.size
@@ -160,44 +208,41 @@ class CaptureWorker(Worker):
 
             faces: Sequence[Any] = boxes_from_points(count_people(frame.temperatures), frame.size)
         else:
-            faces = detector.detect(frame.image) if detector is not None else []
-        with self._lock:  # the one slot: the newest analysed frame replaces the previous one
-            self._latest = (frame, list(faces))
+            faces = self._detect(frame, detector)
         self.frames_processed += 1
-        for event in self._tracker.update(faces, frame.timestamp, frame.size):
-            if isinstance(event, (VisitStarted, AudienceChanged)) and kind != "thermal":
-                self._estimate_new(event, frame, faces)
-            self.visit_event.emit(self._with_attributes(event))
+        describe = self._describer(frame.image) if kind != "thermal" else None
+        for event in self._tracker.update(faces, frame.timestamp, frame.size, describe):
+            event = self._sourced(event)
+            self.visit_event.emit(event)
+            if self._crops and isinstance(event, (VisitStarted, AudienceChanged)):
+                self.profile_request.emit(self._profile_request(event, frame))
         if self._preview_on.is_set():
             self.preview.emit(self._preview_image(frame.image, faces))
 
-    def _estimate_new(self, event: VisitEvent, frame: Frame, faces: Sequence[Any]) -> None:
-        """Age/gender for present visitors not estimated yet: the faces of a new or changed visit."""
-        if not self._attributes:
-            return
-        if self._estimator is None:
-            from ..agegender import AgeGenderEstimator
+    def _describer(self, image: np.ndarray) -> Callable[[Any], tuple[str | None, int | None] | None] | None:
+        estimator = self._estimator
+        if not self._attributes or estimator is None:
+            return None
 
-            self._estimator = AgeGenderEstimator()
-        by_box = {(float(f.x), float(f.y), float(f.w), float(f.h)): f for f in faces}
-        for visitor in event.visitors:
-            if not visitor.present or self._attrs.get(visitor.track_id, (None, None)) != (None, None):
-                continue
-            face = by_box.get(visitor.box)
-            if face is not None:
-                self._attrs[visitor.track_id] = self._estimator.estimate(frame.image, face)
+        def describe(face: Any) -> tuple[str | None, int | None] | None:
+            if not estimator.suitable(face):
+                return None  # too small or turned: wait for a better sighting
+            return estimator.estimate(image, face)
 
-    def _with_attributes(self, event: VisitEvent) -> VisitEvent:
-        people = []
-        present = sorted((v for v in event.visitors if v.present),
-                         key=lambda v: v.box[2] * v.box[3], reverse=True)
-        for person, visitor in zip(event.audience.people, present, strict=False):
-            gender, age = self._attrs.get(visitor.track_id, (None, None))
-            people.append(replace(person, gender=gender, age=age))
-        if isinstance(event, VisitEnded):
-            self._attrs.clear()  # attributes live for one visit only
+        return describe
+
+    def _profile_request(self, event: VisitEvent, frame: Frame) -> ProfileRequest:
+        image = frame.image.copy()
+        image.setflags(write=False)
+        boxes = tuple((round(v.box[0]), round(v.box[1]), round(v.box[2]), round(v.box[3]))
+                      for v in event.visitors if v.present)
+        return ProfileRequest(event.visit_id, image, boxes, event.audience)
+
+    def _sourced(self, event: VisitEvent) -> VisitEvent:
         source = "thermal" if self._kind == "thermal" else "local"
-        return replace(event, audience=Audience(count=len(people), people=tuple(people), source=source))
+        if event.audience.source == source:
+            return event
+        return replace(event, audience=Audience(event.audience.count, event.audience.people, source))
 
     def _preview_image(self, image: np.ndarray, faces: Sequence[Any]) -> np.ndarray:
         scale = min(1.0, self._preview_width / image.shape[1])
@@ -208,4 +253,3 @@ class CaptureWorker(Worker):
             cv2.rectangle(small, (round(f.x * scale), round(f.y * scale)),
                           (round((f.x + f.w) * scale), round((f.y + f.h) * scale)), colour, 2)
         return small
-

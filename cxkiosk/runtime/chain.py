@@ -1,18 +1,17 @@
 """The whole chain on the GUI thread: visit events in, a targeted choice and a pushed link out.
 
 ```
-CaptureWorker.visit_event ─▶ on_visit_event ─(privacy full/thermal)─▶ classify_request ─▶ ClassifierWorker
-                                  │ (local)                                   ClassifierWorker.classified
-                                  ▼                                                 ▼
-                               _target(audience) ◀───────────────────────── on_classified
-                                  │
-                                  └─▶ Programme.targeted(Choice)  (plays at once)
+CaptureWorker.visit_event ─▶ on_visit_event ─(local)─▶ _target(audience)
+CaptureWorker.profile_request ─(full/thermal, capture thread to classifier thread)─▶ ClassifierWorker
+ClassifierWorker.classified ─▶ on_classified ─▶ _target(audience)
+                                  _target ─▶ Programme.targeted(Choice)  (plays at once)
 Billboard.started ─▶ on_started ─▶ push_link(url, title, item_id)  (NFC tag / emulation)
 ```
 
-Only plain values cross threads. When the best item cannot play on this screen (YouTube
-refused embedding, no network), the next-best playable one plays while the best one's link
-still goes to the tag and the QR code: the visitor's phone can open what the screen could not.
+Only plain values cross threads, and no frame comes through here: the capture thread sends the
+model's picture to the classifier itself. When the best item cannot play on this screen
+(YouTube refused embedding, no network), the next-best playable one plays while the best one's
+link still goes to the tag and the QR code: the visitor's phone can open what the screen could not.
 """
 
 from __future__ import annotations
@@ -36,12 +35,10 @@ Chooser = Callable[[Audience, Callable[[Item], bool]], Choice | None]
 
 
 class KioskChain(QObject):
-    classify_request = Signal(object, object, object, object)  # visit id, image, boxes, local audience
     visit_over = Signal(object)  # visit id
 
     def __init__(self, programme: Programme, choose: Chooser, *, privacy: str = "local",
                  playable: Callable[[Item], bool] = lambda item: True,
-                 latest_frame: Callable[[], tuple[Any, list[Any]] | None] = lambda: None,
                  push_link: Callable[[Item], None] | None = None,
                  log_visit: Callable[[Any, Audience, str, float | None], None] | None = None,
                  model_wait: float = 12.0) -> None:
@@ -50,7 +47,6 @@ class KioskChain(QObject):
         self._choose = choose
         self.privacy = privacy
         self._playable = playable
-        self._latest_frame = latest_frame
         self._push_link = push_link
         self._log_visit = log_visit
         self._visit: Any = None  # the visit on now
@@ -81,15 +77,9 @@ class KioskChain(QObject):
             self._profile = (event.audience, "local", None)
             self._target(event.audience)
             return
-        latest = self._latest_frame()
-        if latest is None:
-            self._profile = (event.audience, "local", None)
-            self._target(event.audience)
-            return
-        frame, detections = latest
-        boxes = [(d.x, d.y, d.w, d.h) for d in detections]
+        # The classifier got this event's picture from the capture thread; its answer (or the
+        # local audience, if it stays silent) decides.
         self._model_timer.start()
-        self.classify_request.emit(event.visit_id, frame.image, boxes, event.audience)
 
     # -- from the classifier thread -------------------------------------------------------------
 

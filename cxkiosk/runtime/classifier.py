@@ -1,12 +1,12 @@
 """The classifier on its own thread: one model call in flight, the newest request wins.
 
-Other threads emit a signal connected to `request(visit_id, image, boxes, local_audience)`
-(queued). Requests that arrive while a call is in flight do not queue up behind it: each one
-replaces the pending request, so when the call returns only the newest visit is profiled.
-A `VisitGate` drops requests that are not worth a call (same visit, same group, no refresh
-due) and holds a changed group until the change has settled (a timer looks again, so one
-"changed" request is enough); the tracker may send a request on every update or only on
-changes. Images live in memory only.
+The capture thread's `profile_request` signal (a `ProfileRequest`: visit id, frame, boxes,
+local audience) reaches `request` queued, straight from the capture thread. Requests that
+arrive while a call is in flight do not queue up behind it: each one replaces the pending
+request, so when the call returns only the newest visit is profiled. A `VisitGate` drops
+requests that are not worth a call (same visit, same group, no refresh due) and holds a
+changed group until the change has settled (a timer looks again, so one "changed" request is
+enough). Images live in memory only.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal, Slot
 from cxkiosk.audience import Audience
 from cxkiosk.classify import Classifier, ClassifyResult, VisitGate
 from cxkiosk.runtime.threads import Worker
+from cxkiosk.tracking import ProfileRequest
 
 log = logging.getLogger("cxkiosk.model")
 
@@ -65,11 +66,11 @@ class ClassifierWorker(Worker):
         self.classifier.warm_up()  # on this thread, before the first visitor arrives
         super().run()
 
-    @Slot(object, object, object, object)
-    def request(self, visit_id: Any, image: Any, boxes: Any, local_audience: Any) -> None:
+    @Slot(object)
+    def request(self, request: ProfileRequest) -> None:
         """Ask for a profile of this visit; replaces any request not yet started."""
-        local = local_audience if isinstance(local_audience, Audience) else None
-        self._submit(visit_id, image, list(boxes or []), local, repeat=True)
+        local = request.audience if isinstance(request.audience, Audience) else None
+        self._submit(request.visit_id, request.image, list(request.boxes or []), local, repeat=True)
 
     def _submit(self, visit_id: Any, image: Any, boxes: list, local: Audience | None, repeat: bool) -> None:
         if self.stopping:
