@@ -20,6 +20,8 @@ says facing) or `Box` values made from thermal blob centres (facing unknown).
 from __future__ import annotations
 
 import math
+import statistics
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -142,7 +144,20 @@ class _Track:
     velocity: tuple[float, float] = (0.0, 0.0)  # px/s of the box centre
     gender: str | None = None
     age: int | None = None
-    described: bool = False  # attributes guessed (they stay for the whole visit)
+    guesses: list[tuple[str | None, int | None]] = field(default_factory=list)
+
+    def settle(self) -> bool:
+        """Attributes from the guesses so far (majority gender, median age); True if they changed
+        enough to tell the chain (a gender, or an age five years off)."""
+        genders = Counter(g for g, _ in self.guesses if g is not None)
+        top = genders.most_common(1)
+        gender = top[0][0] if top and top[0][1] * 2 > sum(genders.values()) else None
+        ages = [a for _, a in self.guesses if a is not None]
+        age = round(statistics.median(ages)) if ages else None
+        changed = gender != self.gender or (age is None) != (self.age is None) or (
+            age is not None and self.age is not None and abs(age - self.age) >= 5)
+        self.gender, self.age = gender, age
+        return changed
 
     def predicted(self, t: float) -> tuple[float, float, float, float]:
         dt = min(1.0, max(0.0, t - self.last))  # never extrapolate a lost track far
@@ -172,7 +187,8 @@ def _distance(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 
 class VisitorTracker:
     def __init__(self, grace_seconds: float = 1.5, confirm_seconds: float = 0.05,
-                 max_jump: float = 1.0, max_step: float = 0.5, confirm_sightings: int = 2) -> None:
+                 max_jump: float = 1.0, max_step: float = 0.5, confirm_sightings: int = 2,
+                 guesses: int = 3) -> None:
         self.grace = grace_seconds
         # Two sightings in a row confirm a newcomer: one false detection never starts a visit,
         # and at 15 fps the visit starts one frame (67 ms) after the face first shows.
@@ -180,6 +196,7 @@ class VisitorTracker:
         self.confirm_sightings = confirm_sightings
         self.max_jump = max_jump  # a match may move this many face sizes from its prediction
         self.max_step = max_step  # attention added per update is capped: a stalled loop is no gaze
+        self.guesses = guesses  # age/gender guesses per visitor (on different frames)
         self._tracks: list[_Track] = []
         self._next_track = 1
         self._visit_id = 0
@@ -194,6 +211,11 @@ class VisitorTracker:
     def in_visit(self) -> bool:
         return self._visit_start is not None
 
+    @property
+    def steady(self) -> bool:
+        """In a visit with nobody new to confirm: frames may be analysed less often."""
+        return self.in_visit and all(t.confirmed for t in self._tracks)
+
     def present(self) -> list[Visitor]:
         now = self._last_t or 0.0
         return [t.visitor(now, True) for t in self._tracks if t.confirmed]
@@ -202,8 +224,8 @@ class VisitorTracker:
                describe: Describe | None = None) -> list[VisitEvent]:
         """Feed one frame's detections (possibly none) at time `t`; returns 0..2 events.
 
-        `describe(detection)` is asked for the attributes of confirmed people who have none yet,
-        on their detection in this frame: a guess runs once per visitor, not once per frame."""
+        `describe(detection)` is asked for the attributes of confirmed people on their detection
+        in this frame, a few times per visitor, never on every frame."""
         self._frame_size = frame_size
         step = 0.0 if self._last_t is None else min(self.max_step, max(0.0, t - self._last_t))
         self._last_t = t
@@ -220,20 +242,21 @@ class VisitorTracker:
         return self._events(t, described)
 
     def _describe(self, describe: Describe | None) -> bool:
-        """Attributes for present people who have none yet; True if someone got new ones."""
+        """Attributes for present people with fewer than `guesses` good sightings guessed; True
+        if someone's attributes changed. The first guess counts at once (the visit starts with
+        it); a few more steady it, since one frame's guess can be years off."""
         if describe is None:
             return False
         changed = False
         for track in self._tracks:
             detection = self.matched.get(track.id)
-            if not track.confirmed or track.described or detection is None:
+            if not track.confirmed or len(track.guesses) >= self.guesses or detection is None:
                 continue
             result = describe(detection)
             if result is None:
                 continue  # not a good sighting for a guess; ask again at the next one
-            track.gender, track.age = result
-            track.described = True
-            changed = changed or result != (None, None)
+            track.guesses.append(result)
+            changed = track.settle() or changed
         return changed
 
     def _match(self, faces: Sequence[Detection], t: float, step: float) -> None:

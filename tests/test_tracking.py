@@ -130,3 +130,52 @@ def test_thermal_points_make_visits_without_attention():
 def test_boxes_from_points_are_centred():
     (box,) = boxes_from_points([(0.5, 0.25)], (400, 200), side=0.1)
     assert box == Box(180.0, 30.0, 40.0, 40.0)
+
+
+def test_two_people_crossing_keep_their_own_attributes():
+    """A walks right, B walks left; they cross (B hidden behind A for a few frames). Each keeps
+    the attributes guessed when first seen: nothing is re-matched by position afterwards."""
+    def describe(detection):
+        return ("female", 31) if detection.w == 100 else ("male", 52)
+
+    tracker, events = VisitorTracker(grace_seconds=1.0), []
+    for i in range(60):
+        t = i / FPS
+        a = Face(int(40 + 9 * i), 150, 100, 100, True, 0.9)
+        b = Face(int(560 - 8 * i), 175, 80, 80, True, 0.9)
+        hidden = abs(a.x + 50 - (b.x + 40)) < 40  # B behind A while their centres pass
+        events += tracker.update([a] if hidden else [a, b], t, SIZE, describe)
+    events += tracker.update([], 10.0, SIZE)
+    ended = events[-1]
+    assert isinstance(ended, VisitEnded) and ended.ots == 2
+    by_gender = {v.gender: v for v in ended.visitors}
+    assert by_gender["female"].box[0] > 400 and by_gender["male"].box[0] < 200  # ended where they walked
+    assert by_gender["female"].age == 31 and by_gender["male"].age == 52
+
+
+def test_a_visitor_who_steps_out_of_view_for_a_moment_is_the_same_visitor():
+    frames = [[face(20)]] * 20 + [[]] * 8 + [[face(60)]] * 20 + [[]] * 20  # 0.8 s out at the edge
+    events = run(VisitorTracker(grace_seconds=1.5), frames)
+    assert kinds(events) == ["VisitStarted", "VisitEnded"] and events[-1].ots == 1
+
+
+def test_attributes_wait_for_a_good_sighting_then_steady_over_a_few():
+    asked, guessed = [], []
+
+    def describe(detection):
+        asked.append(detection)
+        if not detection.frontal:
+            return None  # turned away: no guess yet
+        guessed.append(detection)
+        return ("male", [40, 47, 41][len(guessed) - 1])
+
+    frames = [[face(300, frontal=False)]] * 5 + [[face(300)]] * 20
+    tracker, events = VisitorTracker(), []
+    for i, faces in enumerate(frames):
+        events += tracker.update(faces, i / FPS, SIZE, describe)
+    assert kinds(events) == ["VisitStarted", "AudienceChanged"]
+    assert events[0].audience.people[0].gender is None  # started while turned away
+    assert events[1].audience.people[0].gender == "male" and events[1].audience.people[0].age == 40
+    assert len(guessed) == 3  # three guesses on three frames, then no more
+    assert not any(d.frontal for d in asked[:-3])  # asked on every turned sighting meanwhile
+    assert tracker.present()[0].age == 41  # the median of 40, 47, 41

@@ -2,7 +2,8 @@
 
 One worker owns the one open device. Frames are never queued: a slow step simply means frames
 are skipped. Detection runs on a frame only when the picture changed since the last detection
-(or that is half a second old): an empty, still room costs a thumbnail comparison per frame.
+(or that is half a second old): an empty, still room costs a thumbnail comparison per frame;
+while everyone present is known, every second frame is enough to follow them.
 Age and gender run once per visitor, on a good sighting (the tracker asks). When the model
 profiles visitors (`profile_crops`), each visit start or change sends a `ProfileRequest` with
 its own copy of the frame straight to the classifier thread: no frame crosses the GUI thread.
@@ -38,6 +39,7 @@ log = logging.getLogger("cxkiosk.capture")
 
 SourceFactory = Callable[[], FrameSource]
 REDETECT_SECONDS = 0.5  # an unchanged picture is searched again this often all the same
+STEADY_STRIDE = 2  # analyse every 2nd frame while the visitors present are all confirmed
 
 
 class ChangeGate:
@@ -163,8 +165,11 @@ class CaptureWorker(Worker):
                     continue
                 self._last_frame = (frame.timestamp, now)
                 # A 30 fps camera is read at its pace, analysed at max_fps (by frame time, so a clip
-                # replayed faster than real time is still analysed frame by frame).
-                if frame.timestamp - last_detect < self._min_gap * 0.9:
+                # replayed faster than real time is still analysed frame by frame), and at half
+                # that while everyone present is confirmed: a newcomer is looked for at once, a
+                # visitor standing there only needs following.
+                gap = self._min_gap * (STEADY_STRIDE if self._tracker.steady else 1)
+                if frame.timestamp - last_detect < gap * 0.9:
                     continue
                 last_detect = frame.timestamp
                 try:
