@@ -338,6 +338,18 @@ def test_save_writes_settings_and_the_key_only_to_the_keyring(panel, qtbot, path
     assert panel.provider.api_key.text() == ""
 
 
+def test_face_detection_settings_are_saved_within_bounds_and_need_a_restart(panel, paths):
+    devices = panel.devices
+    assert (devices.min_face.value(), devices.face_threshold.value(), devices.facing.value()) == (40, 0.6, 30)
+    devices.min_face.setValue(5)  # below the spin box's floor: clamped, never an unusable value
+    devices.face_threshold.setValue(0.75)
+    devices.facing.setValue(45)
+    assert panel.save()
+    stored = load_settings(paths, environ={})
+    assert (stored.face_min_px, stored.face_threshold, stored.facing_degrees) == (12, 0.75, 45.0)
+    assert stored.validate() == [] and "face detection" in panel.save_status.text()
+
+
 def test_refused_keyring_is_reported_and_the_key_goes_nowhere(panel, paths):
     # conftest's null backend: no safe place for the key
     panel.provider.api_key.setText(KEY)

@@ -58,7 +58,8 @@ RESTART_FIELDS = {
     "nfc_device": "NFC device", "nfc_mode": "NFC mode", "provider": "provider", "base_url": "base URL",
     "model": "model", "structured_output": "structured output", "model_timeout": "timeout",
     "calls_per_hour": "call caps", "calls_per_day": "call caps", "privacy": "privacy mode",
-    "sensitive_attributes": "sensitive attributes",
+    "sensitive_attributes": "sensitive attributes", "face_min_px": "face detection",
+    "face_threshold": "face detection", "facing_degrees": "face detection",
 }
 
 
