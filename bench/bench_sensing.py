@@ -173,7 +173,32 @@ def main() -> None:
     table("Capture thread (this capture loop, either detector), 1280x720 clip in real time at 15 FPS"
           " (goals: <= 25 % of a core, <= 150 ms)",
           ("detector", "CPU of one core", "frames/s", "detector ran", "first face -> VisitStarted"), rows)
-    print("\nLocal age and gender: .venv/bin/python bench/calibrate_age.py (labelled portraits)")
+    age_and_gender()
+
+
+def age_and_gender() -> None:
+    """Local age error and gender accuracy on the labelled portraits, the network's raw age
+    against the shipped calibration (in-sample; calibrate_age.py shows held-out halves)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from calibrate_age import BANDS, labelled, measure
+
+    from cxkiosk.agegender import AgeCalibration, AgeGenderEstimator
+
+    rows = labelled()
+    results = measure(rows, AgeGenderEstimator(calibration=AgeCalibration.identity()))
+    shipped = AgeCalibration.load()
+    truth = np.array([r[1] for r in results])
+    answered = [(r[0]["gender"], r[3]) for r in results if r[3] is not None]
+    gender = f"{sum(t == g for t, g in answered)}/{len(answered)} of {len(results)}"
+    out = []
+    for name, calibration in (("raw network age", AgeCalibration.identity()),
+                              ("calibrated (shipped)", shipped)):
+        err = np.array([calibration(r[2]) for r in results]) - truth
+        bands = "  ".join(f"{lo}-{hi if hi < 200 else ''}: {err[(truth >= lo) & (truth < hi)].mean():+.1f}"
+                          for lo, hi in BANDS if ((truth >= lo) & (truth < hi)).any())
+        out.append((name, f"{np.abs(err).mean():.2f}", bands, gender))
+    table(f"Local age and gender on {len(rows)} labelled portraits (adults 30-79; no children available)",
+          ("age", "MAE (years)", "mean error by band", "gender right / answered"), out)
 
 
 if __name__ == "__main__":

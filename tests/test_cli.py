@@ -85,6 +85,19 @@ def test_check_explains_what_is_connected(tmp_path):
     assert "nfc" in out and "the kiosk can run" in out
 
 
+def test_check_says_what_the_camera_sees(tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    photo = ROOT / "tests" / "data" / "faces" / "two_women_phones_far.jpg"
+    (folder / "a.jpg").write_bytes(photo.read_bytes())
+    result = run_main("check", "--data-dir", str(tmp_path), "--source", f"images:{folder}", "--nfc", "none",
+                      "--no-network")
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = next(x for x in result.stdout.splitlines() if " faces " in x)
+    assert "searched at 768x507" in line and "local age/gender ready" in line
+    assert "2 face(s) in the first frame, 1 facing the screen" in line
+
+
 def test_check_fails_clearly_on_a_corrupt_database_path(tmp_path):
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not a database" * 200)

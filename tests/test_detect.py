@@ -143,3 +143,19 @@ def test_low_light_backlight_and_odd_frames_neither_crash_nor_invent_faces():
 def test_hand_made_faces_still_work_for_the_tracker():
     face = Face(10, 20, 30, 40, frontal=True, score=0.9)
     assert face.centre == (25.0, 40.0) and face.landmarks == () and face.yaw is None
+
+
+def test_the_demo_clip_shows_one_face_in_its_middle_and_none_in_the_empty_room():
+    capture = cv2.VideoCapture(str(resource("demo", "visitor.mp4")))
+    frames = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        frames.append(image)
+    capture.release()
+    assert 150 <= len(frames) <= 225 and frames[0].shape == (360, 640, 3)  # 10-15 s at 15 fps
+    detector = FaceDetector()
+    middle = frames[len(frames) // 2 - 20:len(frames) // 2 + 20]
+    assert all(len(detector.detect(f)) == 1 and detector.detect(f)[0].frontal for f in middle)
+    assert detector.detect(frames[0]) == [] and detector.detect(frames[-1]) == []

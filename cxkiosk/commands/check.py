@@ -10,6 +10,7 @@ import argparse
 import json
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from cxkiosk.commands.common import Context, add_provider_args, add_sensing_args, context
 
@@ -35,8 +36,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     ctx = context(args)
-    checks = [check_database(ctx), check_source(ctx), check_model(ctx, contact=not args.no_network),
-              check_nfc(ctx)]
+    source, frame = check_source(ctx)
+    checks = [check_database(ctx), source, check_faces(ctx, frame),
+              check_model(ctx, contact=not args.no_network), check_nfc(ctx)]
     problems = ctx.settings.validate()
     checks.append(Check("settings", not problems, "; ".join(problems) or f"{ctx.paths.settings_file}",
                         required=True))
@@ -70,16 +72,17 @@ def check_database(ctx: Context) -> Check:
     return Check("database", True, detail, required=True)
 
 
-def check_source(ctx: Context) -> Check:
+def check_source(ctx: Context) -> tuple[Check, Any]:
+    """The source's state and its first frame (memory only), if one came within 3 s."""
     from cxkiosk.sources import SourceError, open_source
 
     settings = ctx.settings
     if settings.privacy == "off":
-        return Check("source", True, "privacy mode off: no camera or sensor is used")
+        return Check("source", True, "privacy mode off: no camera or sensor is used"), None
     try:
         source = open_source(settings.source, width=settings.camera_width, height=settings.camera_height)
     except SourceError as exc:
-        return Check("source", False, f"{exc}; the idle playlist plays without sensing")
+        return Check("source", False, f"{exc}; the idle playlist plays without sensing"), None
     try:
         deadline = time.monotonic() + 3.0
         frame = None
@@ -89,11 +92,37 @@ def check_source(ctx: Context) -> Check:
                 time.sleep(0.05)
         status = source.status
         if frame is None:
-            return Check("source", False, f"{settings.source}: {status}; no frame within 3 s")
+            return Check("source", False, f"{settings.source}: {status}; no frame within 3 s"), None
         h, w = frame.image.shape[:2]
-        return Check("source", True, f"{settings.source}: {status}, frames {w}x{h}")
+        return Check("source", True, f"{settings.source}: {status}, frames {w}x{h}"), frame
     finally:
         source.close()
+
+
+def check_faces(ctx: Context, frame: Any) -> Check:
+    """The face detector and local age/gender load, and what they see in the first frame."""
+    settings = ctx.settings
+    if settings.privacy in ("off", "thermal"):
+        return Check("faces", True, f"privacy mode {settings.privacy}: no face detection")
+    from cxkiosk.agegender import AgeGenderEstimator
+    from cxkiosk.detect import FaceDetector, working_scale
+
+    try:
+        detector = FaceDetector(settings.face_min_px, settings.face_threshold, settings.facing_degrees)
+    except (RuntimeError, ValueError) as exc:
+        return Check("faces", False, f"{exc}; visitors are not seen")
+    width, height = frame.size if frame is not None else (settings.camera_width, settings.camera_height)
+    scale = working_scale((width, height), detector.min_face)
+    parts = [f"YuNet, faces from {detector.min_face:g} px ({width}x{height} searched at "
+             f"{round(width * scale)}x{round(height * scale)})"]
+    estimator = AgeGenderEstimator()
+    if settings.privacy in ("local", "full"):
+        parts.append("local age/gender ready" if estimator.available else str(estimator.error))
+    if frame is not None and getattr(frame, "temperatures", None) is None:
+        faces = detector.detect(frame.image)
+        watching = sum(f.frontal for f in faces)
+        parts.append(f"{len(faces)} face(s) in the first frame, {watching} facing the screen")
+    return Check("faces", True, "; ".join(parts))
 
 
 def check_model(ctx: Context, contact: bool = True) -> Check:

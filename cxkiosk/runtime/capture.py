@@ -88,8 +88,7 @@ class CaptureWorker(Worker):
         self._preview_width = preview_width
         self._tracker = tracker or VisitorTracker()
         self._detector_factory = detector_factory
-        self._detector_args = {k: v for k, v in (("min_face", min_face), ("threshold", threshold),
-                                                 ("facing_degrees", facing_degrees)) if v is not None}
+        self._detector_args = (min_face, threshold, facing_degrees)
         self._estimator = estimator
         self._preview_on = threading.Event()
         self._gate = ChangeGate()
@@ -124,10 +123,13 @@ class CaptureWorker(Worker):
     def _make_detector(self) -> Any:
         if self._detector_factory is not None:
             return self._detector_factory()
-        from ..detect import FaceDetector
+        from ..detect import FACING_DEGREES, MIN_FACE, THRESHOLD, FaceDetector
 
+        min_face, threshold, facing = self._detector_args
         try:
-            return FaceDetector(**self._detector_args)
+            return FaceDetector(MIN_FACE if min_face is None else min_face,
+                                THRESHOLD if threshold is None else threshold,
+                                FACING_DEGREES if facing is None else facing)
         except (RuntimeError, cv2.error) as exc:
             log.error("face detection off: %s", exc)
             self.status.emit(f"face detection off: {exc}")
