@@ -319,3 +319,17 @@ def test_two_visitors_crossing_keep_their_attributes_and_dwell(qtbot, start, tmp
     (alone, *_) = [e for e in rec.events if isinstance(e, AudienceChanged) and e.people == 1][-1:]
     assert alone.audience.people[0].gender == "female" and alone.audience.people[0].x > 0.5
     assert worker.detections < worker.frames_processed  # the empty wall was not searched every frame
+
+
+def test_the_change_gate_ignores_sensor_noise_but_not_a_small_visitor_far_away():
+    from cxkiosk.runtime.capture import ChangeGate
+
+    wall = make_demo.background(1280, 720)
+    gate = ChangeGate()
+    assert gate.changed(wall)  # nothing searched yet
+    gate.searched()
+    noise = np.random.default_rng(1).integers(-4, 5, wall.shape)
+    assert not gate.changed(np.clip(wall + noise, 0, 255).astype(np.uint8))
+    visitor = wall.copy()
+    make_demo._paste(visitor, cv2.imread(str(resource("demo", "face.png"))), 640, 300, 80)  # ~40 px face
+    assert gate.changed(visitor)

@@ -49,19 +49,20 @@ class ChangeGate:
     def __init__(self, level: int = 10, share: float = 0.004) -> None:
         self.level = level  # grey levels a thumbnail pixel must change by
         self.share = share  # of the thumbnail's pixels (0.4%: about 9 of 2304)
-        self._last: np.ndarray | None = None
+        self._last: np.ndarray | None = None  # the thumbnail of the last frame searched
+        self._now: np.ndarray | None = None  # the thumbnail of the frame just looked at
 
     def changed(self, image: np.ndarray) -> bool:
         grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        thumb = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA)
-        if self._last is None or self._last.shape != thumb.shape:
+        self._now = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA)
+        if self._last is None:
             return True
-        moved = int(np.count_nonzero(cv2.absdiff(thumb, self._last) > self.level))
-        return moved > self.share * thumb.size
+        moved = int(np.count_nonzero(cv2.absdiff(self._now, self._last) > self.level))
+        return moved > self.share * self._now.size
 
-    def seen(self, image: np.ndarray) -> None:
-        grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        self._last = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA)
+    def searched(self) -> None:
+        """The frame just looked at was searched: later frames are compared with it."""
+        self._last = self._now
 
 
 class CaptureWorker(Worker):
@@ -199,12 +200,14 @@ class CaptureWorker(Worker):
     def _detect(self, frame: Frame, detector: Any) -> list[Any]:
         """This frame's faces; the last ones again while the picture has not changed."""
         image = frame.image
-        if (detector is None or image is None or frame.timestamp - self._detected_at < REDETECT_SECONDS
-                and not self._gate.changed(image)):
-            return self._faces if detector is not None else []
+        if detector is None or image is None:
+            return []
+        changed = self._gate.changed(image)
+        if not changed and frame.timestamp - self._detected_at < REDETECT_SECONDS:
+            return self._faces
         self._faces = list(detector.detect(image))
         self._detected_at = frame.timestamp
-        self._gate.seen(image)
+        self._gate.searched()
         self.detections += 1
         return self._faces
 
