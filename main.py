@@ -138,11 +138,12 @@ def resolve_source(spec: str) -> str:
 def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple:
     """Sensing -> (model) -> selection -> programme, and the NFC pusher; returns the started threads."""
     from cxkiosk import models
-    from cxkiosk.config import consent_notice
+    from cxkiosk.config import Privacy, consent_notice
     from cxkiosk.resources import install_root
     from cxkiosk.runtime.chain import KioskChain
     from cxkiosk.runtime.threads import WorkerThread
     from cxkiosk.select import Selector
+    from cxkiosk.sources import SourceError, parse_spec
 
     threads: list[WorkerThread] = []
     nfc = _start_nfc(settings, threads, status)
@@ -160,21 +161,29 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
     source = resolve_source(settings.source)
     if source.startswith("file:resources/"):  # shipped media, wherever the install folder is
         source = "file:" + str(install_root() / source[len("file:"):])
-    sensing = settings.privacy != "off" and source.strip().lower() not in ("", "none")
+    privacy = Privacy.of(settings)
+    try:
+        kind, problem = parse_spec(source)[0], ""
+    except SourceError as exc:
+        kind, problem = "none", str(exc)
+    sensing = privacy.allows_source(kind)
+    if not sensing and kind != "none" and privacy.mode != "off":
+        # e.g. privacy mode thermal with a camera: no camera picture may be taken at all
+        problem = f"privacy mode {privacy.mode} uses an infrared sensor only; {source} is not opened"
+    if problem:
+        logging.getLogger("cxkiosk.capture").error("%s", problem)
     capture = None
     if sensing:
         from cxkiosk.runtime.capture import CaptureWorker
 
         capture = CaptureWorker(source, width=settings.camera_width, height=settings.camera_height,
-                                attributes=settings.privacy in ("local", "full"),
-                                profile_crops=settings.privacy in ("full", "thermal"),
+                                attributes=privacy.estimates_locally, profile_crops=privacy.may_send(kind),
                                 min_face=settings.face_min_px, threshold=settings.face_threshold,
                                 facing_degrees=settings.facing_degrees)
         threads.append(WorkerThread(capture, "capture"))
         billboard.set_notice(consent_notice(settings))
     chain = KioskChain(programme, lambda audience, playable: selector.choose(audience, playable=playable),
-                       privacy=settings.privacy if sensing else "off", playable=playlist.healthy,
-                       push_link=push,
+                       privacy=privacy, source_kind=kind, playable=playlist.healthy, push_link=push,
                        log_visit=log_visit, model_wait=settings.model_timeout + 2.0)
     billboard.started.connect(chain.on_started)  # after the programme's: it knows what is playing now
     billboard.failed.connect(chain.on_failed)  # after the programme marked the item unhealthy
@@ -182,16 +191,15 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
         capture.visit_event.connect(chain.on_visit_event)
         capture.status.connect(status.camera)
     else:
-        off = settings.privacy == "off"
-        status.set("camera", "privacy mode off" if off else "no camera or sensor in use")
-    if sensing and chain.uses_model:
+        status.set("camera", problem or ("privacy mode off" if privacy.mode == "off"
+                                         else "no camera or sensor in use"))
+    if capture is not None and chain.uses_model:
         from cxkiosk.classify import Classifier
         from cxkiosk.runtime.classifier import ClassifierWorker
 
         classifier = Classifier(settings, ctx.paths.data, prompt=models.active_prompt)
-        worker = ClassifierWorker(classifier, source="thermal" if settings.privacy == "thermal" else "camera")
-        if capture is not None:  # the frame goes from the capture thread to the classifier's
-            capture.profile_request.connect(worker.request)
+        worker = ClassifierWorker(classifier, source="thermal" if kind == "thermal" else "camera")
+        capture.profile_request.connect(worker.request)  # capture thread to classifier thread
         chain.visit_over.connect(worker.visit_ended)
         worker.classified.connect(chain.on_classified)
         worker.failed.connect(status.model)

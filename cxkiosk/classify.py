@@ -32,7 +32,7 @@ import numpy as np
 
 from cxkiosk import prompts
 from cxkiosk.audience import Audience
-from cxkiosk.config import Settings
+from cxkiosk.config import Privacy, Settings
 from cxkiosk.providers import LOCAL_KEY, Provider, ProviderError, resolve_provider
 from cxkiosk.replies import parse_reply
 
@@ -469,9 +469,8 @@ class Classifier:
         return self._config.problem
 
     def may_call(self, source: str = "camera") -> bool:
-        """Whether the privacy mode lets an image of this source leave the machine."""
-        mode = self.settings.privacy
-        return mode == "full" or (mode == "thermal" and source == "thermal")
+        """Whether the privacy mode lets an image of this source ("camera"/"thermal") leave."""
+        return Privacy.of(self.settings).may_send(source)
 
     def abort(self) -> None:
         """Thread-safe: end an in-flight call now and refuse further calls (shutdown)."""

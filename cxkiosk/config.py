@@ -193,6 +193,47 @@ def save_settings(paths: Paths, settings: Settings) -> None:
         raise
 
 
+@dataclass(frozen=True)
+class Privacy:
+    """What the privacy mode allows, decided once from the settings: every stage asks this value
+    instead of comparing mode strings.
+
+    | mode    | senses                  | local age/gender | may leave the machine        |
+    | full    | camera (or a heat map)  | yes              | a crop around the people     |
+    | local   | camera (or a heat map)  | yes              | nothing                      |
+    | thermal | an infrared array only  | no               | the 8x8 heat map, no image   |
+    | off     | nothing                 | no               | nothing                      |
+    """
+
+    mode: str = "local"
+    sensitive: bool = False  # ethnicity/emotion kept (the operator turned it on)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Privacy:
+        mode = settings.privacy if settings.privacy in PRIVACY_MODES else "local"  # unknown: safest on
+        return cls(mode, bool(settings.sensitive_attributes))
+
+    def allows_source(self, kind: str) -> bool:
+        """May a source of this kind ("camera", "file", "images", "thermal", "none") be opened?"""
+        if kind == "none" or self.mode == "off":
+            return False
+        return kind == "thermal" if self.mode == "thermal" else True
+
+    @property
+    def estimates_locally(self) -> bool:
+        """Age and gender guessed on this machine from camera pictures."""
+        return self.mode in ("full", "local")
+
+    @property
+    def uses_model(self) -> bool:
+        """A model profiles visitors (so the chain waits for its answer)."""
+        return self.mode in ("full", "thermal")
+
+    def may_send(self, kind: str) -> bool:
+        """May a picture from a source of this kind go to the model?"""
+        return self.uses_model and self.allows_source(kind)
+
+
 PRIVACY_NOTES = {
     "full": "camera on; a cropped image goes to the profiling service",
     "local": "camera on; nothing leaves this screen",

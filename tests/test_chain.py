@@ -7,6 +7,7 @@ import pytest
 
 from cxkiosk.audience import Audience, Person
 from cxkiosk.classify import ClassifyResult
+from cxkiosk.config import Privacy, Settings
 from cxkiosk.items import Choice, Item
 from cxkiosk.playlist import Playlist
 from cxkiosk.runtime.chain import KioskChain
@@ -50,7 +51,7 @@ def setup(qapp):
 
 def test_local_mode_plays_the_chosen_item_at_once(setup):
     programme, played = setup
-    chain = KioskChain(programme, chooser, privacy="local")
+    chain = KioskChain(programme, chooser, privacy=Privacy("local"))
     chain.on_visit_event(event(VisitStarted))
     assert [c.item for c in played] == [STYLE]
     assert played[0].trigger == "targeted" and played[0].audience_summary == "1 person: female 34"
@@ -58,7 +59,7 @@ def test_local_mode_plays_the_chosen_item_at_once(setup):
 
 def test_full_mode_waits_for_the_model_and_drops_late_answers(setup, qtbot):
     programme, played = setup
-    chain = KioskChain(programme, chooser, privacy="full")
+    chain = KioskChain(programme, chooser, privacy=Privacy("full"))
     chain.on_visit_event(event(VisitStarted, visit_id=7))
     assert played == []  # waits: the capture thread sent the picture to the classifier itself
     # An answer for another (older) visit changes nothing.
@@ -71,7 +72,7 @@ def test_full_mode_waits_for_the_model_and_drops_late_answers(setup, qtbot):
 
 def test_a_silent_model_falls_back_to_local_attributes(setup, qtbot):
     programme, played = setup
-    chain = KioskChain(programme, chooser, privacy="full", model_wait=0.2)
+    chain = KioskChain(programme, chooser, privacy=Privacy("full"), model_wait=0.2)
     chain.on_visit_event(event(VisitStarted))
     qtbot.waitUntil(lambda: bool(played), timeout=3000)
     assert played[0].item == STYLE  # chosen on the local audience (female 34)
@@ -80,8 +81,8 @@ def test_a_silent_model_falls_back_to_local_attributes(setup, qtbot):
 def test_best_item_unplayable_plays_next_best_and_pushes_the_best_link(setup):
     programme, played = setup
     pushed = []
-    chain = KioskChain(programme, chooser, privacy="local", playable=lambda item: item.kind != "youtube",
-                       push_link=pushed.append)
+    chain = KioskChain(programme, chooser, privacy=Privacy("local"),
+                       playable=lambda item: item.kind != "youtube", push_link=pushed.append)
     chain.on_visit_event(event(VisitStarted, audience=MALE))
     choice = played[0]
     assert choice.item == STYLE and choice.chosen == BRAND
@@ -94,7 +95,7 @@ def test_best_item_unplayable_plays_next_best_and_pushes_the_best_link(setup):
 def test_visit_end_logs_dwell_and_watchers_and_releases_the_classifier(setup):
     programme, _ = setup
     logged, over = [], []
-    chain = KioskChain(programme, chooser, privacy="local",
+    chain = KioskChain(programme, chooser, privacy=Privacy("local"),
                        log_visit=lambda ev, audience, provider, latency: logged.append(
                            (ev.dwell, ev.watchers, audience, provider)))
     chain.visit_over.connect(over.append)
@@ -107,7 +108,7 @@ def test_visit_end_logs_dwell_and_watchers_and_releases_the_classifier(setup):
 
 def test_privacy_off_ignores_visits(setup):
     programme, played = setup
-    chain = KioskChain(programme, chooser, privacy="off")
+    chain = KioskChain(programme, chooser, privacy=Privacy("off"))
     chain.on_visit_event(event(VisitStarted))
     assert played == []
 
@@ -116,7 +117,7 @@ def test_targeted_item_failing_on_screen_plays_the_next_best_and_keeps_its_link(
     """YouTube refuses embedding (error 150) only when the item is tried: choose again at once."""
     programme, played = setup
     pushed = []
-    chain = KioskChain(programme, chooser, privacy="local", playable=programme.playlist.healthy,
+    chain = KioskChain(programme, chooser, privacy=Privacy("local"), playable=programme.playlist.healthy,
                        push_link=pushed.append)
     chain.on_visit_event(event(VisitStarted, audience=MALE))
     assert played[-1].item == BRAND
@@ -148,7 +149,8 @@ def test_qr_code_and_nfc_tag_carry_the_same_link_even_for_a_next_best_item(qtbot
     board.started.connect(programme.on_started)
     tag = []
     chain = KioskChain(programme, lambda audience, playable: Choice(item=slide, chosen=BRAND, reasons=("x",)),
-                       privacy="local", push_link=lambda item: tag.append(pushed_link(item, settings)))
+                       privacy=Privacy("local"),
+                       push_link=lambda item: tag.append(pushed_link(item, settings)))
     board.started.connect(chain.on_started)
     with qtbot.waitSignal(board.started, timeout=5000):
         chain.on_visit_event(event(VisitStarted, audience=MALE))
@@ -156,3 +158,25 @@ def test_qr_code_and_nfc_tag_carry_the_same_link_even_for_a_next_best_item(qtbot
     assert "utm_source=hall-2" in expected and "utm_content=3" in expected
     assert tag == [expected] and board.qr.link == expected
     board.stop_all()
+
+
+@pytest.mark.parametrize("mode,kind,opens,local,sends", [
+    ("full", "camera", True, True, True), ("full", "thermal", True, True, True),
+    ("local", "camera", True, True, False), ("local", "file", True, True, False),
+    ("thermal", "thermal", True, False, True), ("thermal", "camera", False, False, False),
+    ("thermal", "file", False, False, False), ("off", "camera", False, False, False),
+    ("off", "thermal", False, False, False), ("full", "none", False, True, False),
+])
+def test_the_privacy_value_decides_what_is_sensed_estimated_and_sent(mode, kind, opens, local, sends):
+    privacy = Privacy.of(Settings(privacy=mode))
+    assert privacy.allows_source(kind) is opens
+    assert privacy.estimates_locally is local
+    assert privacy.may_send(kind) is sends
+    assert Privacy.of(Settings(privacy="bogus")).mode == "local"  # a broken setting is the safe one
+
+
+def test_a_chain_in_thermal_mode_with_a_camera_ignores_visits(setup):
+    programme, played = setup
+    chain = KioskChain(programme, chooser, privacy=Privacy("thermal"), source_kind="camera")
+    chain.on_visit_event(event(VisitStarted))
+    assert played == [] and not chain.uses_model

@@ -126,3 +126,22 @@ def test_demo_mode_switches_to_a_targeted_item_with_reasons(tmp_path):
     log = (tmp_path / "kiosk" / "logs" / "cxkiosk.log").read_text()
     assert "cxkiosk.chain: targeting 1 person" in log
     assert "loading targeted item" in log
+
+
+def test_thermal_privacy_never_opens_a_camera_source_nor_sends_its_pictures(tmp_path):
+    """Privacy mode thermal promises 'infrared sensor only; no camera image'. Given a camera-like
+    source (here the visitor clip) by mistake, the kiosk plays on but takes no picture at all."""
+    with FakeOpenAI() as server:
+        server.script(*[json_reply({"count": 1, "people": []})] * 5)
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), "--windowed", "--data-dir", str(tmp_path / "kiosk"),
+             "--source", f"file:{VISITOR_CLIP}", "--privacy", "thermal", "--provider", "custom",
+             "--base-url", server.base_url, "--model", "m", "--nfc", "none", "--quit-after", "7"],
+            capture_output=True, text=True, timeout=90, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+            cwd=tmp_path)
+        requests = list(server.requests)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert requests == []
+    log = (tmp_path / "kiosk" / "logs" / "cxkiosk.log").read_text()
+    assert "privacy mode thermal uses an infrared sensor only" in log and "is not opened" in log
+    assert "targeting" not in log and "video visitor.mp4 playing" not in log

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from cxkiosk.commands.common import Context, add_provider_args, add_sensing_args, context
+from cxkiosk.config import Privacy
 
 
 @dataclass
@@ -74,11 +75,19 @@ def check_database(ctx: Context) -> Check:
 
 def check_source(ctx: Context) -> tuple[Check, Any]:
     """The source's state and its first frame (memory only), if one came within 3 s."""
-    from cxkiosk.sources import SourceError, open_source
+    from cxkiosk.sources import SourceError, open_source, parse_spec
 
     settings = ctx.settings
-    if settings.privacy == "off":
+    privacy = Privacy.of(settings)
+    if privacy.mode == "off":
         return Check("source", True, "privacy mode off: no camera or sensor is used"), None
+    try:
+        kind = parse_spec(settings.source)[0]
+    except SourceError as exc:
+        return Check("source", False, f"{exc}; the idle playlist plays without sensing"), None
+    if kind != "none" and not privacy.allows_source(kind):
+        return Check("source", False, f"privacy mode {privacy.mode} uses an infrared sensor only; "
+                     f"{settings.source} is not opened"), None
     try:
         source = open_source(settings.source, width=settings.camera_width, height=settings.camera_height)
     except SourceError as exc:
@@ -102,7 +111,7 @@ def check_source(ctx: Context) -> tuple[Check, Any]:
 def check_faces(ctx: Context, frame: Any) -> Check:
     """The face detector and local age/gender load, and what they see in the first frame."""
     settings = ctx.settings
-    if settings.privacy in ("off", "thermal"):
+    if not Privacy.of(settings).estimates_locally:
         return Check("faces", True, f"privacy mode {settings.privacy}: no face detection")
     from cxkiosk.agegender import AgeGenderEstimator
     from cxkiosk.detect import FaceDetector, working_scale
@@ -116,7 +125,7 @@ def check_faces(ctx: Context, frame: Any) -> Check:
     parts = [f"YuNet, faces from {detector.min_face:g} px ({width}x{height} searched at "
              f"{round(width * scale)}x{round(height * scale)})"]
     estimator = AgeGenderEstimator()
-    if settings.privacy in ("local", "full"):
+    if Privacy.of(settings).estimates_locally:
         parts.append("local age/gender ready" if estimator.available else str(estimator.error))
     if frame is not None and getattr(frame, "temperatures", None) is None:
         faces = detector.detect(frame.image)
@@ -127,7 +136,7 @@ def check_faces(ctx: Context, frame: Any) -> Check:
 
 def check_model(ctx: Context, contact: bool = True) -> Check:
     settings = ctx.settings
-    if settings.privacy in ("local", "off"):
+    if not Privacy.of(settings).uses_model:
         return Check("model", True, f"privacy mode {settings.privacy}: no model is called "
                      "(local detection only)" if settings.privacy == "local" else "privacy mode off")
     from cxkiosk.providers import ProviderError, resolve_provider

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cxkiosk.commands.common import UsageError, add_provider_args, add_sensing_args, context, fail
+from cxkiosk.config import Privacy
 
 log = logging.getLogger("cxkiosk.model")
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"cxkiosk: privacy is {settings.privacy!r} in settings, so the image stays here; "
               "pass --privacy full to send it to the model", file=sys.stderr)
         settings.privacy = "local"
-    if settings.privacy in ("local", "off") or (settings.privacy == "thermal" and source != "thermal"):
+    if not Privacy.of(settings).may_send(source):
         return _local(image, settings)
 
     from cxkiosk.classify import Classifier

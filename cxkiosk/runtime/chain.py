@@ -24,11 +24,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cxkiosk.audience import Audience
+from cxkiosk.config import Privacy
 from cxkiosk.items import Choice, Item
 from cxkiosk.runtime.programme import Programme
 from cxkiosk.tracking import VisitEnded
 
 log = logging.getLogger("cxkiosk.chain")
+LOCAL = Privacy("local")
 
 # Selector.choose: the best match, or the best playable one with `chosen` set to the best.
 Chooser = Callable[[Audience, Callable[[Item], bool]], Choice | None]
@@ -37,7 +39,8 @@ Chooser = Callable[[Audience, Callable[[Item], bool]], Choice | None]
 class KioskChain(QObject):
     visit_over = Signal(object)  # visit id
 
-    def __init__(self, programme: Programme, choose: Chooser, *, privacy: str = "local",
+    def __init__(self, programme: Programme, choose: Chooser, *, privacy: Privacy = LOCAL,
+                 source_kind: str = "camera",
                  playable: Callable[[Item], bool] = lambda item: True,
                  push_link: Callable[[Item], None] | None = None,
                  log_visit: Callable[[Any, Audience, str, float | None], None] | None = None,
@@ -45,7 +48,9 @@ class KioskChain(QObject):
         super().__init__()
         self.programme = programme
         self._choose = choose
-        self.privacy = privacy
+        # Decided once: are visits acted on at all, and does a model answer them?
+        self.sensing = privacy.allows_source(source_kind)
+        self.uses_model = privacy.may_send(source_kind)
         self._playable = playable
         self._push_link = push_link
         self._log_visit = log_visit
@@ -58,15 +63,11 @@ class KioskChain(QObject):
         self._local: Audience | None = None
         self._last_choice: Choice | None = None
 
-    @property
-    def uses_model(self) -> bool:
-        return self.privacy in ("full", "thermal")
-
     # -- from the capture thread ----------------------------------------------------------------
 
     @Slot(object)
     def on_visit_event(self, event: Any) -> None:
-        if self.privacy == "off":
+        if not self.sensing:
             return
         if isinstance(event, VisitEnded):
             self._end(event)
