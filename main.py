@@ -52,9 +52,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from cxkiosk import models
     from cxkiosk.commands.common import context
-    from cxkiosk.playlist import Playlist
+    from cxkiosk.content import database
+    from cxkiosk.content.playlist import Playlist
     from cxkiosk.runtime.programme import Programme
     from cxkiosk.runtime.status import StatusBoard
     from ui.admin_opener import AdminOpener
@@ -71,8 +71,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     log = logging.getLogger("cxkiosk")
     log.info("starting cxkiosk; data folder %s", ctx.paths.data)
     try:
-        _, db_warning = models.open_configured(ctx.db_spec, ctx.paths.default_db)
-    except models.DatabaseError as exc:
+        _, db_warning = database.open_configured(ctx.db_spec, ctx.paths.default_db)
+    except database.DatabaseError as exc:
         return fail(f"{exc}")
     if db_warning:
         log.error("%s", db_warning)
@@ -84,8 +84,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
                           link_for=lambda item: _link_or_nothing(item, settings))
     billboard.qr_enabled = settings.qr_enabled
     billboard.set_reasons_visible(settings.show_reasons)
-    playlist = Playlist(models.playlist(), unhealthy_seconds=settings.unhealthy_minutes * 60)
-    programme = Programme(playlist, record=lambda r: models.log_play(
+    playlist = Playlist(database.playlist(), unhealthy_seconds=settings.unhealthy_minutes * 60)
+    programme = Programme(playlist, record=lambda r: database.log_play(
         r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience))
     programme.play.connect(billboard.play)
     programme.fallback.connect(billboard.show_fallback)
@@ -115,7 +115,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         thread.stop(2.0)
     billboard.stop_all()
     delete_widgets(app, billboard, admin.panel)
-    models.close_database()
+    database.close_database()
     return code
 
 
@@ -137,13 +137,13 @@ def resolve_source(spec: str) -> str:
 
 def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple:
     """Sensing -> (model) -> selection -> programme, and the NFC pusher; returns the started threads."""
-    from cxkiosk import models
     from cxkiosk.config import Privacy, consent_notice
+    from cxkiosk.content import database
+    from cxkiosk.content.selection import Selector
     from cxkiosk.resources import install_root
     from cxkiosk.runtime.chain import KioskChain
     from cxkiosk.runtime.threads import WorkerThread
-    from cxkiosk.select import Selector
-    from cxkiosk.sources import SourceError, parse_spec
+    from cxkiosk.sensing.sources import SourceError, parse_spec
 
     threads: list[WorkerThread] = []
     nfc = _start_nfc(settings, threads, status)
@@ -155,7 +155,7 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
             nfc.set_link(link or None, item.id, item.title)
 
     def log_visit(event, audience, provider, latency) -> None:
-        models.log_audience(audience, provider=provider, latency_ms=latency, dwell=event.dwell,
+        database.log_audience(audience, provider=provider, latency_ms=latency, dwell=event.dwell,
                             watchers=event.watchers, sensitive=settings.sensitive_attributes)
 
     source = resolve_source(settings.source)
@@ -194,10 +194,10 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
         status.set("camera", problem or ("privacy mode off" if privacy.mode == "off"
                                          else "no camera or sensor in use"))
     if capture is not None and chain.uses_model:
-        from cxkiosk.classify import Classifier
+        from cxkiosk.profiling.client import Classifier
         from cxkiosk.runtime.classifier import ClassifierWorker
 
-        classifier = Classifier(settings, ctx.paths.data, prompt=models.active_prompt)
+        classifier = Classifier(settings, ctx.paths.data, prompt=database.active_prompt)
         worker = ClassifierWorker(classifier, source="thermal" if kind == "thermal" else "camera")
         capture.profile_request.connect(worker.request)  # capture thread to classifier thread
         chain.visit_over.connect(worker.visit_ended)
@@ -214,19 +214,19 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
 
 def _log_tap(result) -> None:
     """A verified NFC push counts as a tap; a database hiccup costs that row, never the kiosk."""
-    from cxkiosk import models
+    from cxkiosk.content import database
 
     if not result.ok:
         return
     try:
-        models.log_tap(result.item_id, result.kind)
+        database.log_tap(result.item_id, result.kind)
     except Exception:
         logging.getLogger("cxkiosk.nfc").exception("could not store the tap")
 
 
 def _start_nfc(settings, threads: list, status):
     """The NFC worker on its own thread, or None when NFC is off."""
-    from cxkiosk.nfc import is_off
+    from cxkiosk.push.nfc import is_off
 
     if is_off(settings.nfc_device):
         status.set("nfc", "NFC off; the QR code carries the link")
@@ -292,7 +292,7 @@ def _route_qt_messages() -> None:
 def _link_or_nothing(item, settings) -> str:
     """The QR code's link; an item without a valid link shows no code rather than a wrong one."""
     from cxkiosk.items import LinkError
-    from cxkiosk.push import pushed_link
+    from cxkiosk.push.links import pushed_link
 
     try:
         return pushed_link(item, settings) if item.url else ""

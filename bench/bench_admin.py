@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from cxkiosk import models  # noqa: E402
 from cxkiosk.config import Paths, Settings  # noqa: E402
-from cxkiosk.models import Content, PlayLog  # noqa: E402
+from cxkiosk.content import database  # noqa: E402
+from cxkiosk.content.database import Content, PlayLog  # noqa: E402
 from cxkiosk.pin import PinGuard, hash_pin, verify_pin  # noqa: E402
 from ui.admin import AdminPanel  # noqa: E402
 from ui.admin_pages import bgr_to_qimage  # noqa: E402
@@ -62,7 +62,7 @@ def fill(count: int) -> None:
              "keywords": "suit,glasses" if n % 3 else "", "age_min": 20 if n % 2 else None,
              "age_max": 40 if n % 2 else None, "hour_from": 9 if n % 5 == 0 else None,
              "hour_to": 17 if n % 5 == 0 else None} for n in range(count)]
-    with models.database.atomic():
+    with database.database.atomic():
         for start in range(0, len(rows), 400):
             Content.insert_many(rows[start:start + 400]).execute()
 
@@ -76,7 +76,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         paths = Paths.for_data_dir(tmp)
         paths.create()
-        models.open_database(str(paths.default_db))
+        database.open_database(str(paths.default_db))
         settings = Settings(admin_pin_hash=stored)
 
         def unlock() -> None:
@@ -103,7 +103,7 @@ def main() -> None:
         ids = [c.id for c in Content.select(Content.id).limit(200)]
         plays = [{"item": ids[n % len(ids)], "start": start + timedelta(seconds=n * 4),
                   "outcome": "completed", "trigger": "idle"} for n in range(20_000)]
-        with models.database.atomic():
+        with database.database.atomic():
             for i in range(0, len(plays), 400):
                 PlayLog.insert_many(plays[i:i + 400]).execute()
         panel = AdminPanel(paths, settings, guard=PinGuard())
@@ -118,7 +118,7 @@ def main() -> None:
         results.append(("preview frame 1280x720 -> label", median_ms(lambda: show(frame), 20)))
         results.append(("numpy -> QImage copy only", median_ms(lambda: bgr_to_qimage(frame), 20)))
         panel.close()
-        models.close_database()
+        database.close_database()
 
     width = max(len(name) for name, _ in results)
     print(f"{'step'.ljust(width)}  median ms  None refs lost")

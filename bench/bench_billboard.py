@@ -41,8 +41,8 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
+    from cxkiosk.content.playlist import Playlist
     from cxkiosk.items import Item
-    from cxkiosk.playlist import Playlist
     from cxkiosk.runtime.programme import Programme
     from ui.billboard import Billboard
 

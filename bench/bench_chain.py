@@ -101,24 +101,24 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from cxkiosk import models
-    from cxkiosk.classify import Classifier
     from cxkiosk.config import Settings
-    from cxkiosk.playlist import Playlist
+    from cxkiosk.content import database
+    from cxkiosk.content.playlist import Playlist
+    from cxkiosk.content.selection import Selector
+    from cxkiosk.profiling.client import Classifier
     from cxkiosk.runtime.capture import CaptureWorker
     from cxkiosk.runtime.chain import KioskChain
     from cxkiosk.runtime.classifier import ClassifierWorker
     from cxkiosk.runtime.programme import Programme
     from cxkiosk.runtime.threads import WorkerThread
-    from cxkiosk.select import Selector
-    from cxkiosk.sources.video import VideoFileSource
+    from cxkiosk.sensing.sources.video import VideoFileSource
     from tests.fake_openai import FakeOpenAI, json_reply
     from ui.billboard import Billboard
 
     app = QApplication.instance() or QApplication([])
     db = workdir / f"{privacy}.db"
-    models.open_database(str(db))
-    models.Content.create(title="idle", kind="video", url="https://example.com/idle",
+    database.open_database(str(db))
+    database.Content.create(title="idle", kind="video", url="https://example.com/idle",
                                  path=str(ROOT / "resources" / "media" / "welcome.mp4"))
     short = workdir / "short.mp4"
     if not short.exists():
@@ -126,7 +126,7 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
         for i in range(25):
             writer.write(np.full((180, 320, 3), (40 + i * 4, 20, 160), np.uint8))
         writer.release()
-    target = models.Content.create(title="target", kind="video", url="https://example.com/target",
+    target = database.Content.create(title="target", kind="video", url="https://example.com/target",
                                    path=str(short), idle=False, genders="female", age_min=18, age_max=70)
 
     settings = Settings(privacy=privacy, provider="custom", model="bench", model_timeout=10.0,
@@ -139,7 +139,7 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
     board = Billboard(slide_seconds=1.0)
     board.resize(1280, 720)
     board.show()
-    playlist = Playlist(models.playlist())
+    playlist = Playlist(database.playlist())
     programme = Programme(playlist)
     programme.play.connect(board.play)
     programme.fallback.connect(board.show_fallback)
@@ -205,7 +205,7 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
     board.deleteLater()
     app.processEvents()
     server.close()
-    models.close_database()
+    database.close_database()
 
     firsts = marked[0].first_frames if marked else []
     server_ms = list(getattr(server, "processing_ms", []))

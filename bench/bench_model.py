@@ -23,9 +23,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cxkiosk.classify import Classifier, VisitGate, prepare_image  # noqa: E402
 from cxkiosk.config import Settings  # noqa: E402
-from cxkiosk.replies import parse_reply  # noqa: E402
+from cxkiosk.profiling.client import Classifier, VisitGate, prepare_image  # noqa: E402
+from cxkiosk.profiling.replies import parse_reply  # noqa: E402
 from tests.fake_openai import FakeOpenAI, reply  # noqa: E402
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cxkiosk.nfc import ALREADY, WRITTEN, Type3TagMemory, write_next_tag  # noqa: E402
+from cxkiosk.push.nfc import ALREADY, WRITTEN, Type3TagMemory, write_next_tag  # noqa: E402
 from tests.nfc_helpers import emulated_tag, read_tag_link  # noqa: E402
 
 ROUNDS = 15

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from cxkiosk.detect import MIN_FACE, Face, FaceDetector  # noqa: E402
-from cxkiosk.tracking import VisitStarted  # noqa: E402
+from cxkiosk.sensing.faces import MIN_FACE, Face, FaceDetector  # noqa: E402
+from cxkiosk.sensing.tracking import VisitStarted  # noqa: E402
 from tests import faceset  # noqa: E402
 
 
@@ -182,7 +182,7 @@ def age_and_gender() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from calibrate_age import BANDS, labelled, measure
 
-    from cxkiosk.agegender import AgeCalibration, AgeGenderEstimator
+    from cxkiosk.sensing.agegender import AgeCalibration, AgeGenderEstimator
 
     rows = labelled()
     results = measure(rows, AgeGenderEstimator(calibration=AgeCalibration.identity()))

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from cxkiosk.agegender import CALIBRATION, AgeCalibration, AgeGenderEstimator  # noqa: E402
-from cxkiosk.detect import FaceDetector  # noqa: E402
+from cxkiosk.sensing.agegender import CALIBRATION, AgeCalibration, AgeGenderEstimator  # noqa: E402
+from cxkiosk.sensing.faces import FaceDetector  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "agegender"
 BANDS = ((0, 18), (18, 40), (40, 60), (60, 200))
@@ -103,7 +103,7 @@ def fit_template(rows: list[dict]) -> None:
     dlib_template = np.array([[0.8595674595992, 0.2134981538014], [0.6460604764104, 0.2289674387677],
                               [0.1205750620789, 0.2137274526848], [0.3340850613712, 0.2290642403242],
                               [0.4901123135679, 0.6277975316475]])
-    from cxkiosk.agegender import _similarity
+    from cxkiosk.sensing.agegender import _similarity
 
     detector = FaceDetector()
     mapped = []

@@ -18,7 +18,7 @@ from typing import Any
 import peewee
 from peewee import SQL, Case, fn
 
-from cxkiosk.models import AudienceLog, Content, PlayLog, TapLog, database, local_naive
+from cxkiosk.content.database import AudienceLog, Content, PlayLog, TapLog, database, local_naive
 
 AGE_BANDS = ((0, 17, "<18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
              (55, 64, "55-64"), (65, 200, "65+"))

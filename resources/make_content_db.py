@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cxkiosk import models  # noqa: E402
+from cxkiosk.content import database  # noqa: E402
 
 PAGE = "https://www.example.com/showroom"
 ITEMS = [
@@ -46,14 +46,14 @@ ITEMS = [
 def build(target: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)
-    models.open_database(str(target))
+    database.open_database(str(target))
     for title, kind, url, path, idle, extra in ITEMS:
-        models.Content.create(title=title, kind=kind, url=url, path=path, idle=idle, **extra)
-    db = models.current_database()
+        database.Content.create(title=title, kind=kind, url=url, path=path, idle=idle, **extra)
+    db = database.current_database()
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.execute_sql("PRAGMA journal_mode=DELETE")  # one self-contained file to ship
     db.execute_sql("VACUUM")
-    models.close_database()
+    database.close_database()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import nfc
 
-from cxkiosk.nfc import Type3TagMemory, emulate_type3
+from cxkiosk.push.nfc import Type3TagMemory, emulate_type3
 
 
 def free_udp_port() -> int:

@@ -13,10 +13,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabWidget
 
-from cxkiosk import models
 from cxkiosk.audience import Audience, Person
 from cxkiosk.config import Paths, Settings, load_settings
-from cxkiosk.models import Content
+from cxkiosk.content import database
+from cxkiosk.content.database import Content
 from cxkiosk.pin import MAX_TRIES, PinGuard, hash_pin, verify_pin
 from tests.fake_openai import FakeOpenAI, status
 from ui import admin_pages
@@ -70,9 +70,9 @@ def answers(monkeypatch):
 
 @pytest.fixture
 def db(tmp_path):
-    models.open_database(str(tmp_path / "content.db"))
+    database.open_database(str(tmp_path / "content.db"))
     yield
-    models.close_database()
+    database.close_database()
 
 
 @pytest.fixture
@@ -258,17 +258,17 @@ def test_import_lists_bad_rows_and_keeps_good_ones(panel, qtbot, tmp_path, monke
 
 def test_prompt_edit_is_a_new_version_and_an_old_one_can_come_back(panel):
     page = panel.prompts
-    original = models.active_prompt("camera")
+    original = database.active_prompt("camera")
     page.text.setPlainText("Count the people. Reply JSON.")
     page.save()
-    assert models.active_prompt("camera") == "Count the people. Reply JSON."
+    assert database.active_prompt("camera") == "Count the people. Reply JSON."
     assert page.versions.count() == 2 and "in use" in page.versions.item(0).text()
     page.versions.setCurrentRow(1)
     page.activate_selected()
-    assert models.active_prompt("camera") == original
+    assert database.active_prompt("camera") == original
     page.text.setPlainText("   ")
     page.save()
-    assert "Not saved" in page.status.text() and models.active_prompt("camera") == original
+    assert "Not saved" in page.status.text() and database.active_prompt("camera") == original
 
 
 # --- devices ---------------------------------------------------------------------------------------
@@ -438,11 +438,11 @@ def test_figures_count_todays_plays_visitors_and_taps(panel):
     a, b = add_item("A", "https://example.com/a"), add_item("B", "https://example.com/b")
     start = datetime.now().replace(minute=0, second=0, microsecond=0)
     for _ in range(3):
-        models.log_play(a.id, a.id, start, start + timedelta(seconds=10), "completed")
-    models.log_play(b.id, b.id, start, None, "failed")
-    models.log_play(b.id, b.id, start - timedelta(days=1), None, "completed")  # yesterday: not shown
-    models.log_tap(a.id, "qr", at=start)
-    models.log_audience(Audience(count=2, people=(Person(gender="female", age=30), Person())), at=start)
+        database.log_play(a.id, a.id, start, start + timedelta(seconds=10), "completed")
+    database.log_play(b.id, b.id, start, None, "failed")
+    database.log_play(b.id, b.id, start - timedelta(days=1), None, "completed")  # yesterday: not shown
+    database.log_tap(a.id, "qr", at=start)
+    database.log_audience(Audience(count=2, people=(Person(gender="female", age=30), Person())), at=start)
     panel.tabs.setCurrentWidget(panel.figures)
     page = panel.figures
     assert _bar_totals(page) == {"Plays": 4, "Visitors": 2}

@@ -7,10 +7,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication
 
-from cxkiosk import models
 from cxkiosk.config import Paths, Settings
+from cxkiosk.content import database
+from cxkiosk.content.playlist import Playlist
 from cxkiosk.pin import PinGuard, hash_pin
-from cxkiosk.playlist import Playlist
 from cxkiosk.runtime.status import StatusBoard
 from ui import admin_opener as opener_module
 from ui.admin_opener import AdminOpener
@@ -21,12 +21,12 @@ PIN = "2468"
 
 @pytest.fixture
 def kiosk(qtbot, data_dir, monkeypatch):
-    models.open_database(str(data_dir / "content.db"))
-    models.Content.create(title="First", url="https://example.com/1", kind="web")
+    database.open_database(str(data_dir / "content.db"))
+    database.Content.create(title="First", url="https://example.com/1", kind="web")
     settings = Settings(admin_pin_hash=hash_pin(PIN))
     billboard = Billboard()
     qtbot.addWidget(billboard)
-    playlist = Playlist(models.playlist())
+    playlist = Playlist(database.playlist())
     status = StatusBoard()
     status.set("camera", "camera 0 open 1280x720")
     status.set("nfc", "no reader on usb; retrying")
@@ -42,7 +42,7 @@ def kiosk(qtbot, data_dir, monkeypatch):
     yield opener, settings, billboard, playlist, status
     if opener.panel is not None:
         opener.panel.close()
-    models.close_database()
+    database.close_database()
 
 
 def unlock(opener):
@@ -79,7 +79,7 @@ def test_saved_settings_apply_live_except_those_needing_a_restart(kiosk):
 def test_content_edits_reach_the_playlist(kiosk):
     opener, _, _, playlist, _ = kiosk
     panel = unlock(opener)
-    models.Content.create(title="Second", url="https://example.com/2", kind="web")
+    database.Content.create(title="Second", url="https://example.com/2", kind="web")
     panel.content_changed.emit()
     assert [i.title for i in playlist.items] == ["First", "Second"]
 

@@ -10,14 +10,14 @@ import cv2
 import numpy as np
 import pytest
 
-from cxkiosk.agegender import (
+from cxkiosk.sensing.agegender import (
     NO_GUESS,
     AgeCalibration,
     AgeGenderEstimator,
     face_chip,
     profile_locally,
 )
-from cxkiosk.detect import Face, FaceDetector
+from cxkiosk.sensing.faces import Face, FaceDetector
 from tests import faceset
 
 AGES = faceset.FACES.parent / "agegender"  # US Congress portraits (public domain), see SOURCES.md

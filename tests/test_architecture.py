@@ -38,6 +38,47 @@ def test_core_imports_no_widgets_and_qtcore_only_in_runtime():
     assert offenders == []
 
 
+# The chain, in order: a stage imports only the stages before it (and itself). The values and
+# settings every stage may use come first; the runtime wires stages; commands drive them.
+STAGES = {
+    "audience": 0, "items": 0, "config": 0, "resources": 0, "log": 0, "pin": 0,
+    "sensing": 1, "profiling": 2, "content": 3, "push": 4, "report": 5,
+    "runtime": 6, "supervisor": 6, "commands": 7,
+}
+
+
+def _stage(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "cxkiosk" else None
+
+
+def test_the_core_reads_as_the_chain_and_imports_only_backwards():
+    offenders = []
+    for path in (ROOT / "cxkiosk").rglob("*.py"):
+        rel = path.relative_to(ROOT)
+        module = ".".join(rel.with_suffix("").parts)
+        mine = _stage(module)
+        if mine in (None, "__init__"):
+            continue
+        if mine not in STAGES:
+            offenders.append(f"{rel}: not in a stage (add it to STAGES or move it into one)")
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+                if node.module == "cxkiosk":
+                    names += [f"cxkiosk.{alias.name}" for alias in node.names]
+            for name in names:
+                theirs = _stage(name)
+                if theirs in STAGES and STAGES[theirs] > STAGES[mine]:
+                    offenders.append(f"{rel} ({mine}) imports {name} ({theirs}, a later stage)")
+    assert offenders == []
+
+
 @pytest.mark.skipif(shutil.which("ruff") is None and not (Path(sys.executable).parent / "ruff").exists(),
                     reason="ruff not installed")
 def test_ruff_clean():

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
+from cxkiosk.content.playlist import Playlist
 from cxkiosk.items import Choice, Item
-from cxkiosk.playlist import Playlist
 from cxkiosk.runtime.programme import Programme
 from tests.media import write_image, write_video
 

@@ -14,9 +14,9 @@ import pytest
 from cxkiosk.resources import resource
 from cxkiosk.runtime.capture import CaptureWorker
 from cxkiosk.runtime.threads import WorkerThread
-from cxkiosk.sources.camera import Backoff, CameraSource
-from cxkiosk.sources.video import VideoFileSource
-from cxkiosk.tracking import AudienceChanged, VisitEnded, VisitStarted
+from cxkiosk.sensing.sources.camera import Backoff, CameraSource
+from cxkiosk.sensing.sources.video import VideoFileSource
+from cxkiosk.sensing.tracking import AudienceChanged, VisitEnded, VisitStarted
 
 
 def _make_demo():
@@ -245,7 +245,7 @@ def test_thermal_sensor_counts_people_into_visits(qtbot, start):
 
 
 def test_a_frame_that_breaks_detection_is_skipped_not_fatal(qtbot, start, clip, caplog):
-    from cxkiosk.detect import FaceDetector
+    from cxkiosk.sensing.faces import FaceDetector
 
     class Flaky(FaceDetector):
         calls = 0

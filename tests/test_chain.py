@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from cxkiosk.audience import Audience, Person
-from cxkiosk.classify import ClassifyResult
 from cxkiosk.config import Privacy, Settings
+from cxkiosk.content.playlist import Playlist
 from cxkiosk.items import Choice, Item
-from cxkiosk.playlist import Playlist
+from cxkiosk.profiling.client import ClassifyResult
 from cxkiosk.runtime.chain import KioskChain
 from cxkiosk.runtime.classifier import ClassifiedVisit
 from cxkiosk.runtime.programme import Programme
-from cxkiosk.tracking import AudienceChanged, VisitEnded, Visitor, VisitStarted
+from cxkiosk.sensing.tracking import AudienceChanged, VisitEnded, Visitor, VisitStarted
 
 IDLE = Item(1, "Idle", "https://example.com/idle", kind="video", path="idle.mp4")
 STYLE = Item(2, "Style", "https://example.com/style", kind="video", path="style.mp4")
@@ -133,7 +133,7 @@ def test_targeted_item_failing_on_screen_plays_the_next_best_and_keeps_its_link(
 def test_qr_code_and_nfc_tag_carry_the_same_link_even_for_a_next_best_item(qtbot, tmp_path):
     """The screen plays the next-best item; its QR code and the tag both open the best one."""
     from cxkiosk.config import Settings
-    from cxkiosk.push import pushed_link
+    from cxkiosk.push.links import pushed_link
     from tests.media import write_image
     from ui.billboard import Billboard
 

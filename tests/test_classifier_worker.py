@@ -7,11 +7,11 @@ import pytest
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cxkiosk.audience import Audience, Person
-from cxkiosk.classify import Classifier, VisitGate
 from cxkiosk.config import Settings
+from cxkiosk.profiling.client import Classifier, VisitGate
 from cxkiosk.runtime.classifier import ClassifierWorker
 from cxkiosk.runtime.threads import WorkerThread
-from cxkiosk.tracking import ProfileRequest
+from cxkiosk.sensing.tracking import ProfileRequest
 from tests.fake_openai import FakeOpenAI, hang, reply
 
 FRAME = np.full((480, 640, 3), 120, np.uint8)

@@ -11,11 +11,18 @@ import cv2
 import numpy as np
 import pytest
 
-from cxkiosk import prompts
 from cxkiosk.audience import Audience, Person
-from cxkiosk.classify import CALLS_FILE, CircuitBreaker, Classifier, VisitGate, crop_box, prepare_image
 from cxkiosk.config import Settings
-from cxkiosk.providers import PRESETS, ProviderError, resolve_provider
+from cxkiosk.profiling import prompts
+from cxkiosk.profiling.client import (
+    CALLS_FILE,
+    CircuitBreaker,
+    Classifier,
+    VisitGate,
+    crop_box,
+    prepare_image,
+)
+from cxkiosk.profiling.providers import PRESETS, ProviderError, resolve_provider
 from tests.fake_openai import FakeOpenAI, hang, json_reply, reject_schema, reply, status, trickle
 
 LOCAL = Audience(count=1, people=(Person(gender="male", age=41, x=0.5, size=0.2),), source="local")

@@ -110,14 +110,14 @@ def test_check_fails_clearly_on_a_corrupt_database_path(tmp_path):
 
 def test_quitting_after_a_youtube_item_exits_cleanly(tmp_path):
     """Web views must be deleted while Qt is whole; left to the interpreter's exit they segfault."""
-    from cxkiosk import models
+    from cxkiosk.content import database
 
     db = tmp_path / "content.db"
-    models.open_database(str(db))
-    models.Content.create(title="Offline clip", kind="youtube", url="https://youtu.be/aqz-KE-bpKQ")
-    models.Content.create(title="Slide", kind="slide", url="https://example.com/s",
+    database.open_database(str(db))
+    database.Content.create(title="Offline clip", kind="youtube", url="https://youtu.be/aqz-KE-bpKQ")
+    database.Content.create(title="Slide", kind="slide", url="https://example.com/s",
                           path=str(ROOT / "resources" / "slides" / "welcome.png"), duration=2)
-    models.close_database()
+    database.close_database()
     result = run_main("--windowed", "--data-dir", str(tmp_path / "kiosk"), "--db", str(db),
                       "--source", "none", "--nfc", "none", "--quit-after", "4")
     assert result.returncode == 0, (result.returncode, result.stderr[-1500:])
@@ -137,10 +137,10 @@ def test_sigterm_stops_the_kiosk_cleanly_with_proof_of_play(tmp_path):
         time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(20) == 0
-    from cxkiosk import models
+    from cxkiosk.content import database
 
-    models.open_database(str(data / "content.db"))
+    database.open_database(str(data / "content.db"))
     try:
-        assert models.PlayLog.select().where(models.PlayLog.reason == "kiosk stopped").count() == 1
+        assert database.PlayLog.select().where(database.PlayLog.reason == "kiosk stopped").count() == 1
     finally:
-        models.close_database()
+        database.close_database()

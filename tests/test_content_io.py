@@ -11,9 +11,9 @@ from datetime import date
 import pytest
 
 import main
-from cxkiosk.content_io import ContentFileError, export_file, import_file
-from cxkiosk.models import Content, close_database, open_database
-from cxkiosk.targeting import parse_description
+from cxkiosk.content.database import Content, close_database, open_database
+from cxkiosk.content.targeting import parse_description
+from cxkiosk.content.transfer import ContentFileError, export_file, import_file
 
 
 @pytest.fixture

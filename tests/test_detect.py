@@ -13,8 +13,16 @@ import cv2
 import numpy as np
 import pytest
 
-from cxkiosk.detect import MIN_FACE, MODEL, MODEL_SHA256, Face, FaceDetector, working_scale, yaw_degrees
 from cxkiosk.resources import resource
+from cxkiosk.sensing.faces import (
+    MIN_FACE,
+    MODEL,
+    MODEL_SHA256,
+    Face,
+    FaceDetector,
+    working_scale,
+    yaw_degrees,
+)
 from tests import faceset
 
 COLLINS = resource("demo", "face.png")  # NASA portrait of Eileen Collins (public domain), 200x240

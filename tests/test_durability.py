@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 WRITER = textwrap.dedent("""
     import sys
     from datetime import datetime
-    from cxkiosk.models import Content, PlayLog, database, log_play, open_database
+    from cxkiosk.content.database import Content, PlayLog, database, log_play, open_database
 
     open_database(sys.argv[1])
     prefix = sys.argv[2]

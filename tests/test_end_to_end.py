@@ -14,8 +14,8 @@ from pathlib import Path
 import ndef
 import pytest
 
-from cxkiosk import models
-from cxkiosk.nfc import Type3TagMemory
+from cxkiosk.content import database
+from cxkiosk.push.nfc import Type3TagMemory
 from tests.fake_openai import FakeOpenAI, json_reply
 from tests.nfc_helpers import emulated_tag
 
@@ -48,16 +48,16 @@ def watch_tag(memory: Type3TagMemory, links: list[str], stop: threading.Event) -
 
 def seed_database(path: Path) -> tuple[int, int]:
     """An idle slide and a video targeted at men 40-60 (the model will say: male, 45)."""
-    models.open_database(str(path))
+    database.open_database(str(path))
     try:
-        idle = models.Content.create(title="Idle film", kind="video", url="https://example.com/idle",
+        idle = database.Content.create(title="Idle film", kind="video", url="https://example.com/idle",
                                      path=str(ROOT / "resources" / "media" / "welcome.mp4"), idle=True)
-        target = models.Content.create(title="Executive Line", kind="video", url=TARGET_LINK,
+        target = database.Content.create(title="Executive Line", kind="video", url=TARGET_LINK,
                                        path=str(ROOT / "resources" / "media" / "executive.mp4"),
                                        idle=False, genders="male", age_min=40, age_max=60)
         return idle.id, target.id
     finally:
-        models.close_database()
+        database.close_database()
 
 
 @pytest.mark.timeout(150)
@@ -96,17 +96,17 @@ def test_visitor_walks_up_targeted_item_plays_and_its_link_is_on_the_tag(tmp_pat
     # While the targeted item played, the tag held exactly its link (and the idle item's around it).
     assert TARGET_LINK in links, links
     # The logs hold the visit and the play, with anonymous attributes only.
-    models.open_database(str(db))
+    database.open_database(str(db))
     try:
-        plays = list(models.PlayLog.select().where(models.PlayLog.item == target_id))
+        plays = list(database.PlayLog.select().where(database.PlayLog.item == target_id))
         assert plays and plays[0].trigger == "targeted"
-        visits = list(models.AudienceLog.select())
+        visits = list(database.AudienceLog.select())
         assert visits and visits[0].count >= 1 and "test-vlm" in visits[0].provider
         assert "male" in visits[0].people and "ethnicity" not in visits[0].people
-        taps = list(models.TapLog.select().where(models.TapLog.item == target_id))
+        taps = list(database.TapLog.select().where(database.TapLog.item == target_id))
         assert taps, "the NFC write was not logged"
     finally:
-        models.close_database()
+        database.close_database()
     # No frame was written anywhere: not in the data folder, the working folder or the temp folder.
     assert image_files(data) == set()
     assert image_files(tmp_path) == {tmp_path / "shot.png"}  # the working folder and its temp folder

@@ -11,9 +11,9 @@ from datetime import datetime
 import peewee
 import pytest
 
-from cxkiosk import models
 from cxkiosk.audience import Audience, Person
-from cxkiosk.models import (
+from cxkiosk.content import database
+from cxkiosk.content.database import (
     AudienceLog,
     Content,
     DatabaseError,
@@ -30,7 +30,7 @@ from cxkiosk.models import (
     prepare_database,
     save_prompt,
 )
-from cxkiosk.prompts import DEFAULT_PROMPTS
+from cxkiosk.profiling.prompts import DEFAULT_PROMPTS
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_v1_file_upgrades_in_place_without_losing_rows(tmp_path):
 
     db = open_database(str(path))
     try:
-        assert db.execute_sql("SELECT version FROM schema_version").fetchall() == [(models.SCHEMA_VERSION,)]
+        assert db.execute_sql("SELECT version FROM schema_version").fetchall() == [(database.SCHEMA_VERSION,)]
         suits, off = Content.select().order_by(Content.id)
         assert (suits.title, suits.genders, suits.age_min, suits.keywords) == ("Suits", "male", 30, "suit")
         assert (off.enabled, off.weight, off.duration) == (False, 2.0, 12.5)
@@ -157,7 +157,7 @@ def test_locked_file_gives_a_clear_message(tmp_path):
     finally:
         other.execute("ROLLBACK")
         other.close()
-    assert models.current_database() is None
+    assert database.current_database() is None
 
 
 def test_garbage_file_is_reported_corrupt(tmp_path):
@@ -224,7 +224,7 @@ def test_corrupt_data_file_falls_back_to_shipped_read_only(tmp_path):
     try:
         assert "corrupt" in warning and "read-only" in warning
         assert [i.title for i in playlist()] == ["Shipped welcome"]
-        assert models.is_readonly()
+        assert database.is_readonly()
     finally:
         close_database()
     assert digest(shipped) == before
@@ -303,10 +303,10 @@ def test_saving_a_prompt_keeps_earlier_versions(db):
     save_prompt("profile-json", "Version two", "camera")
     save_prompt("profile-json", "Version three", "camera")
     assert active_prompt("camera") == "Version three"
-    versions = models.prompt_versions("profile-json")
+    versions = database.prompt_versions("profile-json")
     assert [(p.version, p.text) for p in versions][:2] == [(3, "Version three"), (2, "Version two")]
     assert versions[-1].text == DEFAULT_PROMPTS[0][2]
-    models.activate_prompt("profile-json", 2)
+    database.activate_prompt("profile-json", 2)
     assert active_prompt("camera") == "Version two"
     assert active_prompt("thermal") != "Version two"  # sources are independent
     with pytest.raises(ValueError, match="source"):
@@ -361,8 +361,8 @@ def postgres_url():
 
 
 def test_postgresql_url_serves_the_same_features(postgres_url):
+    from cxkiosk.content.selection import Selector
     from cxkiosk.report import build_report
-    from cxkiosk.select import Selector
 
     open_database(postgres_url)
     try:
@@ -388,18 +388,18 @@ def test_postgresql_url_serves_the_same_features(postgres_url):
 
 def test_read_only_fallback_keeps_playing_and_skips_logs_with_one_warning(tmp_path, caplog):
     path = tmp_path / "shipped.db"
-    models.open_database(str(path))
-    item = models.Content.create(title="A", url="https://example.com/a", kind="web")
-    models.close_database()
-    models.open_database(str(path), readonly=True)
+    database.open_database(str(path))
+    item = database.Content.create(title="A", url="https://example.com/a", kind="web")
+    database.close_database()
+    database.open_database(str(path), readonly=True)
     try:
         with caplog.at_level("WARNING", logger="cxkiosk.db"):
-            models.log_play(item.id, item.id, datetime.now(), datetime.now(), "completed")
-            models.log_audience(Audience(count=1))
-            models.log_tap(item.id, "nfc-write")
+            database.log_play(item.id, item.id, datetime.now(), datetime.now(), "completed")
+            database.log_audience(Audience(count=1))
+            database.log_tap(item.id, "nfc-write")
         assert [r.message for r in caplog.records].count(
             "database is read-only: proof of play, visits and taps are not stored until it is fixed") == 1
-        assert models.PlayLog.select().count() == 0
-        assert [i.title for i in models.playlist()] == ["A"]  # the show goes on
+        assert database.PlayLog.select().count() == 0
+        assert [i.title for i in database.playlist()] == ["A"]  # the show goes on
     finally:
-        models.close_database()
+        database.close_database()

@@ -8,8 +8,9 @@ import threading
 import ndef
 import pytest
 
-from cxkiosk import nfc as kiosk_nfc
-from cxkiosk.nfc import (
+from cxkiosk.push import nfc as kiosk_nfc
+from cxkiosk.push.links import link_in_message, ndef_message
+from cxkiosk.push.nfc import (
     ALREADY,
     NO_READER,
     NO_TAG,
@@ -24,7 +25,6 @@ from cxkiosk.nfc import (
     open_frontend,
     write_next_tag,
 )
-from cxkiosk.push import link_in_message, ndef_message
 from tests.nfc_helpers import emulated_tag, free_udp_port, read_tag_link
 
 pytestmark = pytest.mark.timeout(60)

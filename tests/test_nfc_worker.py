@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cxkiosk.config import Settings
-from cxkiosk.nfc import NO_READER, Type3TagMemory
-from cxkiosk.push import link_in_message
+from cxkiosk.push.links import link_in_message
+from cxkiosk.push.nfc import NO_READER, Type3TagMemory
 from cxkiosk.runtime.nfc import NfcWorker, PushResult
 from cxkiosk.runtime.threads import WorkerThread
 from tests.nfc_helpers import emulated_tag, free_udp_port, read_tag_link

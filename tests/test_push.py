@@ -9,7 +9,7 @@ import pytest
 
 from cxkiosk.config import Settings
 from cxkiosk.items import Item, LinkError
-from cxkiosk.push import NTAG213_NDEF_BYTES, link_in_message, ndef_message, pushed_link
+from cxkiosk.push.links import NTAG213_NDEF_BYTES, link_in_message, ndef_message, pushed_link
 
 
 def item(url: str, item_id: int = 7) -> Item:

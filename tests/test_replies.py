@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxkiosk.audience import AGE_MAX, AGE_MIN, PEOPLE_MAX, TEXT_MAX, Audience
-from cxkiosk.replies import REPLY_MAX, parse_reply
+from cxkiosk.profiling.replies import REPLY_MAX, parse_reply
 
 
 def people(text: str, sensitive: bool = False):

@@ -11,7 +11,7 @@ import pytest
 
 import main
 from cxkiosk.audience import Audience, Person
-from cxkiosk.models import Content, close_database, log_audience, log_play, log_tap, open_database
+from cxkiosk.content.database import Content, close_database, log_audience, log_play, log_tap, open_database
 from cxkiosk.report import build_report, render_csv
 
 DAY = datetime(2025, 6, 4)

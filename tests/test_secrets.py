@@ -12,7 +12,7 @@ import keyring.backends.null
 import pytest
 
 from cxkiosk.config import Paths, Settings, load_settings, save_settings
-from cxkiosk.secrets import (
+from cxkiosk.profiling.secrets import (
     ENV_KEY,
     SecretStoreError,
     delete_api_key,

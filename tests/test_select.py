@@ -10,8 +10,8 @@ import pytest
 
 import main
 from cxkiosk.audience import Audience, Person
-from cxkiosk.models import Content, close_database, log_play, open_database
-from cxkiosk.select import Selector
+from cxkiosk.content.database import Content, close_database, log_play, open_database
+from cxkiosk.content.selection import Selector
 
 NOON = datetime(2025, 6, 4, 12, 0)  # a Wednesday
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import serial
 
-from cxkiosk.sources import SourceError, open_source, parse_spec
-from cxkiosk.sources.camera import Backoff, CameraSource, backends_for
-from cxkiosk.sources.images import ImageFolderSource
-from cxkiosk.sources.thermal import ThermalSource, count_people, parse_line, render_heatmap
-from cxkiosk.sources.video import VideoFileSource
+from cxkiosk.sensing.sources import SourceError, open_source, parse_spec
+from cxkiosk.sensing.sources.camera import Backoff, CameraSource, backends_for
+from cxkiosk.sensing.sources.images import ImageFolderSource
+from cxkiosk.sensing.sources.thermal import ThermalSource, count_people, parse_line, render_heatmap
+from cxkiosk.sensing.sources.video import VideoFileSource
 
 DATA = Path(__file__).parent / "data"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cxkiosk.detect import Face
-from cxkiosk.tracking import (
+from cxkiosk.sensing.faces import Face
+from cxkiosk.sensing.tracking import (
     AudienceChanged,
     Box,
     VisitEnded,

@@ -307,9 +307,9 @@ class AdminPanel(QWidget):
         return s
 
     def _problems(self, s: Settings) -> list[str]:
-        from cxkiosk.nfc import check_device
-        from cxkiosk.providers import ProviderError, resolve_provider
-        from cxkiosk.sources import SourceError, parse_spec
+        from cxkiosk.profiling.providers import ProviderError, resolve_provider
+        from cxkiosk.push.nfc import check_device
+        from cxkiosk.sensing.sources import SourceError, parse_spec
 
         problems = s.validate()
         if s.source.strip().lower() != "auto":

@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from cxkiosk import models
 from cxkiosk.config import consent_notice
+from cxkiosk.content import database
 from ui.admin import RESTART_FIELDS, AdminPanel
 
 
@@ -57,7 +57,7 @@ class AdminOpener:
         self.panel = None
 
     def _reload_content(self) -> None:
-        self.playlist.replace(models.playlist())
+        self.playlist.replace(database.playlist())
 
     def _apply(self, saved) -> None:
         """Apply live what can change live; the panel tells the operator what needs a restart."""

@@ -47,9 +47,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxkiosk import models
 from cxkiosk.config import Settings
-from cxkiosk.content_io import (
+from cxkiosk.content import database
+from cxkiosk.content.database import Content
+from cxkiosk.content.transfer import (
     ContentFileError,
     RowError,
     clean_row,
@@ -58,8 +59,7 @@ from cxkiosk.content_io import (
     import_file,
 )
 from cxkiosk.items import KINDS, LinkError, normalize_url
-from cxkiosk.models import Content
-from cxkiosk.providers import PRESETS
+from cxkiosk.profiling.providers import PRESETS
 from cxkiosk.runtime.threads import Worker
 
 log = logging.getLogger("cxkiosk.admin")
@@ -317,11 +317,11 @@ class ContentEditor(QDialog):
             _message(self.error, f"Not saved: {exc}", False)
             return False
         try:
-            with models.database.atomic():
+            with database.database.atomic():
                 if self.row_id is None:
                     self.row_id = Content.create(**row).id
                 else:
-                    Content.update(**row, updated=models.now()).where(Content.id == self.row_id).execute()
+                    Content.update(**row, updated=database.now()).where(Content.id == self.row_id).execute()
         except peewee.IntegrityError:
             _message(self.error, "Not saved: another item already has this link and file", False)
             return False
@@ -449,7 +449,7 @@ class ContentPage(QWidget):
     def reload(self) -> None:
         try:
             self.model.set_content(list(Content.select().order_by(Content.id)))
-            readonly = models.is_readonly()
+            readonly = database.is_readonly()
         except Exception as exc:  # no database bound, or it went away: say so, keep the panel up
             log.exception("content list unavailable")
             self.model.set_content([])
@@ -515,7 +515,7 @@ class ContentPage(QWidget):
 
     def _on_toggled(self, row_id: int, on: bool) -> None:
         try:
-            Content.update(enabled=on, updated=models.now()).where(Content.id == row_id).execute()
+            Content.update(enabled=on, updated=database.now()).where(Content.id == row_id).execute()
         except peewee.PeeweeException as exc:
             _message(self.status, f"Not changed: the database refused ({exc})", False)
             return
@@ -566,7 +566,7 @@ class PromptsPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.source = QComboBox()
-        self.source.addItems(models.PROMPT_SOURCES)
+        self.source.addItems(database.PROMPT_SOURCES)
         self.active = QLabel()
         self.names = QListWidget()
         self.versions = QListWidget()
@@ -610,9 +610,9 @@ class PromptsPage(QWidget):
         self.activate_button.clicked.connect(self.activate_selected)
         self.reload()
 
-    def _rows(self) -> list[models.Prompt]:
-        return list(models.Prompt.select().where(models.Prompt.source == self.source.currentText())
-                    .order_by(models.Prompt.name, models.Prompt.version.desc()))
+    def _rows(self) -> list[database.Prompt]:
+        return list(database.Prompt.select().where(database.Prompt.source == self.source.currentText())
+                    .order_by(database.Prompt.name, database.Prompt.version.desc()))
 
     def reload(self, select: str | None = None) -> None:
         try:
@@ -638,7 +638,7 @@ class PromptsPage(QWidget):
         self.versions.clear()
         if not name:
             return
-        for row in models.prompt_versions(name):
+        for row in database.prompt_versions(name):
             label = f"v{row.version} · {row.created:%Y-%m-%d %H:%M}" + (" · in use" if row.active else "")
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, (row.name, row.version, row.text))
@@ -656,7 +656,7 @@ class PromptsPage(QWidget):
     def save(self) -> None:
         name, text, source = self.name.text().strip(), self.text.toPlainText(), self.source.currentText()
         try:
-            models.save_prompt(name, text, source)
+            database.save_prompt(name, text, source)
         except (ValueError, peewee.PeeweeException) as exc:
             _message(self.status, f"Not saved: {exc}", False)
             return
@@ -670,7 +670,7 @@ class PromptsPage(QWidget):
             return
         name, version, _text = item.data(Qt.ItemDataRole.UserRole)
         try:
-            models.activate_prompt(name, version)
+            database.activate_prompt(name, version)
         except (ValueError, peewee.PeeweeException) as exc:
             _message(self.status, f"Not changed: {exc}", False)
             return
@@ -871,7 +871,7 @@ class ProviderTestWorker(Worker):
             self._classifier.abort()  # thread-safe: ends an in-flight call now
 
     def work(self) -> None:
-        from cxkiosk.classify import Classifier
+        from cxkiosk.profiling.client import Classifier
 
         classifier = Classifier(self._settings, self._data_dir, api_key=self._api_key)
         self._classifier = classifier
@@ -955,7 +955,7 @@ class ProviderPage(QWidget):
         self._show_key_state()
 
     def _show_key_state(self) -> None:
-        from cxkiosk.secrets import get_api_key, mask
+        from cxkiosk.profiling.secrets import get_api_key, mask
 
         preset = PRESETS[self.provider_name]
         key = get_api_key(self.provider_name)
@@ -986,7 +986,7 @@ class ProviderPage(QWidget):
 
     def store_key(self) -> bool:
         """Keyring only; the field is cleared once stored. False (with the reason shown) otherwise."""
-        from cxkiosk.secrets import SecretStoreError, store_api_key
+        from cxkiosk.profiling.secrets import SecretStoreError, store_api_key
 
         key = self.api_key.text().strip()
         if not key:

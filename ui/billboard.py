@@ -4,7 +4,7 @@ Public API for the rest of the app:
 - `play(choice)` switches now: the new item loads in a hidden player and replaces the current
   one only when its first frame is ready, so there is no black gap between items;
 - signals `started(item)`, `finished(item)`, `failed(item, reason)`.
-It never decides what comes next (see cxkiosk.playlist); it only shows and forwards.
+It never decides what comes next (see cxkiosk.content.playlist); it only shows and forwards.
 """
 
 from __future__ import annotations

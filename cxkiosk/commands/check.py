@@ -56,17 +56,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_database(ctx: Context) -> Check:
-    from cxkiosk import models
+    from cxkiosk.content import database
 
     try:
-        _, warning = models.open_configured(ctx.db_spec, ctx.paths.default_db)
-    except models.DatabaseError as exc:
+        _, warning = database.open_configured(ctx.db_spec, ctx.paths.default_db)
+    except database.DatabaseError as exc:
         return Check("database", False, str(exc), required=True)
     try:
-        total = models.Content.select().count()
-        playable = len(models.playlist())
+        total = database.Content.select().count()
+        playable = len(database.playlist())
     finally:
-        models.close_database()
+        database.close_database()
     detail = f"{ctx.db_spec}: {total} items, {playable} in the idle playlist now"
     if warning:
         return Check("database", True, f"{warning} ({detail})", required=True)
@@ -75,7 +75,7 @@ def check_database(ctx: Context) -> Check:
 
 def check_source(ctx: Context) -> tuple[Check, Any]:
     """The source's state and its first frame (memory only), if one came within 3 s."""
-    from cxkiosk.sources import SourceError, open_source, parse_spec
+    from cxkiosk.sensing.sources import SourceError, open_source, parse_spec
 
     settings = ctx.settings
     privacy = Privacy.of(settings)
@@ -113,8 +113,8 @@ def check_faces(ctx: Context, frame: Any) -> Check:
     settings = ctx.settings
     if not Privacy.of(settings).estimates_locally:
         return Check("faces", True, f"privacy mode {settings.privacy}: no face detection")
-    from cxkiosk.agegender import AgeGenderEstimator
-    from cxkiosk.detect import FaceDetector, working_scale
+    from cxkiosk.sensing.agegender import AgeGenderEstimator
+    from cxkiosk.sensing.faces import FaceDetector, working_scale
 
     try:
         detector = FaceDetector(settings.face_min_px, settings.face_threshold, settings.facing_degrees)
@@ -139,8 +139,8 @@ def check_model(ctx: Context, contact: bool = True) -> Check:
     if not Privacy.of(settings).uses_model:
         return Check("model", True, f"privacy mode {settings.privacy}: no model is called "
                      "(local detection only)" if settings.privacy == "local" else "privacy mode off")
-    from cxkiosk.providers import ProviderError, resolve_provider
-    from cxkiosk.secrets import get_api_key, mask
+    from cxkiosk.profiling.providers import ProviderError, resolve_provider
+    from cxkiosk.profiling.secrets import get_api_key, mask
 
     try:
         provider = resolve_provider(settings.provider, settings.base_url, settings.model)
@@ -156,7 +156,7 @@ def check_model(ctx: Context, contact: bool = True) -> Check:
     try:
         from openai import OpenAI
 
-        from cxkiosk.providers import LOCAL_KEY
+        from cxkiosk.profiling.providers import LOCAL_KEY
 
         client = OpenAI(base_url=provider.base_url, api_key=key or LOCAL_KEY, timeout=3.0, max_retries=0)
         names = [m.id for m in client.models.list()]
@@ -169,7 +169,7 @@ def check_model(ctx: Context, contact: bool = True) -> Check:
 
 
 def check_nfc(ctx: Context) -> Check:
-    from cxkiosk.nfc import ReaderMissing, check_device, is_off, open_frontend
+    from cxkiosk.push.nfc import ReaderMissing, check_device, is_off, open_frontend
 
     path = ctx.settings.nfc_device
     try:

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if not Privacy.of(settings).may_send(source):
         return _local(image, settings)
 
-    from cxkiosk.classify import Classifier
+    from cxkiosk.profiling.client import Classifier
 
     classifier = Classifier(settings, ctx.paths.data, prompt=_db_prompt(ctx.db_spec))
     if classifier.problem:
@@ -76,16 +76,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _close_db() -> None:
     try:
-        from cxkiosk import models
+        from cxkiosk.content import database
     except ImportError:
         return
-    models.close_database()
+    database.close_database()
 
 
 def _local(image: Any, settings: Any) -> int:
     try:
-        from cxkiosk.agegender import profile_locally
-        from cxkiosk.detect import FaceDetector
+        from cxkiosk.sensing.agegender import profile_locally
+        from cxkiosk.sensing.faces import FaceDetector
 
         detector = FaceDetector(settings.face_min_px, settings.face_threshold, settings.facing_degrees)
     except (ImportError, RuntimeError) as exc:
@@ -99,10 +99,10 @@ def _db_prompt(db_spec: str) -> Callable[[str], str] | None:
     """The operator's active prompt from the database, opened read-only (classify never writes);
     None (the shipped defaults) when there is no readable database."""
     try:
-        from cxkiosk import models
+        from cxkiosk.content import database
 
-        models.open_database(db_spec, readonly=True, check=False)
+        database.open_database(db_spec, readonly=True, check=False)
     except Exception as exc:  # no database yet, locked, another schema: the defaults still work
         log.info("prompts from the defaults (database not readable: %s)", exc)
         return None
-    return models.active_prompt
+    return database.active_prompt

@@ -17,7 +17,7 @@ class DatabaseUnavailable(Exception):
 @contextmanager
 def opened_database(args: argparse.Namespace, *, write: bool = False) -> Iterator[str | None]:
     """Open the database the command line and settings name; yields a warning (read-only fallback)."""
-    from cxkiosk.models import DatabaseError, close_database, open_configured
+    from cxkiosk.content.database import DatabaseError, close_database, open_configured
 
     ctx = context(args, log_to_file=False)
     try:
@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     import json
 
-    from cxkiosk.content_io import export_rows
-    from cxkiosk.models import Content
+    from cxkiosk.content.database import Content
+    from cxkiosk.content.transfer import export_rows
 
     try:
         with opened_database(args):
@@ -97,7 +97,7 @@ def _targeting(row: dict) -> str:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from cxkiosk.content_io import ContentFileError, import_file
+    from cxkiosk.content.transfer import ContentFileError, import_file
 
     try:
         with opened_database(args, write=True):
@@ -113,7 +113,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from cxkiosk.content_io import ContentFileError, export_file
+    from cxkiosk.content.transfer import ContentFileError, export_file
 
     try:
         with opened_database(args):

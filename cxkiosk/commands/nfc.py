@@ -35,7 +35,7 @@ def _device_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _device(args: argparse.Namespace) -> str:
-    from cxkiosk.nfc import check_device
+    from cxkiosk.push.nfc import check_device
 
     ctx = context(args)
     try:
@@ -46,8 +46,8 @@ def _device(args: argparse.Namespace) -> str:
 
 def run_write(args: argparse.Namespace) -> int:
     from cxkiosk.items import LinkError
-    from cxkiosk.nfc import REFUSED, ReaderMissing, is_off, write_next_tag
-    from cxkiosk.push import checked_link
+    from cxkiosk.push.links import checked_link
+    from cxkiosk.push.nfc import REFUSED, ReaderMissing, is_off, write_next_tag
 
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
@@ -74,7 +74,7 @@ def run_write(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from cxkiosk.nfc import ReaderMissing, is_off, open_frontend
+    from cxkiosk.push.nfc import ReaderMissing, is_off, open_frontend
 
     path = _device(args)
     if is_off(path):

@@ -54,7 +54,7 @@ def _choice_dict(choice) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from cxkiosk.commands.content import DatabaseUnavailable, opened_database
-    from cxkiosk.select import Selector
+    from cxkiosk.content.selection import Selector
 
     audience = parse_audience(args.audience)
     at = parse_time(args.at)

@@ -23,9 +23,10 @@ import cv2
 import numpy as np
 from PySide6.QtCore import Signal
 
-from ..audience import Audience
-from ..sources import Frame, FrameSource, SourceError, open_source
-from ..tracking import (
+from cxkiosk.audience import Audience
+from cxkiosk.runtime.threads import Worker
+from cxkiosk.sensing.sources import Frame, FrameSource, SourceError, open_source
+from cxkiosk.sensing.tracking import (
     AudienceChanged,
     ProfileRequest,
     VisitEvent,
@@ -33,7 +34,6 @@ from ..tracking import (
     VisitStarted,
     boxes_from_points,
 )
-from .threads import Worker
 
 log = logging.getLogger("cxkiosk.capture")
 
@@ -124,7 +124,7 @@ class CaptureWorker(Worker):
     def _make_detector(self) -> Any:
         if self._detector_factory is not None:
             return self._detector_factory()
-        from ..detect import FACING_DEGREES, MIN_FACE, THRESHOLD, FaceDetector
+        from cxkiosk.sensing.faces import FACING_DEGREES, MIN_FACE, THRESHOLD, FaceDetector
 
         min_face, threshold, facing = self._detector_args
         try:
@@ -145,7 +145,7 @@ class CaptureWorker(Worker):
         self._kind = source.kind
         detector = self._make_detector() if source.kind not in ("thermal", "none") else None
         if self._attributes and detector is not None and self._estimator is None:
-            from ..agegender import AgeGenderEstimator
+            from cxkiosk.sensing.agegender import AgeGenderEstimator
 
             # Load the model now, not when the first visitor arrives: that would delay the
             # visit's first event (and its model call) by the load time.
@@ -214,7 +214,7 @@ class CaptureWorker(Worker):
     def _process(self, frame: Frame, kind: str, detector: Any) -> None:
         self._tracker_size = frame.size
         if kind == "thermal" and frame.temperatures is not None:
-            from ..sources.thermal import count_people
+            from cxkiosk.sensing.sources.thermal import count_people
 
             faces: Sequence[Any] = boxes_from_points(count_people(frame.temperatures), frame.size)
         else:

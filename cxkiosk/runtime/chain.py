@@ -27,7 +27,7 @@ from cxkiosk.audience import Audience
 from cxkiosk.config import Privacy
 from cxkiosk.items import Choice, Item
 from cxkiosk.runtime.programme import Programme
-from cxkiosk.tracking import VisitEnded
+from cxkiosk.sensing.tracking import VisitEnded
 
 log = logging.getLogger("cxkiosk.chain")
 LOCAL = Privacy("local")

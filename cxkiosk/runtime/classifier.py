@@ -22,9 +22,9 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal, Slot
 
 from cxkiosk.audience import Audience
-from cxkiosk.classify import Classifier, ClassifyResult, VisitGate
+from cxkiosk.profiling.client import Classifier, ClassifyResult, VisitGate
 from cxkiosk.runtime.threads import Worker
-from cxkiosk.tracking import ProfileRequest
+from cxkiosk.sensing.tracking import ProfileRequest
 
 log = logging.getLogger("cxkiosk.model")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 
 from cxkiosk.config import Settings
-from cxkiosk.nfc import Link, NfcService, PushResult
+from cxkiosk.push.nfc import Link, NfcService, PushResult
 from cxkiosk.runtime.threads import Worker
 
 __all__ = ["NfcWorker", "PushResult", "Link"]

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from cxkiosk.content.playlist import Playlist
 from cxkiosk.items import Choice, Item
-from cxkiosk.playlist import Playlist
 
 log = logging.getLogger("cxkiosk.programme")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cv2
 
-from . import Frame, SourceError
+from cxkiosk.sensing.sources import Frame, SourceError
 
 DEFAULT_FPS = 15.0
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from cxkiosk.audience import AGE_MAX, normalize_gender
+from cxkiosk.content.database import Content, database, now
+from cxkiosk.content.targeting import normalize_keywords, parse_description
 from cxkiosk.items import KINDS, LinkError, normalize_url, youtube_id
-from cxkiosk.models import Content, database, now
-from cxkiosk.targeting import normalize_keywords, parse_description
 
 SEED_TABLE = "youtube_urls"
 FORMATS = (".csv", ".json", ".db", ".sqlite", ".sqlite3")

@@ -18,7 +18,7 @@ from typing import Any
 
 import cv2
 
-from . import Frame
+from cxkiosk.sensing.sources import Frame
 
 # OpenCV prints a warning to stderr on every failed open; our own log already says "retrying",
 # once per backoff step, so keep only OpenCV's errors.

@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 import serial
 
-from . import Frame, SourceError
-from .camera import Backoff
+from cxkiosk.sensing.sources import Frame, SourceError
+from cxkiosk.sensing.sources.camera import Backoff
 
 log = logging.getLogger("cxkiosk.thermal")
 

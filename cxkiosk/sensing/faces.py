@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .resources import resource
+from cxkiosk.resources import resource
 
 log = logging.getLogger("cxkiosk.detect")
 

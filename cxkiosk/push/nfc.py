@@ -25,7 +25,7 @@ import nfc.clf
 import nfc.tag
 
 from cxkiosk.items import LinkError
-from cxkiosk.push import checked_link, link_in_message, ndef_message
+from cxkiosk.push.links import checked_link, link_in_message, ndef_message
 
 log = logging.getLogger("cxkiosk.nfc")
 

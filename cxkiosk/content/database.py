@@ -36,7 +36,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 from cxkiosk.audience import Audience
 from cxkiosk.items import Item, normalize_url
-from cxkiosk.prompts import DEFAULT_PROMPTS
+from cxkiosk.profiling.prompts import DEFAULT_PROMPTS
 
 log = logging.getLogger("cxkiosk.db")
 

@@ -30,11 +30,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from cxkiosk import prompts
 from cxkiosk.audience import Audience
 from cxkiosk.config import Privacy, Settings
-from cxkiosk.providers import LOCAL_KEY, Provider, ProviderError, resolve_provider
-from cxkiosk.replies import parse_reply
+from cxkiosk.profiling import prompts
+from cxkiosk.profiling.providers import LOCAL_KEY, Provider, ProviderError, resolve_provider
+from cxkiosk.profiling.replies import parse_reply
 
 try:  # openai 3.x ships httpx under the name httpx2; 1.x used httpx
     import httpcore2 as httpcore
@@ -448,7 +448,7 @@ class Classifier:
         except ProviderError as exc:
             return _Config(None, "", str(exc))
         if api_key is None:
-            from cxkiosk.secrets import get_api_key
+            from cxkiosk.profiling.secrets import get_api_key
 
             # OPENAI_API_KEY is for OpenAI and remote servers; a server on this machine gets
             # only a key stored for it by name, never the OpenAI one.

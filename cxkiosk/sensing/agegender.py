@@ -27,9 +27,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .audience import Audience, Person, normalize_age
-from .detect import Face, FaceDetector
-from .resources import resource
+from cxkiosk.audience import Audience, Person, normalize_age
+from cxkiosk.resources import resource
+from cxkiosk.sensing.faces import Face, FaceDetector
 
 log = logging.getLogger("cxkiosk.agegender")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import cv2
 
-from . import Frame, SourceError
+from cxkiosk.sensing.sources import Frame, SourceError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 

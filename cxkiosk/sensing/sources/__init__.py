@@ -91,18 +91,18 @@ def open_source(spec: str, *, width: int = 1280, height: int = 720) -> FrameSour
     if kind == "none":
         return NoSource()
     if kind == "camera":
-        from .camera import CameraSource
+        from cxkiosk.sensing.sources.camera import CameraSource
 
         return CameraSource(arg, width=width, height=height)
     if kind == "file":
-        from .video import VideoFileSource
+        from cxkiosk.sensing.sources.video import VideoFileSource
 
         return VideoFileSource(arg)
     if kind == "images":
-        from .images import ImageFolderSource
+        from cxkiosk.sensing.sources.images import ImageFolderSource
 
         return ImageFolderSource(arg)
-    from .thermal import ThermalSource
+    from cxkiosk.sensing.sources.thermal import ThermalSource
 
     return ThermalSource.from_spec(arg)
 

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .audience import Audience, Person
+from cxkiosk.audience import Audience, Person
 
 
 class Detection(Protocol):
