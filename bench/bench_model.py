@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cxkiosk.config import Settings  # noqa: E402
-from cxkiosk.profiling.client import Classifier, VisitGate, prepare_image  # noqa: E402
+from cxkiosk.profiling.client import Classifier  # noqa: E402
+from cxkiosk.profiling.image import prepare_image  # noqa: E402
 from cxkiosk.profiling.replies import parse_reply  # noqa: E402
+from cxkiosk.sensing.gate import VisitGate  # noqa: E402
 from tests.fake_openai import FakeOpenAI, reply  # noqa: E402
 
 

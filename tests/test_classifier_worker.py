@@ -8,9 +8,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from cxkiosk.audience import Audience, Person
 from cxkiosk.config import Settings
-from cxkiosk.profiling.client import Classifier, VisitGate
+from cxkiosk.profiling.client import Classifier
 from cxkiosk.runtime.classifier import ClassifierWorker
 from cxkiosk.runtime.threads import WorkerThread
+from cxkiosk.sensing.gate import VisitGate
 from cxkiosk.sensing.tracking import ProfileRequest
 from tests.fake_openai import FakeOpenAI, hang, reply
 

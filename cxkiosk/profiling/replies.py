@@ -203,3 +203,28 @@ def _person_from_fields(fields: list[str]) -> Person:
     data.update(glasses=rest[0], hair=rest[1], clothing=rest[2])
     data["facing"] = _facing(rest[3]) if rest[3] else None
     return Person.from_dict(data)
+
+
+def profile_schema(sensitive: bool = False) -> dict[str, Any]:
+    """The JSON schema for structured output (strict mode: every field required, nullable)."""
+    person: dict[str, Any] = {
+        "gender": {"type": ["string", "null"], "enum": ["male", "female", None]},
+        "age": {"type": ["integer", "null"]},
+        "glasses": {"type": ["boolean", "null"]},
+        "hair": {"type": ["string", "null"]},
+        "clothing": {"type": ["string", "null"]},
+        "facing": {"type": ["boolean", "null"]},
+    }
+    if sensitive:
+        person.update(ethnicity={"type": ["string", "null"]}, emotion={"type": ["string", "null"]})
+    return {
+        "type": "object",
+        "properties": {
+            "count": {"type": "integer"},
+            "people": {"type": "array", "items": {
+                "type": "object", "properties": person, "required": list(person),
+                "additionalProperties": False}},
+        },
+        "required": ["count", "people"],
+        "additionalProperties": False,
+    }
