@@ -185,8 +185,8 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
     chain = KioskChain(programme, lambda audience, playable: selector.choose(audience, playable=playable),
                        privacy=privacy, source_kind=kind, playable=playlist.healthy, push_link=push,
                        log_visit=log_visit, model_wait=settings.model_timeout + 2.0)
-    billboard.started.connect(chain.on_started)  # after the programme's: it knows what is playing now
-    billboard.failed.connect(chain.on_failed)  # after the programme marked the item unhealthy
+    programme.now_playing.connect(chain.on_now_playing)
+    programme.choice_failed.connect(chain.on_choice_failed)
     if capture is not None:
         capture.visit_event.connect(chain.on_visit_event)
         capture.status.connect(status.camera)

@@ -87,8 +87,8 @@ def test_best_item_unplayable_plays_next_best_and_pushes_the_best_link(setup):
     choice = played[0]
     assert choice.item == STYLE and choice.chosen == BRAND
     assert any("Brand film cannot play here" in r for r in choice.reasons)
+    programme.now_playing.connect(chain.on_now_playing)
     programme.on_started(STYLE)  # the billboard reports the first frame
-    chain.on_started(STYLE)
     assert pushed == [BRAND]  # the phone gets what the screen could not show
 
 
@@ -119,14 +119,16 @@ def test_targeted_item_failing_on_screen_plays_the_next_best_and_keeps_its_link(
     pushed = []
     chain = KioskChain(programme, chooser, privacy=Privacy("local"), playable=programme.playlist.healthy,
                        push_link=pushed.append)
+    # Connected before the programme's own handlers exist or after: order does not matter, the
+    # programme says what it concluded and carries the choice.
+    programme.choice_failed.connect(chain.on_choice_failed)
+    programme.now_playing.connect(chain.on_now_playing)
     chain.on_visit_event(event(VisitStarted, audience=MALE))
     assert played[-1].item == BRAND
     programme.on_failed(BRAND, "YouTube error 150: owner does not allow embedding")
-    chain.on_failed(BRAND, "YouTube error 150: owner does not allow embedding")
     retry = played[-1]
     assert retry.item == STYLE and retry.chosen == BRAND and retry.trigger == "targeted"
     programme.on_started(STYLE)
-    chain.on_started(STYLE)
     assert pushed == [BRAND]
 
 
@@ -151,7 +153,7 @@ def test_qr_code_and_nfc_tag_carry_the_same_link_even_for_a_next_best_item(qtbot
     chain = KioskChain(programme, lambda audience, playable: Choice(item=slide, chosen=BRAND, reasons=("x",)),
                        privacy=Privacy("local"),
                        push_link=lambda item: tag.append(pushed_link(item, settings)))
-    board.started.connect(chain.on_started)
+    programme.now_playing.connect(chain.on_now_playing)
     with qtbot.waitSignal(board.started, timeout=5000):
         chain.on_visit_event(event(VisitStarted, audience=MALE))
     expected = pushed_link(BRAND, settings)
@@ -180,3 +182,17 @@ def test_a_chain_in_thermal_mode_with_a_camera_ignores_visits(setup):
     chain = KioskChain(programme, chooser, privacy=Privacy("thermal"), source_kind="camera")
     chain.on_visit_event(event(VisitStarted))
     assert played == [] and not chain.uses_model
+
+
+def test_the_programme_tells_what_plays_and_what_failed_with_the_choice_itself(setup):
+    programme, played = setup
+    seen = []
+    programme.now_playing.connect(lambda choice: seen.append(("playing", choice)))
+    programme.choice_failed.connect(lambda choice, reason: seen.append(
+        ("failed", choice, reason, programme.playlist.healthy(choice.item))))
+    targeted = Choice(item=BRAND, trigger="targeted", audience_summary="1 person: male 50")
+    programme.targeted(targeted)
+    programme.on_started(BRAND)
+    assert seen == [("playing", targeted)]
+    programme.on_failed(BRAND, "YouTube error 150")
+    assert seen[-1] == ("failed", targeted, "YouTube error 150", False)  # already marked unhealthy

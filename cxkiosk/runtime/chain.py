@@ -5,7 +5,8 @@ CaptureWorker.visit_event ─▶ on_visit_event ─(local)─▶ _target(audienc
 CaptureWorker.profile_request ─(full/thermal, capture thread to classifier thread)─▶ ClassifierWorker
 ClassifierWorker.classified ─▶ on_classified ─▶ _target(audience)
                                   _target ─▶ Programme.targeted(Choice)  (plays at once)
-Billboard.started ─▶ on_started ─▶ push_link(url, title, item_id)  (NFC tag / emulation)
+Programme.now_playing ─▶ on_now_playing ─▶ push_link(item)  (NFC tag / emulation)
+Programme.choice_failed ─▶ on_choice_failed ─▶ _target(same audience): the next-best
 ```
 
 Only plain values cross threads, and no frame comes through here: the capture thread sends the
@@ -138,25 +139,22 @@ class KioskChain(QObject):
     # -- from the billboard ---------------------------------------------------------------------
 
     @Slot(object, str)
-    def on_failed(self, item: Item, reason: str) -> None:
+    def on_choice_failed(self, failed: Choice, reason: str) -> None:
         """A targeted item the screen could not play: the visitor still gets the next-best one.
 
-        Connected after the programme's own handler, which has already marked the item
-        unhealthy, so choosing again for the same audience skips it and pushes its link.
-        """
+        The programme has already marked it unhealthy, so choosing again for the same audience
+        skips it (and pushes its link when it was the best)."""
         if self._visit is None or self._profile is None or self._last_choice is None:
             return
-        if self._last_choice.item.id != item.id:
+        if self._last_choice.item.id != failed.item.id:
             return
-        log.info("targeted item %r failed (%s); choosing the next-best for this visit", item.title, reason)
+        log.info("targeted item %r failed (%s); choosing the next-best for this visit",
+                 failed.item.title, reason)
         self._last_choice = None
         self._target(self._profile[0])
 
     @Slot(object)
-    def on_started(self, item: Item) -> None:
-        """The screen shows `item`: the tag and QR carry the pushed item's link."""
-        if self._push_link is None:
-            return
-        playing = self.programme.playing
-        pushed = playing.pushed_item if playing is not None and playing.item.id == item.id else item
-        self._push_link(pushed)
+    def on_now_playing(self, choice: Choice) -> None:
+        """The screen shows `choice`: the tag and QR carry the pushed item's link."""
+        if self._push_link is not None:
+            self._push_link(choice.pushed_item)

@@ -1,7 +1,8 @@
 """The programme: turns billboard events into the next thing to play, and keeps proof of play.
 
 Lives on the GUI thread (QtCore only); the billboard forwards `started/finished/failed`, this
-answers with `play(Choice)` or `fallback()`. A targeted choice interrupts at once; the idle loop
+answers with `play(Choice)` or `fallback()` and tells the rest of the kiosk `now_playing(Choice)`
+and `choice_failed(Choice, reason)`. A targeted choice interrupts at once; the idle loop
 resumes after it.
 """
 
@@ -35,8 +36,12 @@ class PlayRecord:
 
 
 class Programme(QObject):
-    play = Signal(object)  # Choice
+    play = Signal(object)  # Choice: the billboard, load this
     fallback = Signal()
+    # What the programme concluded, carrying the choice itself so no listener reads its state:
+    now_playing = Signal(object)  # Choice now on screen (the billboard showed its first frame)
+    choice_failed = Signal(object, str)  # Choice the screen could not play, reason; already
+    # marked unhealthy and replaced by the idle loop, so choosing again skips it
 
     def __init__(self, playlist: Playlist, record: Callable[[PlayRecord], None] | None = None,
                  retry_seconds: float = 30.0, clock: Callable[[], datetime] = datetime.now) -> None:
@@ -50,10 +55,6 @@ class Programme(QObject):
         self._retry = QTimer(self, singleShot=True)
         self._retry.setInterval(int(retry_seconds * 1000))
         self._retry.timeout.connect(self.advance)
-
-    @property
-    def playing(self) -> Choice | None:
-        return self._playing
 
     @Slot()
     def advance(self) -> None:
@@ -93,6 +94,7 @@ class Programme(QObject):
         self._playing = asked
         self._started_at = self._clock()
         self.playlist.mark_ok(item)
+        self.now_playing.emit(asked)
 
     @Slot(object)
     def on_finished(self, item: Item) -> None:
@@ -112,6 +114,7 @@ class Programme(QObject):
             self._playing = None
         if playing or self._asked is None or self._asked.item.id == item.id:
             self.advance()
+        self.choice_failed.emit(choice, reason)
 
     def _store(self, choice: Choice, outcome: str, reason: str, started: datetime | None = None) -> None:
         if started is None and outcome != "failed":
