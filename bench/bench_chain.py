@@ -101,7 +101,7 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from cxkiosk.config import Settings
+    from cxkiosk.config import Privacy, Settings
     from cxkiosk.content import database
     from cxkiosk.content.playlist import Playlist
     from cxkiosk.content.selection import Selector
@@ -119,7 +119,7 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
     db = workdir / f"{privacy}.db"
     database.open_database(str(db))
     database.Content.create(title="idle", kind="video", url="https://example.com/idle",
-                                 path=str(ROOT / "resources" / "media" / "welcome.mp4"))
+                            path=str(ROOT / "resources" / "media" / "welcome.mp4"))
     short = workdir / "short.mp4"
     if not short.exists():
         writer = cv2.VideoWriter(str(short), cv2.VideoWriter_fourcc(*"mp4v"), 25, (320, 180))
@@ -127,7 +127,7 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
             writer.write(np.full((180, 320, 3), (40 + i * 4, 20, 160), np.uint8))
         writer.release()
     target = database.Content.create(title="target", kind="video", url="https://example.com/target",
-                                   path=str(short), idle=False, genders="female", age_min=18, age_max=70)
+                                     path=str(short), idle=False, genders="female", age_min=18, age_max=70)
 
     settings = Settings(privacy=privacy, provider="custom", model="bench", model_timeout=10.0,
                         calls_per_hour=10_000, calls_per_day=100_000)
@@ -156,14 +156,14 @@ def run_mode(privacy: str, clip: Path, visits: int, workdir: Path) -> dict:
         marked.append(source)
         return source
 
-    capture = CaptureWorker(open_marked, attributes=True)
+    capture = CaptureWorker(open_marked, attributes=True, profile_crops=privacy == "full")
     threads = [WorkerThread(capture, "capture")]
-    chain = KioskChain(programme, lambda a, p: selector.choose(a, playable=p), privacy=privacy,
-                       playable=playlist.healthy, latest_frame=capture.latest)
+    chain = KioskChain(programme, lambda a, p: selector.choose(a, playable=p), privacy=Privacy(privacy),
+                       playable=playlist.healthy)
     capture.visit_event.connect(chain.on_visit_event)
     if privacy == "full":
         worker = ClassifierWorker(Classifier(settings, workdir))
-        chain.classify_request.connect(worker.request)
+        capture.profile_request.connect(worker.request)  # capture thread to classifier thread
         chain.visit_over.connect(worker.visit_ended)
         worker.classified.connect(chain.on_classified)
         threads.append(WorkerThread(worker, "classifier"))
