@@ -156,7 +156,7 @@ def _start_chain(ctx, settings, programme, playlist, billboard, status) -> tuple
 
     def log_visit(event, audience, provider, latency) -> None:
         database.log_audience(audience, provider=provider, latency_ms=latency, dwell=event.dwell,
-                            watchers=event.watchers, sensitive=settings.sensitive_attributes)
+                              watchers=event.watchers, sensitive=settings.sensitive_attributes)
 
     source = resolve_source(settings.source)
     if source.startswith("file:resources/"):  # shipped media, wherever the install folder is

@@ -51,10 +51,10 @@ def seed_database(path: Path) -> tuple[int, int]:
     database.open_database(str(path))
     try:
         idle = database.Content.create(title="Idle film", kind="video", url="https://example.com/idle",
-                                     path=str(ROOT / "resources" / "media" / "welcome.mp4"), idle=True)
+                                       path=str(ROOT / "resources" / "media" / "welcome.mp4"), idle=True)
         target = database.Content.create(title="Executive Line", kind="video", url=TARGET_LINK,
-                                       path=str(ROOT / "resources" / "media" / "executive.mp4"),
-                                       idle=False, genders="male", age_min=40, age_max=60)
+                                         path=str(ROOT / "resources" / "media" / "executive.mp4"),
+                                         idle=False, genders="male", age_min=40, age_max=60)
         return idle.id, target.id
     finally:
         database.close_database()
