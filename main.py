@@ -57,7 +57,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from cxkiosk.content.playlist import Playlist
     from cxkiosk.runtime.programme import Programme
     from cxkiosk.runtime.status import StatusBoard
-    from ui.admin_opener import AdminOpener
+    from ui.admin.opener import AdminOpener
     from ui.billboard import Billboard
     from ui.webpage import ensure_sandbox_flag
     from ui.window import delete_widgets, screenshot_and_quit, show_kiosk_window

@@ -31,8 +31,8 @@ from cxkiosk.config import Paths, Settings  # noqa: E402
 from cxkiosk.content import database  # noqa: E402
 from cxkiosk.content.database import Content, PlayLog  # noqa: E402
 from cxkiosk.pin import PinGuard, hash_pin, verify_pin  # noqa: E402
-from ui.admin import AdminPanel  # noqa: E402
-from ui.admin_pages import bgr_to_qimage  # noqa: E402
+from ui.admin.panel import AdminPanel  # noqa: E402
+from ui.admin.widgets import bgr_to_qimage  # noqa: E402
 
 PIN = "4711"
 

@@ -19,8 +19,8 @@ from cxkiosk.content import database
 from cxkiosk.content.database import Content
 from cxkiosk.pin import MAX_TRIES, PinGuard, hash_pin, verify_pin
 from tests.fake_openai import FakeOpenAI, status
-from ui import admin_pages
-from ui.admin import AdminPanel
+from ui.admin import widgets
+from ui.admin.panel import AdminPanel
 
 PIN = "4711"
 KEY = "sk-test-abcdef0123456789"
@@ -63,7 +63,7 @@ def answers(monkeypatch):
         asked.append(title)
         return state["answer"]
 
-    monkeypatch.setattr(admin_pages, "ask", fake_ask)
+    monkeypatch.setattr(widgets, "ask", fake_ask)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     return type("Answers", (), {"asked": asked, "state": state})
 
@@ -240,14 +240,14 @@ def test_enable_box_and_delete_write_the_database(panel, qtbot, answers):
 def test_import_lists_bad_rows_and_keeps_good_ones(panel, qtbot, tmp_path, monkeypatch):
     source = tmp_path / "items.csv"
     source.write_text("title,url,kind\nGood,https://example.com/a,web\nBad,javascript:alert(1),web\n")
-    monkeypatch.setattr(admin_pages, "pick_file", lambda *a: str(source))
+    monkeypatch.setattr(widgets, "pick_file", lambda *a: str(source))
     with qtbot.waitSignal(panel.content_changed):
         panel.content.import_button.click()
     assert "added 1" in panel.content.status.text() and "1 rejected" in panel.content.status.text()
     assert "line 3" in panel.content.errors.toPlainText() and not panel.content.errors.isHidden()
     assert [r.title for r in Content.select()] == ["Good"]
     out = tmp_path / "out.json"
-    monkeypatch.setattr(admin_pages, "pick_file", lambda *a: str(out))
+    monkeypatch.setattr(widgets, "pick_file", lambda *a: str(out))
     panel.content.export_button.click()
     assert json.loads(out.read_text())["items"][0]["url"] == "https://example.com/a"
     assert "Exported 1" in panel.content.status.text()

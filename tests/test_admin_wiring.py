@@ -12,8 +12,8 @@ from cxkiosk.content import database
 from cxkiosk.content.playlist import Playlist
 from cxkiosk.pin import PinGuard, hash_pin
 from cxkiosk.runtime.status import StatusBoard
-from ui import admin_opener as opener_module
-from ui.admin_opener import AdminOpener
+from ui.admin import opener as opener_module
+from ui.admin.opener import AdminOpener
 from ui.billboard import Billboard
 
 PIN = "2468"

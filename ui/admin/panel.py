@@ -35,19 +35,16 @@ from PySide6.QtWidgets import (
 
 from cxkiosk.config import Paths, Settings, save_settings
 from cxkiosk.pin import PIN_MAX, PIN_MIN, PinError, PinGuard, check_new_pin, hash_pin, shared_guard
+from cxkiosk.runtime.provider_test import ProviderTestWorker
 from cxkiosk.runtime.threads import WorkerThread
-from ui import admin_pages
-from ui.admin_pages import (
-    ERROR_STYLE,
-    ContentPage,
-    DevicesPage,
-    FiguresPage,
-    PrivacyPage,
-    PromptsPage,
-    ProviderPage,
-    ProviderTestWorker,
-    _message,
-)
+from ui.admin import widgets
+from ui.admin.content import ContentPage
+from ui.admin.devices import DevicesPage
+from ui.admin.figures import FiguresPage
+from ui.admin.privacy import PrivacyPage
+from ui.admin.prompts import PromptsPage
+from ui.admin.provider import ProviderPage
+from ui.admin.widgets import ERROR_STYLE, message
 
 log = logging.getLogger("cxkiosk.admin")
 
@@ -229,7 +226,7 @@ class AdminPanel(QWidget):
             if self._store_pin(pin_hash, dialog):
                 dialog.accept()
                 if self.body is not None:
-                    _message(self.save_status, "Admin PIN changed.", True)
+                    message(self.save_status, "Admin PIN changed.", True)
 
         dialog.pin_set.connect(store)
         self.pin_change = dialog
@@ -335,7 +332,7 @@ class AdminPanel(QWidget):
         new = self.edited_settings()
         problems = self._problems(new)
         if problems:
-            _message(self.save_status, "Not saved: " + "; ".join(problems), False)
+            message(self.save_status, "Not saved: " + "; ".join(problems), False)
             return False
         key_note = ""
         if self.provider.api_key.text().strip():
@@ -344,7 +341,7 @@ class AdminPanel(QWidget):
         try:
             save_settings(self.paths, new)
         except OSError as exc:
-            _message(self.save_status, f"Not saved: cannot write {self.paths.settings_file} ({exc})", False)
+            message(self.save_status, f"Not saved: cannot write {self.paths.settings_file} ({exc})", False)
             return False
         changed = [f.name for f in fields(Settings) if getattr(new, f.name) != getattr(self.settings, f.name)]
         self.settings = new
@@ -355,7 +352,7 @@ class AdminPanel(QWidget):
             text = f"Saved. Restart the kiosk to apply: {', '.join(restart)}."
         else:
             text = "Saved and applied."
-        _message(self.save_status, text + key_note, "NOT" not in key_note)
+        message(self.save_status, text + key_note, "NOT" not in key_note)
         log.info("settings saved from the admin panel: %s", ", ".join(changed) or "no changes")
         self.settings_saved.emit(replace(new))
         return True
@@ -372,12 +369,12 @@ class AdminPanel(QWidget):
         worker.done.connect(self._test_done)
         worker.finished.connect(self._test_finished)
         self.provider.test_button.setEnabled(False)
-        _message(self.provider.test_status, f"Calling {settings.provider}…")
+        message(self.provider.test_status, f"Calling {settings.provider}…")
         self._test.start()
 
     def _test_done(self, text: str, ok: bool) -> None:
         if self.body is not None:
-            _message(self.provider.test_status, text, ok)
+            message(self.provider.test_status, text, ok)
 
     def _test_finished(self) -> None:
         self._stop_test()
@@ -403,7 +400,7 @@ class AdminPanel(QWidget):
     # -- closing ------------------------------------------------------------------------------------
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        if self.body is not None and self._unsaved() and not admin_pages.ask(
+        if self.body is not None and self._unsaved() and not widgets.ask(
                 self, "Unsaved settings", "Settings were changed but not saved. Close and discard them?"):
             event.ignore()
             return

@@ -1,6 +1,6 @@
 """Opens the PIN-protected admin panel over the running billboard and applies what it saves.
 
-Glue between the panel (ui/admin.py) and the live kiosk: statuses in, content reloads and
+Glue between the panel (ui/admin/panel.py) and the live kiosk: statuses in, content reloads and
 settings out. It only forwards; the decisions stay in the core.
 """
 
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from cxkiosk.config import consent_notice
 from cxkiosk.content import database
-from ui.admin import RESTART_FIELDS, AdminPanel
+from ui.admin.panel import RESTART_FIELDS, AdminPanel
 
 
 class AdminOpener:

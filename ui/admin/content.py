@@ -1,0 +1,439 @@
+"""The Content tab: the items, an editor that validates links, import and export."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import peewee
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cxkiosk.content import database
+from cxkiosk.content.database import Content
+from cxkiosk.content.transfer import (
+    ContentFileError,
+    RowError,
+    clean_row,
+    export_file,
+    format_days,
+    import_file,
+)
+from cxkiosk.items import KINDS, LinkError, normalize_url
+from ui.admin import widgets
+from ui.admin.widgets import (
+    ERROR_STYLE,
+    Index,
+    RowsModel,
+    message,
+    pair,
+    table,
+)
+
+log = logging.getLogger("cxkiosk.admin")
+
+
+# --- content -------------------------------------------------------------------------------------
+
+GENDER_CHOICES = (("", "Anyone"), ("female", "Women"), ("male", "Men"), ("female,male", "Women and men"))
+
+
+class _OptionalInt(QSpinBox):
+    """A spin box whose lowest value reads 'any' and means None."""
+
+    def __init__(self, lo: int, hi: int) -> None:
+        super().__init__()
+        self.setRange(lo - 1, hi)
+        self.setSpecialValueText("any")
+        self.setValue(lo - 1)
+
+    def get(self) -> int | None:
+        return None if self.value() == self.minimum() else self.value()
+
+    def put(self, value: int | None) -> None:
+        self.setValue(self.minimum() if value is None else value)
+
+
+class ContentEditor(QDialog):
+    """Add or edit one Content row. A bad value shows its reason here and nothing is written."""
+
+    saved = Signal(int)  # the row id
+
+    def __init__(self, parent: QWidget | None, row: Content | None = None) -> None:
+        super().__init__(parent)
+        self.row_id = row.id if row is not None else None
+        self.setWindowTitle("Edit item" if row is not None else "Add item")
+        self.setMinimumWidth(560)
+        form = QFormLayout()
+        self.title = QLineEdit()
+        self.kind = QComboBox()
+        self.kind.addItems(KINDS)
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("https://www.youtube.com/watch?v=… or https://example.com/page")
+        self.url_check = QLabel()
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("local video or slide file (video/slide items)")
+        self.description = QPlainTextEdit()
+        self.description.setFixedHeight(60)
+        self.tagline = QLineEdit()
+        self.duration = QDoubleSpinBox()
+        self.duration.setRange(1, 24 * 3600)
+        self.duration.setSuffix(" s")
+        self.genders = QComboBox()
+        for value, label in GENDER_CHOICES:
+            self.genders.addItem(label, value)
+        self.age_min, self.age_max = _OptionalInt(0, 120), _OptionalInt(0, 120)
+        self.group_min, self.group_max = _OptionalInt(1, 50), _OptionalInt(1, 50)
+        self.keywords = QLineEdit()
+        self.keywords.setPlaceholderText("suit, glasses, long hair")
+        self.weight = QDoubleSpinBox()
+        self.weight.setRange(0, 1000)
+        self.enabled = QCheckBox("Enabled")
+        self.idle = QCheckBox("In the idle playlist")
+        self.date_from, self.date_to = QLineEdit(), QLineEdit()
+        for w in (self.date_from, self.date_to):
+            w.setPlaceholderText("YYYY-MM-DD (empty: no limit)")
+        self.days = QLineEdit()
+        self.days.setPlaceholderText("mon,tue or weekend/weekdays (empty: every day)")
+        self.hour_from, self.hour_to = _OptionalInt(0, 23), _OptionalInt(0, 24)
+
+        form.addRow("Title", self.title)
+        form.addRow("Kind", self.kind)
+        form.addRow("Link", self.url)
+        form.addRow("", self.url_check)
+        form.addRow("File", self.path)
+        form.addRow("Description", self.description)
+        form.addRow("Tagline", self.tagline)
+        form.addRow("Duration", self.duration)
+        form.addRow("Gender", self.genders)
+        form.addRow("Age from / to", pair(self.age_min, self.age_max))
+        form.addRow("Group size from / to", pair(self.group_min, self.group_max))
+        form.addRow("Keywords", self.keywords)
+        form.addRow("Weight", self.weight)
+        form.addRow("", pair(self.enabled, self.idle))
+        form.addRow("Dates from / to", pair(self.date_from, self.date_to))
+        form.addRow("Days", self.days)
+        form.addRow("Hours from / to", pair(self.hour_from, self.hour_to))
+
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        std = QDialogButtonBox.StandardButton
+        buttons = QDialogButtonBox(std.Save | std.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.url.textChanged.connect(self._check_url)
+        self._fill(row)
+
+    def _fill(self, row: Content | None) -> None:
+        self.duration.setValue(10.0)
+        self.weight.setValue(1.0)
+        self.enabled.setChecked(True)
+        self.idle.setChecked(True)
+        if row is None:
+            return
+        self.title.setText(row.title)
+        self.kind.setCurrentText(row.kind)
+        self.url.setText(row.url)
+        self.path.setText(row.path)
+        self.description.setPlainText(row.description)
+        self.tagline.setText(row.tagline)
+        self.duration.setValue(row.duration)
+        self.genders.setCurrentIndex(max(0, self.genders.findData(row.genders)))
+        self.age_min.put(row.age_min)
+        self.age_max.put(row.age_max)
+        self.group_min.put(row.group_min)
+        self.group_max.put(row.group_max)
+        self.keywords.setText(", ".join(row.keyword_list))
+        self.weight.setValue(row.weight)
+        self.enabled.setChecked(bool(row.enabled))
+        self.idle.setChecked(bool(row.idle))
+        self.date_from.setText(row.date_from.isoformat() if row.date_from else "")
+        self.date_to.setText(row.date_to.isoformat() if row.date_to else "")
+        self.days.setText(format_days(row.days or ""))
+        self.hour_from.put(row.hour_from)
+        self.hour_to.put(row.hour_to)
+
+    def _check_url(self, text: str) -> None:
+        if not text.strip():
+            message(self.url_check, "")
+            return
+        try:
+            message(self.url_check, f"plays/pushes {normalize_url(text)}", True)
+        except LinkError as exc:
+            message(self.url_check, f"not a usable link: {exc}", False)
+
+    def values(self) -> dict[str, Any]:
+        """The form as raw item fields, for content_io.clean_row."""
+        return {
+            "title": self.title.text(), "kind": self.kind.currentText(), "url": self.url.text(),
+            "path": self.path.text(), "description": self.description.toPlainText(),
+            "tagline": self.tagline.text(), "duration": self.duration.value(),
+            "genders": self.genders.currentData(), "age_min": self.age_min.get(),
+            "age_max": self.age_max.get(), "group_min": self.group_min.get(),
+            "group_max": self.group_max.get(),
+            "keywords": self.keywords.text(), "weight": self.weight.value(),
+            "enabled": self.enabled.isChecked(), "idle": self.idle.isChecked(),
+            "date_from": self.date_from.text(), "date_to": self.date_to.text(), "days": self.days.text(),
+            "hour_from": self.hour_from.get(), "hour_to": self.hour_to.get(),
+        }
+
+    def save(self) -> bool:
+        """Validate and write; on a problem the dialog stays open with the reason and every value."""
+        try:
+            row = clean_row(self.values())
+        except RowError as exc:
+            message(self.error, f"Not saved: {exc}", False)
+            return False
+        try:
+            with database.database.atomic():
+                if self.row_id is None:
+                    self.row_id = Content.create(**row).id
+                else:
+                    Content.update(**row, updated=database.now()).where(Content.id == self.row_id).execute()
+        except peewee.IntegrityError:
+            message(self.error, "Not saved: another item already has this link and file", False)
+            return False
+        except LinkError as exc:
+            message(self.error, f"Not saved: url: {exc}", False)
+            return False
+        except peewee.PeeweeException as exc:
+            message(self.error, f"Not saved: the database refused the change ({exc})", False)
+            return False
+        self.saved.emit(self.row_id)
+        self.accept()
+        return True
+
+
+def _who(row: Content) -> str:
+    parts = [dict(GENDER_CHOICES).get(row.genders, row.genders)]
+    if row.age_min is not None or row.age_max is not None:
+        parts.append(f"{row.age_min if row.age_min is not None else ''}–"
+                     f"{row.age_max if row.age_max is not None else ''}")
+    if row.group_min or row.group_max:
+        parts.append(f"groups {row.group_min or 1}–{row.group_max or ''}")
+    return ", ".join(parts)
+
+
+def _when(row: Content) -> str:
+    parts = []
+    if row.date_from or row.date_to:
+        parts.append(f"{row.date_from or '…'} to {row.date_to or '…'}")
+    if row.days:
+        parts.append(format_days(row.days))
+    if row.hour_from is not None or row.hour_to is not None:
+        parts.append(f"{row.hour_from or 0:02d}–{row.hour_to if row.hour_to is not None else 24:02d} h")
+    return "; ".join(parts) or "always"
+
+
+class ContentModel(RowsModel):
+    """Content rows; the 'On' column is a check box the operator can flip."""
+
+    toggled = Signal(int, bool)  # row id, enabled
+    ON_COLUMN = 3
+
+    def __init__(self) -> None:
+        super().__init__(("Title", "Kind", "Link / file", "On", "Idle", "Who", "Keywords", "Weight", "When"))
+        self.enabled: list[bool] = []
+
+    def set_content(self, rows: list[Content]) -> None:
+        self.enabled = [bool(r.enabled) for r in rows]
+        self.set_rows([(r.title, r.kind, r.url or r.path, "", "yes" if r.idle else "no", _who(r),
+                        ", ".join(r.keyword_list), f"{r.weight:g}", _when(r)) for r in rows],
+                      [r.id for r in rows])
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == self.ON_COLUMN:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if index.isValid() and index.column() == self.ON_COLUMN and role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if self.enabled[index.row()] else Qt.CheckState.Unchecked
+        return super().data(index, role)
+
+    def setData(self, index: Index, value: Any,  # noqa: N802 - Qt override
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != self.ON_COLUMN or role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        on = Qt.CheckState(value) == Qt.CheckState.Checked if isinstance(value, int) \
+            else value == Qt.CheckState.Checked
+        self.toggled.emit(self.keys[index.row()], on)  # the page writes it and reloads
+        return True
+
+
+class ContentPage(QWidget):
+    changed = Signal()
+    ON_COLUMN = ContentModel.ON_COLUMN
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = ContentModel()
+        self.model.toggled.connect(self._on_toggled)
+        self.table = table(self.model)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
+        self.add_button = QPushButton("Add…")
+        self.edit_button = QPushButton("Edit…")
+        self.delete_button = QPushButton("Delete")
+        self.import_button = QPushButton("Import…")
+        self.export_button = QPushButton("Export…")
+        self.add_button.clicked.connect(self.add)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.import_button.clicked.connect(self.import_dialog)
+        self.export_button.clicked.connect(self.export_dialog)
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.edit_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.export_button)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.errors = QPlainTextEdit()
+        self.errors.setReadOnly(True)
+        self.errors.setMaximumHeight(110)
+        self.errors.hide()
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.errors)
+        self.editor: ContentEditor | None = None
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            self.model.set_content(list(Content.select().order_by(Content.id)))
+            readonly = database.is_readonly()
+        except Exception as exc:  # no database bound, or it went away: say so, keep the panel up
+            log.exception("content list unavailable")
+            self.model.set_content([])
+            readonly = True
+            message(self.status, f"The content database cannot be read: {exc}", False)
+        for b in (self.add_button, self.edit_button, self.delete_button, self.import_button):
+            b.setEnabled(not readonly)
+        if readonly:
+            message(self.status, "The database is open read-only (see the Devices tab's database status); "
+                                  "content cannot be changed until that is fixed.", False)
+
+    def row_ids(self) -> list[int]:
+        return list(self.model.keys)
+
+    def select_id(self, row_id: int) -> None:
+        if row_id in self.model.keys:
+            self.table.selectRow(self.model.keys.index(row_id))
+
+    def selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.keys[rows[0].row()] if rows else None
+
+    def _open_editor(self, row: Content | None) -> ContentEditor:
+        self.editor = ContentEditor(self, row)
+        self.editor.saved.connect(self._on_saved)
+        self.editor.open()  # window-modal, does not block the event loop
+        return self.editor
+
+    def add(self) -> ContentEditor:
+        return self._open_editor(None)
+
+    def edit_selected(self) -> ContentEditor | None:
+        row_id = self.selected_id()
+        if row_id is None:
+            message(self.status, "Select an item to edit first.", False)
+            return None
+        row = Content.get_or_none(Content.id == row_id)
+        if row is None:
+            self.reload()
+            message(self.status, "That item no longer exists; the list is reloaded.", False)
+            return None
+        return self._open_editor(row)
+
+    def _on_saved(self, row_id: int) -> None:
+        self.reload()
+        self.select_id(row_id)
+        message(self.status, "Saved.", True)
+        self.changed.emit()
+
+    def delete_selected(self) -> None:
+        row_id = self.selected_id()
+        if row_id is None:
+            message(self.status, "Select an item to delete first.", False)
+            return
+        row = Content.get_or_none(Content.id == row_id)
+        if row is None or not widgets.ask(self, "Delete item", f"Delete “{row.title}”? Its play figures "
+                                          "stay, listed as a deleted item."):
+            return
+        Content.delete().where(Content.id == row_id).execute()
+        self.reload()
+        message(self.status, f"Deleted “{row.title}”.", True)
+        self.changed.emit()
+
+    def _on_toggled(self, row_id: int, on: bool) -> None:
+        try:
+            Content.update(enabled=on, updated=database.now()).where(Content.id == row_id).execute()
+        except peewee.PeeweeException as exc:
+            message(self.status, f"Not changed: the database refused ({exc})", False)
+            return
+        self.reload()
+        self.select_id(row_id)
+        message(self.status, "Item enabled." if on else "Item disabled: it will not play.", True)
+        self.changed.emit()
+
+    def import_dialog(self) -> None:
+        path = widgets.pick_file(self, "Import content", "Content (*.csv *.json *.db *.sqlite *.sqlite3)",
+                                 False)
+        if path:
+            self.import_path(path)
+
+    def import_path(self, path: str) -> None:
+        try:
+            result = import_file(path)
+        except (ContentFileError, OSError, peewee.PeeweeException) as exc:
+            message(self.status, f"Nothing imported: {exc}", False)
+            self.errors.hide()
+            return
+        self.reload()
+        message(self.status, f"Imported {path}: {result.summary()}.", not result.errors)
+        self.errors.setPlainText("\n".join(result.errors))
+        self.errors.setVisible(bool(result.errors))
+        if result.added or result.updated:
+            self.changed.emit()
+
+    def export_dialog(self) -> None:
+        path = widgets.pick_file(self, "Export content", "CSV (*.csv);;JSON (*.json);;Seed database (*.db)",
+                                 True)
+        if path:
+            self.export_path(path)
+
+    def export_path(self, path: str) -> None:
+        try:
+            count = export_file(path)
+        except (ContentFileError, OSError, peewee.PeeweeException) as exc:
+            message(self.status, f"Not exported: {exc}", False)
+            return
+        message(self.status, f"Exported {count} items to {path}.", True)

@@ -1,0 +1,184 @@
+"""The Devices tab: camera source and live preview, face detection limits, NFC device and a test,
+the status of each part."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cxkiosk.config import Settings
+from ui.admin.widgets import (
+    bgr_to_qimage,
+    note,
+    pair,
+)
+
+log = logging.getLogger("cxkiosk.admin")
+
+
+# --- devices -------------------------------------------------------------------------------------
+
+STATUS_PARTS = ("camera", "nfc", "model", "database")
+STATUS_TITLES = {"camera": "Camera", "nfc": "NFC", "model": "Model", "database": "Database"}
+
+def camera_entries() -> list[tuple[str, str]]:
+    """(spec, label) for each camera Qt sees; [] without QtMultimedia or a camera."""
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+    except ImportError:  # missing system audio/video libraries: the spec can still be typed
+        return []
+    return [(f"camera:{i}", f"camera:{i} — {dev.description()}")
+            for i, dev in enumerate(QMediaDevices.videoInputs())]
+
+
+class DevicesPage(QWidget):
+    preview_wanted = Signal(bool)
+    nfc_test_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = QComboBox()
+        self.source.setEditable(True)
+        for spec, label in camera_entries():
+            self.source.addItem(label, spec)
+        for spec, label in (("auto", "auto — the first camera"), ("file:", "file:PATH — a video file"),
+                            ("images:", "images:DIR — a folder of photos"),
+                            ("thermal:", "thermal:PORT[@BAUD] — 8x8 infrared array"),
+                            ("none", "none — no sensing, plain playlist")):
+            self.source.addItem(label, spec)
+        self.source.activated.connect(self._source_picked)
+        self.width_box, self.height_box = QSpinBox(), QSpinBox()
+        self.width_box.setRange(160, 7680)
+        self.height_box.setRange(120, 4320)
+        # Sensing limits, the same bounds as Settings.validate.
+        self.min_face = QSpinBox()
+        self.min_face.setRange(12, 400)
+        self.min_face.setSuffix(" px")
+        self.min_face.setToolTip("Smaller finds people further away and costs more CPU "
+                                 "(40 px: about 4 m from a 720p webcam)")
+        self.face_threshold = QDoubleSpinBox()
+        self.face_threshold.setRange(0.3, 0.95)
+        self.face_threshold.setSingleStep(0.05)
+        self.face_threshold.setToolTip("Higher: fewer false faces, more missed visitors (default 0.6)")
+        self.facing = QSpinBox()
+        self.facing.setRange(5, 80)
+        self.facing.setSuffix(" °")
+        self.facing.setToolTip("A head turned at most this far from the camera counts as watching")
+        self.preview = QLabel("Preview appears while this tab is open and a camera is running.")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(320, 180)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.preview.setStyleSheet("background: #222; color: #ccc;")
+        self.preview.setWordWrap(True)
+        self.nfc_device = QLineEdit()
+        self.nfc_device.setPlaceholderText("usb, usb:054c:06c3, tty:USB0:pn532, udp:HOST:PORT, none")
+        self.nfc_mode = QComboBox()
+        self.nfc_mode.addItem("write — write the link to a sticker/tag on the reader", "write")
+        self.nfc_mode.addItem("emulate — the reader acts as a tag phones read", "emulate")
+        self.nfc_test = QPushButton("Test NFC")
+        self.nfc_test.clicked.connect(self._test_nfc)
+        self.status_labels = {part: QLabel("—") for part in STATUS_PARTS}
+        for label in self.status_labels.values():
+            label.setWordWrap(True)
+
+        sensing = QGroupBox("Camera / sensor")
+        sform = QFormLayout(sensing)
+        sform.addRow("Source", self.source)
+        sform.addRow("Resolution", pair(self.width_box, self.height_box))
+        sform.addRow("Smallest face", self.min_face)
+        sform.addRow("Face detection threshold", self.face_threshold)
+        sform.addRow("Watching within", self.facing)
+        sform.addRow(self.preview)
+        sform.addRow(note("The preview is only on this screen; frames are never saved."))
+        nfc = QGroupBox("NFC reader")
+        nform = QFormLayout(nfc)
+        nform.addRow("Device", self.nfc_device)
+        nform.addRow("Mode", self.nfc_mode)
+        nform.addRow("", self.nfc_test)
+        status = QGroupBox("Status")
+        grid = QGridLayout(status)
+        for r, part in enumerate(STATUS_PARTS):
+            grid.addWidget(QLabel(f"<b>{STATUS_TITLES[part]}</b>"), r, 0)
+            grid.addWidget(self.status_labels[part], r, 1)
+        grid.setColumnStretch(1, 1)
+        right = QVBoxLayout()
+        right.addWidget(nfc)
+        right.addWidget(status)
+        right.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(sensing, 3)
+        layout.addLayout(right, 2)
+        self._preview_on = False
+
+    def load(self, s: Settings) -> None:
+        self.source.setEditText(s.source)
+        self.width_box.setValue(s.camera_width)
+        self.height_box.setValue(s.camera_height)
+        self.min_face.setValue(s.face_min_px)
+        self.face_threshold.setValue(s.face_threshold)
+        self.facing.setValue(round(s.facing_degrees))
+        self.nfc_device.setText(s.nfc_device)
+        self.nfc_mode.setCurrentIndex(max(0, self.nfc_mode.findData(s.nfc_mode)))
+
+    def apply(self, s: Settings) -> None:
+        s.source = self.source.currentText().strip()
+        s.camera_width, s.camera_height = self.width_box.value(), self.height_box.value()
+        s.face_min_px, s.face_threshold = self.min_face.value(), round(self.face_threshold.value(), 2)
+        s.facing_degrees = float(self.facing.value())
+        s.nfc_device = self.nfc_device.text().strip()
+        s.nfc_mode = self.nfc_mode.currentData()
+
+    def _source_picked(self, index: int) -> None:
+        # The list shows labels; the field keeps the spec (and a prefix to complete, e.g. "file:").
+        self.source.setEditText(self.source.itemData(index) or self.source.itemText(index))
+
+    def _test_nfc(self) -> None:
+        device = self.nfc_device.text().strip()
+        self.set_status("nfc", f"testing {device}…")
+        self.nfc_test_requested.emit(device)
+
+    def set_status(self, part: str, text: str) -> None:
+        label = self.status_labels.get(part)
+        if label is None:
+            log.warning("unknown status part %r", part)
+            return
+        label.setText(text)
+
+    def show_preview(self, image: np.ndarray) -> None:
+        if not self._preview_on or image is None or getattr(image, "size", 0) == 0:
+            return
+        pixmap = QPixmap.fromImage(bgr_to_qimage(image))
+        self.preview.setPixmap(pixmap.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))
+
+    def set_preview_wanted(self, on: bool) -> None:
+        if on != self._preview_on:
+            self._preview_on = on
+            self.preview_wanted.emit(on)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.set_preview_wanted(True)
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().hideEvent(event)
+        self.set_preview_wanted(False)
