@@ -85,3 +85,15 @@ def test_ruff_clean():
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     result = subprocess.run([ruff, "check", "--no-cache", str(ROOT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_no_widget_builds_a_database_query():
+    """The admin panel goes through the content API (cxkiosk.content.library) and the database
+    module's functions; a query written in a widget is a rule the core can no longer enforce."""
+    import re
+
+    query = re.compile(r"\b(Content|Prompt|PlayLog|AudienceLog|TapLog)\.(select|update|delete|create|"
+                       r"insert|get|get_or_none|get_by_id)\(")
+    offenders = [f"{path.relative_to(ROOT)}: {m.group(0)}" for path in (ROOT / "ui").rglob("*.py")
+                 for m in query.finditer(path.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -59,13 +59,11 @@ def run(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     import json
 
-    from cxkiosk.content.database import Content
-    from cxkiosk.content.transfer import export_rows
+    from cxkiosk.content import library
 
     try:
         with opened_database(args):
-            ids = [c.id for c in Content.select(Content.id).order_by(Content.id)]
-            rows = [{"id": i, **row} for i, row in zip(ids, export_rows(), strict=True)]
+            rows = library.listing()
     except DatabaseUnavailable as exc:
         return fail(str(exc), 1)
     if args.json:
@@ -97,12 +95,13 @@ def _targeting(row: dict) -> str:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from cxkiosk.content.transfer import ContentFileError, import_file
+    from cxkiosk.content import library
+    from cxkiosk.content.transfer import ContentFileError
 
     try:
         with opened_database(args, write=True):
-            result = import_file(args.file)
-    except DatabaseUnavailable as exc:
+            result = library.import_file(args.file)
+    except (DatabaseUnavailable, library.ContentError) as exc:
         return fail(str(exc), 1)
     except ContentFileError as exc:
         return fail(str(exc))
@@ -113,12 +112,13 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from cxkiosk.content.transfer import ContentFileError, export_file
+    from cxkiosk.content import library
+    from cxkiosk.content.transfer import ContentFileError
 
     try:
         with opened_database(args):
-            count = export_file(args.file)
-    except DatabaseUnavailable as exc:
+            count = library.export_file(args.file)
+    except (DatabaseUnavailable, library.ContentError) as exc:
         return fail(str(exc), 1)
     except ContentFileError as exc:
         return fail(str(exc))

@@ -569,6 +569,11 @@ def save_prompt(name: str, text: str, source: str) -> None:
         Prompt.create(name=name, text=text, source=source, active=True, version=last + 1)
 
 
+def prompts_for(source: str) -> list[Prompt]:
+    """Every version of every prompt for one source ("camera", "thermal"), by name, newest first."""
+    return list(Prompt.select().where(Prompt.source == source).order_by(Prompt.name, Prompt.version.desc()))
+
+
 def prompt_versions(name: str) -> list[Prompt]:
     """Every saved version of a prompt, newest first (the admin panel's history)."""
     return list(Prompt.select().where(Prompt.name == name).order_by(Prompt.version.desc()))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import peewee
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,15 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxkiosk.content import database
+from cxkiosk.content import library
 from cxkiosk.content.database import Content
+from cxkiosk.content.library import ContentError
 from cxkiosk.content.transfer import (
     ContentFileError,
-    RowError,
-    clean_row,
-    export_file,
     format_days,
-    import_file,
 )
 from cxkiosk.items import KINDS, LinkError, normalize_url
 from ui.admin import widgets
@@ -201,24 +197,9 @@ class ContentEditor(QDialog):
     def save(self) -> bool:
         """Validate and write; on a problem the dialog stays open with the reason and every value."""
         try:
-            row = clean_row(self.values())
-        except RowError as exc:
+            self.row_id = library.save(self.values(), self.row_id)
+        except ContentError as exc:
             message(self.error, f"Not saved: {exc}", False)
-            return False
-        try:
-            with database.database.atomic():
-                if self.row_id is None:
-                    self.row_id = Content.create(**row).id
-                else:
-                    Content.update(**row, updated=database.now()).where(Content.id == self.row_id).execute()
-        except peewee.IntegrityError:
-            message(self.error, "Not saved: another item already has this link and file", False)
-            return False
-        except LinkError as exc:
-            message(self.error, f"Not saved: url: {exc}", False)
-            return False
-        except peewee.PeeweeException as exc:
-            message(self.error, f"Not saved: the database refused the change ({exc})", False)
             return False
         self.saved.emit(self.row_id)
         self.accept()
@@ -328,8 +309,8 @@ class ContentPage(QWidget):
 
     def reload(self) -> None:
         try:
-            self.model.set_content(list(Content.select().order_by(Content.id)))
-            readonly = database.is_readonly()
+            self.model.set_content(library.items())
+            readonly = library.is_readonly()
         except Exception as exc:  # no database bound, or it went away: say so, keep the panel up
             log.exception("content list unavailable")
             self.model.set_content([])
@@ -366,7 +347,7 @@ class ContentPage(QWidget):
         if row_id is None:
             message(self.status, "Select an item to edit first.", False)
             return None
-        row = Content.get_or_none(Content.id == row_id)
+        row = library.get(row_id)
         if row is None:
             self.reload()
             message(self.status, "That item no longer exists; the list is reloaded.", False)
@@ -384,20 +365,24 @@ class ContentPage(QWidget):
         if row_id is None:
             message(self.status, "Select an item to delete first.", False)
             return
-        row = Content.get_or_none(Content.id == row_id)
+        row = library.get(row_id)
         if row is None or not widgets.ask(self, "Delete item", f"Delete “{row.title}”? Its play figures "
                                           "stay, listed as a deleted item."):
             return
-        Content.delete().where(Content.id == row_id).execute()
+        try:
+            library.delete(row_id)
+        except ContentError as exc:
+            message(self.status, f"Not deleted: {exc}", False)
+            return
         self.reload()
         message(self.status, f"Deleted “{row.title}”.", True)
         self.changed.emit()
 
     def _on_toggled(self, row_id: int, on: bool) -> None:
         try:
-            Content.update(enabled=on, updated=database.now()).where(Content.id == row_id).execute()
-        except peewee.PeeweeException as exc:
-            message(self.status, f"Not changed: the database refused ({exc})", False)
+            library.set_enabled(row_id, on)
+        except ContentError as exc:
+            message(self.status, f"Not changed: {exc}", False)
             return
         self.reload()
         self.select_id(row_id)
@@ -412,8 +397,8 @@ class ContentPage(QWidget):
 
     def import_path(self, path: str) -> None:
         try:
-            result = import_file(path)
-        except (ContentFileError, OSError, peewee.PeeweeException) as exc:
+            result = library.import_file(path)
+        except (ContentFileError, ContentError, OSError) as exc:
             message(self.status, f"Nothing imported: {exc}", False)
             self.errors.hide()
             return
@@ -432,8 +417,8 @@ class ContentPage(QWidget):
 
     def export_path(self, path: str) -> None:
         try:
-            count = export_file(path)
-        except (ContentFileError, OSError, peewee.PeeweeException) as exc:
+            count = library.export_file(path)
+        except (ContentFileError, ContentError, OSError) as exc:
             message(self.status, f"Not exported: {exc}", False)
             return
         message(self.status, f"Exported {count} items to {path}.", True)

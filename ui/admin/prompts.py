@@ -83,8 +83,7 @@ class PromptsPage(QWidget):
         self.reload()
 
     def _rows(self) -> list[database.Prompt]:
-        return list(database.Prompt.select().where(database.Prompt.source == self.source.currentText())
-                    .order_by(database.Prompt.name, database.Prompt.version.desc()))
+        return database.prompts_for(self.source.currentText())
 
     def reload(self, select: str | None = None) -> None:
         try:

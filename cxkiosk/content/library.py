@@ -1,0 +1,99 @@
+"""The content API: what the admin panel, the command line and later the fleet do to content.
+
+One place validates a change (`transfer.clean_row`, the same rules as import), stamps it and
+writes it; callers get a `ContentError` whose message an operator can act on, never an ORM
+exception. No widget builds a query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee
+
+from cxkiosk.content import database, transfer
+from cxkiosk.content.database import Content
+from cxkiosk.content.transfer import ImportResult, RowError, clean_row, export_rows
+from cxkiosk.items import LinkError
+
+__all__ = ["ContentError", "delete", "export_file", "get", "import_file", "is_readonly", "items",
+           "listing", "save", "set_enabled"]
+
+
+class ContentError(Exception):
+    """A change the content database did not take; the message says why."""
+
+
+def items() -> list[Content]:
+    """Every item, oldest first."""
+    return list(Content.select().order_by(Content.id))
+
+
+def get(item_id: int) -> Content | None:
+    return Content.get_or_none(Content.id == item_id)
+
+
+def is_readonly() -> bool:
+    return database.is_readonly()
+
+
+def save(values: dict[str, Any], item_id: int | None = None) -> int:
+    """Add (item_id None) or update one item from form or file values; returns its id."""
+    try:
+        row = clean_row(values)
+    except RowError as exc:
+        raise ContentError(str(exc)) from exc
+    try:
+        with database.database.atomic():
+            if item_id is None:
+                return int(Content.create(**row).id)
+            Content.update(**row, updated=database.now()).where(Content.id == item_id).execute()
+            return item_id
+    except peewee.IntegrityError as exc:
+        raise ContentError("another item already has this link and file") from exc
+    except LinkError as exc:
+        raise ContentError(f"url: {exc}") from exc
+    except peewee.PeeweeException as exc:
+        raise ContentError(f"the database refused the change ({exc})") from exc
+
+
+def delete(item_id: int) -> str | None:
+    """Delete one item (its play figures stay, as a deleted item); its title, or None if gone."""
+    row = get(item_id)
+    if row is None:
+        return None
+    try:
+        Content.delete().where(Content.id == item_id).execute()
+    except peewee.PeeweeException as exc:
+        raise ContentError(f"the database refused the change ({exc})") from exc
+    return str(row.title)
+
+
+def set_enabled(item_id: int, on: bool) -> None:
+    try:
+        Content.update(enabled=on, updated=database.now()).where(Content.id == item_id).execute()
+    except peewee.PeeweeException as exc:
+        raise ContentError(f"the database refused ({exc})") from exc
+
+
+def listing() -> list[dict[str, Any]]:
+    """Every item as its export row plus its id (what `content list` prints)."""
+    ids = [c.id for c in Content.select(Content.id).order_by(Content.id)]
+    return [{"id": i, **row} for i, row in zip(ids, export_rows(), strict=True)]
+
+
+def import_file(path: str) -> ImportResult:
+    """Import a seed .db, .csv or .json file (bad rows reported, good rows kept). A file that
+    cannot be read raises `transfer.ContentFileError` or OSError; a database fault ContentError."""
+    try:
+        return transfer.import_file(path)
+    except peewee.PeeweeException as exc:
+        raise ContentError(f"the database refused the import ({exc})") from exc
+
+
+def export_file(path: str) -> int:
+    """Export every item to a .db, .csv or .json file; the count written."""
+    try:
+        return transfer.export_file(path)
+    except peewee.PeeweeException as exc:
+        raise ContentError(f"the database could not be read ({exc})") from exc
