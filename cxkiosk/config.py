@@ -11,7 +11,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -24,30 +24,50 @@ SETTINGS_VERSION = 1
 PRIVACY_MODES = ("full", "local", "thermal", "off")
 
 
+def restart(default: Any, what: str) -> Any:
+    """A setting the running kiosk reads only at start-up (a device is opened, the classifier
+    built); `what` is how the admin panel names it when it asks for a restart."""
+    return field(default=default, metadata={"restart": what})
+
+
+def needs_restart(name: str) -> str:
+    """What to call this setting when changing it needs a restart; "" when it applies live."""
+    return next((f.metadata.get("restart", "") for f in fields(Settings) if f.name == name), "")
+
+
+def changed_settings(old: Settings, new: Settings) -> list[str]:
+    return [f.name for f in fields(Settings) if getattr(new, f.name) != getattr(old, f.name)]
+
+
 @dataclass
 class Settings:
     version: int = SETTINGS_VERSION
     # Where things are; "" means the default inside the data folder.
-    db: str = ""  # a path, sqlite:///path or postgresql://user@host/db
+    db: str = restart("", "database")  # a path, sqlite:///path or postgresql://user@host/db
     # Sensing
-    source: str = "auto"  # auto | camera:N | camera:NAME | file:PATH | images:DIR | thermal:PORT | none
-    camera_width: int = 1280
-    camera_height: int = 720
-    face_min_px: int = 40  # smallest face worth seeing, camera pixels (sets the search resolution)
-    face_threshold: float = 0.6  # face detector score needed, 0.3..0.95
-    facing_degrees: float = 30.0  # a head turned at most this far from the camera counts as watching
-    privacy: str = "local"  # full | local | thermal | off (nothing leaves the machine by default)
-    sensitive_attributes: bool = False  # ethnicity/emotion: see the README before turning on
+    # auto | camera:N | camera:NAME | file:PATH | images:DIR | thermal:PORT | none
+    source: str = restart("auto", "camera source")
+    camera_width: int = restart(1280, "resolution")
+    camera_height: int = restart(720, "resolution")
+    # smallest face worth seeing, camera pixels (sets the search resolution)
+    face_min_px: int = restart(40, "face detection")
+    face_threshold: float = restart(0.6, "face detection")  # face detector score needed, 0.3..0.95
+    # a head turned at most this far from the camera counts as watching
+    facing_degrees: float = restart(30.0, "face detection")
+    # full | local | thermal | off (nothing leaves the machine by default)
+    privacy: str = restart("local", "privacy mode")
+    # ethnicity/emotion: see the README before turning on
+    sensitive_attributes: bool = restart(False, "sensitive attributes")
     consent_text: str = ("This screen notices who is in front of it to choose what to show. "
                          "No images are stored; only anonymous counts and coarse attributes.")
     # Model provider (the key is in the keyring, never here)
-    provider: str = "openai"  # openai | ollama | llamacpp | vllm | lmstudio | custom
-    base_url: str = ""  # "" = the preset's
-    model: str = ""  # "" = the preset's
-    structured_output: bool = True
-    model_timeout: float = 10.0
-    calls_per_hour: int = 120
-    calls_per_day: int = 1000
+    provider: str = restart("openai", "provider")  # openai | ollama | llamacpp | vllm | lmstudio | custom
+    base_url: str = restart("", "base URL")  # "" = the preset's
+    model: str = restart("", "model")  # "" = the preset's
+    structured_output: bool = restart(True, "structured output")
+    model_timeout: float = restart(10.0, "timeout")
+    calls_per_hour: int = restart(120, "call caps")
+    calls_per_day: int = restart(1000, "call caps")
     refresh_seconds: float = 0.0  # re-profile a standing visitor this often; 0 = never
     # Billboard
     slide_seconds: float = 10.0
@@ -57,8 +77,9 @@ class Settings:
     qr_call_to_action: str = "Scan or tap your phone here"
     show_reasons: bool = False  # demo: show why an item was chosen
     # Link push
-    nfc_device: str = "usb"  # nfcpy path: usb, usb:054c:06c3, tty:USB0:pn532, udp:HOST:PORT, none
-    nfc_mode: str = "write"  # write | emulate
+    # nfcpy path: usb, usb:054c:06c3, tty:USB0:pn532, udp:HOST:PORT, none
+    nfc_device: str = restart("usb", "NFC device")
+    nfc_mode: str = restart("write", "NFC mode")  # write | emulate
     utm_tags: bool = False
     kiosk_id: str = "kiosk"
     # Admin panel PIN, stored as a salted hash (never the PIN)

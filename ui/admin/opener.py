@@ -9,9 +9,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from cxkiosk.config import consent_notice
+from cxkiosk.config import consent_notice, needs_restart
 from cxkiosk.content import database
-from ui.admin.panel import RESTART_FIELDS, AdminPanel
+from ui.admin.panel import AdminPanel
 
 
 class AdminOpener:
@@ -62,7 +62,7 @@ class AdminOpener:
     def _apply(self, saved) -> None:
         """Apply live what can change live; the panel tells the operator what needs a restart."""
         for name, value in vars(saved).items():
-            if name not in RESTART_FIELDS:
+            if not needs_restart(name):
                 setattr(self.settings, name, value)
         board = self.billboard
         board.qr_enabled = self.settings.qr_enabled

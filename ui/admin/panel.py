@@ -14,7 +14,7 @@ It edits a copy of the settings; only Save writes settings.json (never the API k
 from __future__ import annotations
 
 import logging
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxkiosk.config import Paths, Settings, save_settings
+from cxkiosk.config import Paths, Settings, changed_settings, needs_restart, save_settings
 from cxkiosk.pin import PIN_MAX, PIN_MIN, PinError, PinGuard, check_new_pin, hash_pin, shared_guard
 from cxkiosk.runtime.provider_test import ProviderTestWorker
 from cxkiosk.runtime.threads import WorkerThread
@@ -48,16 +48,6 @@ from ui.admin.widgets import ERROR_STYLE, message
 
 log = logging.getLogger("cxkiosk.admin")
 
-# Settings the running kiosk reads only at start-up (devices are opened, the classifier built);
-# the lead's live-apply may shrink this set.
-RESTART_FIELDS = {
-    "db": "database", "source": "camera source", "camera_width": "resolution", "camera_height": "resolution",
-    "nfc_device": "NFC device", "nfc_mode": "NFC mode", "provider": "provider", "base_url": "base URL",
-    "model": "model", "structured_output": "structured output", "model_timeout": "timeout",
-    "calls_per_hour": "call caps", "calls_per_day": "call caps", "privacy": "privacy mode",
-    "sensitive_attributes": "sensitive attributes", "face_min_px": "face detection",
-    "face_threshold": "face detection", "facing_degrees": "face detection",
-}
 
 
 class PinDialog(QDialog):
@@ -343,9 +333,9 @@ class AdminPanel(QWidget):
         except OSError as exc:
             message(self.save_status, f"Not saved: cannot write {self.paths.settings_file} ({exc})", False)
             return False
-        changed = [f.name for f in fields(Settings) if getattr(new, f.name) != getattr(self.settings, f.name)]
+        changed = changed_settings(self.settings, new)
         self.settings = new
-        restart = sorted({RESTART_FIELDS[n] for n in changed if n in RESTART_FIELDS})
+        restart = sorted({needs_restart(n) for n in changed} - {""})
         if not changed:
             text = "Saved (nothing had changed)."
         elif restart:
