@@ -187,14 +187,18 @@ def load_settings(paths: Paths, environ: dict[str, str] | None = None) -> Settin
     for f in fields(Settings):
         if f.name == "version":
             continue
-        raw = data.get(f.name, defaults[f.name])
-        env_raw = env.get(f"CXKIOSK_{f.name.upper()}")
-        if env_raw is not None:
-            raw = env_raw
-        try:
-            setattr(settings, f.name, _coerce(f.name, raw, defaults[f.name]))
-        except (TypeError, ValueError):
-            log.warning("setting %s=%r is not valid; using %r", f.name, raw, defaults[f.name])
+        # The environment wins over the file, the file over the default; a value that does not
+        # parse is named once and the next one down is used, so a typo loses nothing.
+        candidates = [("CXKIOSK_" + f.name.upper(), env.get(f"CXKIOSK_{f.name.upper()}")),
+                      (f.name, data.get(f.name))]
+        for where, raw in candidates:
+            if raw is None:
+                continue
+            try:
+                setattr(settings, f.name, _coerce(f.name, raw, defaults[f.name]))
+                break
+            except (TypeError, ValueError):
+                log.warning("setting %s=%r is not valid; ignoring it", where, raw)
     return settings
 
 
