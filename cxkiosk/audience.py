@@ -54,12 +54,11 @@ def normalize_age(value: Any) -> int | None:
     if not numbers:
         return None
     if len(numbers) == 2 and re.search(r"\d\s*(-|–|to)\s*\d", text):
-        age = (numbers[0] + numbers[1]) / 2  # a range: its middle
-    else:
-        age = numbers[0]
-        if re.search(r"\d0\s*'?s\b", text):  # a decade: "30s" -> 35, "early 30s" -> 32
-            age += 2 if "early" in text else 8 if "late" in text else 5
-    return normalize_age(age)
+        return normalize_age((numbers[0] + numbers[1]) / 2)  # a range: its middle
+    years = numbers[0]
+    if re.search(r"\d0\s*'?s\b", text):  # a decade: "30s" -> 35, "early 30s" -> 32
+        years += 2 if "early" in text else 8 if "late" in text else 5
+    return normalize_age(years)
 
 
 def normalize_bool(value: Any) -> bool | None:

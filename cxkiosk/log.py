@@ -57,7 +57,7 @@ def install_excepthooks() -> None:
             return
         logging.getLogger("cxkiosk.crash").critical(
             "uncaught exception in thread %s", getattr(args.thread, "name", "?"),
-            exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+            exc_info=args.exc_value or True)
 
     sys.excepthook = on_exception
     threading.excepthook = on_thread_exception

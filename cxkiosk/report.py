@@ -44,6 +44,7 @@ def _is_sqlite() -> bool:
 
 def _play_seconds() -> peewee.Node:
     """Seconds on screen per play (0 without an end), in the open database's dialect."""
+    span: peewee.Node
     if _is_sqlite():
         span = (fn.julianday(PlayLog.end) - fn.julianday(PlayLog.start)) * 86400.0
     else:
@@ -61,7 +62,7 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
     """Figures for plays, taps and audience from `since` (all history when None) to `until` (now)."""
     until = local_naive(until)
     since = local_naive(since) if since else None
-    titles = dict(Content.select(Content.id, Content.title).tuples())
+    titles: dict[int | None, str] = dict(Content.select(Content.id, Content.title).tuples())  # type: ignore[arg-type]
     items: dict[int | None, dict[str, Any]] = {}
     hours = {h: {"hour": h, "plays": 0, "taps": 0, "visitors": 0} for h in range(24)}
 
@@ -82,7 +83,7 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
                                _count(PlayLog.outcome == "skipped"), _count(PlayLog.outcome == "failed"),
                                _count(PlayLog.trigger == "targeted"), fn.SUM(seconds))
                 .where(period).group_by(PlayLog.item).tuples())
-    totals = Counter()
+    totals: Counter[str] = Counter()
     seconds_total = 0.0
     for item_id, n, completed, skipped, failed, targeted, secs in per_item:
         row = item_row(item_id)

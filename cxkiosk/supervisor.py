@@ -47,7 +47,8 @@ class Supervisor:
         self._stop = True
 
     def run(self) -> Outcome:
-        restarts, backoff, reasons = 0, 1.0, []
+        restarts, backoff = 0, 1.0
+        reasons: list[str] = []
         while True:
             started = time.monotonic()
             code, reason = self._run_once()

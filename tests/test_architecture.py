@@ -97,3 +97,12 @@ def test_no_widget_builds_a_database_query():
     offenders = [f"{path.relative_to(ROOT)}: {m.group(0)}" for path in (ROOT / "ui").rglob("*.py")
                  for m in query.finditer(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+@pytest.mark.skipif(shutil.which("mypy") is None and not (Path(sys.executable).parent / "mypy").exists(),
+                    reason="mypy not installed")
+def test_mypy_clean():
+    """The core type-checks with the config in pyproject.toml (peewee's tuple rows in one place)."""
+    mypy = shutil.which("mypy") or str(Path(sys.executable).parent / "mypy")
+    result = subprocess.run([mypy], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-3000:]

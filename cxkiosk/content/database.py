@@ -20,6 +20,7 @@ from typing import Any
 
 import peewee
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -69,6 +70,9 @@ def local_naive(at: datetime | None) -> datetime:
 
 
 class BaseModel(Model):
+    # What peewee adds to every table anyway, spelled out so a type checker knows `.id` exists.
+    id = AutoField()
+
     class Meta:
         database = database
         legacy_table_names = False

@@ -341,7 +341,8 @@ def import_rows(rows: Iterable[tuple[str, dict[str, Any] | Exception]],
                 result: ImportResult | None = None) -> ImportResult:
     result = result or ImportResult()
     columns = [getattr(Content, name) for name in ("id", *FIELDS)]
-    existing = {(r[3], r[5]): r for r in Content.select(*columns).tuples()}
+    existing: dict[tuple[str, str], tuple[Any, ...]] = {
+        (r[3], r[5]): r for r in Content.select(*columns).tuples()}
     pending: dict[tuple[str, str], dict[str, Any]] = {}
     with database.atomic():
         for where, raw in rows:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -205,15 +205,15 @@ class Classifier:
         parsed = None if error else parse_reply(text, f"model:{model}", self.settings.sensitive_attributes)
         if parsed is not None and parsed.audience is None:
             error = "reply unusable: " + "; ".join(parsed.notes)
-        common = dict(provider=provider_name, model=model, latency_ms=round(latency_ms, 1),
-                      bytes_sent=prepared.jpeg_bytes, tokens=tokens, server_ms=server_ms)
+        call = ClassifyResult(fallback, provider_name, model, latency_ms=round(latency_ms, 1),
+                              bytes_sent=prepared.jpeg_bytes, tokens=tokens, server_ms=server_ms)
         if error:
             self.breaker.failure()
             self.stats.failures += 1
             self.stats.last_error = error
             log.warning("model call failed after %.0f ms: %s; using local attributes", latency_ms, error)
-            return ClassifyResult(fallback, used_fallback=True, error=error,
-                                  reply_format=parsed.format if parsed else "", **common)
+            return replace(call, used_fallback=True, error=error,
+                           reply_format=parsed.format if parsed else "")
         assert parsed is not None and parsed.audience is not None
         self.breaker.success()
         audience = parsed.audience
@@ -221,7 +221,7 @@ class Classifier:
             audience = audience.without_sensitive()
         log.info("model call: %.0f ms, %d bytes, %d tokens, %s (%s)", latency_ms, prepared.jpeg_bytes,
                  tokens, audience.summary(), parsed.format)
-        return ClassifyResult(audience, reply_format=parsed.format, **common)
+        return replace(call, audience=audience, reply_format=parsed.format)
 
     def _call(self, prepared: PreparedImage, source: str) -> tuple[str, int, float | None]:
         import openai

@@ -313,7 +313,7 @@ def emulate_type3(clf: nfc.ContactlessFrontend, memory: Type3TagMemory, terminat
     # One listen window per call, of random length: a reader polling at a fixed period (the
     # udp driver's is 1 s) would otherwise stay in step with fixed windows and keep landing on
     # their closing edge, where nfcpy answers the poll but then stops listening.
-    rounds = []
+    rounds: list[None] = []
 
     def one_window() -> bool:
         rounds.append(None)

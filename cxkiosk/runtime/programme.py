@@ -107,7 +107,7 @@ class Programme(QObject):
     def on_failed(self, item: Item, reason: str) -> None:
         self.playlist.mark_failed(item, reason)
         playing = self._playing is not None and self._playing.item.id == item.id
-        choice = self._playing if playing else (self._asked or Choice(item=item))
+        choice = self._playing if playing and self._playing else (self._asked or Choice(item=item))
         started = self._started_at if playing else None
         self._store(choice, "failed", reason, started=started)
         if playing:

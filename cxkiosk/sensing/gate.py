@@ -15,7 +15,11 @@ class VisitGate:
 
     def __init__(self, refresh_seconds: float = 0.0, settle: float = 2.0, min_gap: float = 5.0) -> None:
         self.refresh_seconds, self.settle, self.min_gap = refresh_seconds, settle, min_gap
-        self.forget()
+        self._visit: object = None
+        self._count = -1
+        self._last = float("-inf")
+        self._candidate: int | None = None
+        self._since = 0.0
 
     def check(self, visit_id: object, count: int, now: float) -> float | None:
         """0: call now; None: no call needed; > 0: ask again after that many seconds."""
@@ -40,8 +44,8 @@ class VisitGate:
         return 0.0
 
     def forget(self) -> None:
-        self._visit: object = None
+        self._visit = None
         self._count = -1
         self._last = float("-inf")
-        self._candidate: int | None = None
+        self._candidate = None
         self._since = 0.0

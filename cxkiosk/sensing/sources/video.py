@@ -28,7 +28,7 @@ class VideoFileSource:
         self.path = Path(path).expanduser()
         if not self.path.is_file():
             raise SourceError(f"video file not found: {self.path}")
-        self._cap = cv2.VideoCapture(str(self.path))
+        self._cap: cv2.VideoCapture | None = cv2.VideoCapture(str(self.path))
         ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
         if not ok or first is None:
             self._cap.release()
