@@ -60,6 +60,25 @@ def _live_qthreads():
 
 
 @pytest.fixture(autouse=True)
+def _no_dangling_threads():
+    """Fail a test that leaves any Python thread running (a server, a reader loop, a worker):
+    a kiosk that runs for weeks cannot afford one thread leaked per visit."""
+    import threading
+
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 2.0
+    while True:
+        left = [t for t in threading.enumerate() if t not in before and t.is_alive()
+                and not t.name.startswith(("QThread", "Dummy-"))]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    if left:
+        pytest.fail(f"test left {len(left)} thread(s) running: {[t.name for t in left]}")
+
+
+@pytest.fixture(autouse=True)
 def _quiet_libraries():
     logging.getLogger("nfc").setLevel(logging.WARNING)
     yield

@@ -13,6 +13,7 @@ header, as OpenAI does, and in `server.processing_ms`, so a benchmark can tell t
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -72,8 +73,7 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.processing_ms: list[float] = []
         self.released = threading.Event()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="fake-openai", daemon=True)
 
@@ -100,7 +100,8 @@ class FakeOpenAI:
     def close(self) -> None:
         self.released.set()  # wakes hanging handlers
         self.httpd.shutdown()
-        self.httpd.server_close()
+        self.httpd.close_connections()  # ends keep-alive connections the client still holds
+        self.httpd.server_close()  # joins every handler thread
         self._thread.join(5)
 
     def __enter__(self) -> FakeOpenAI:
@@ -108,6 +109,39 @@ class FakeOpenAI:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Server(ThreadingHTTPServer):
+    """Handler threads are joined on close, after their connections are shut: a test leaves no
+    thread behind (a keep-alive connection would otherwise park one in readline forever)."""
+
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        with self._connections_lock:
+            self._connections.add(connection)
+        return connection, address
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class _Handler(BaseHTTPRequestHandler):

