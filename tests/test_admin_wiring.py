@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCursor
@@ -37,8 +39,8 @@ def kiosk(qtbot, data_dir, monkeypatch):
     # Each panel gets a fresh lockout guard (the shared one would carry over between tests).
     real_panel = opener_module.AdminPanel
     monkeypatch.setattr(opener_module, "AdminPanel", lambda p, s: real_panel(p, s, guard=PinGuard()))
-    opener = AdminOpener(Paths.for_data_dir(data_dir), settings, billboard, playlist, status,
-                         {"capture": None, "nfc": None, "selector": Selector()})
+    runtime = SimpleNamespace(capture=None, nfc=None, selector=Selector())
+    opener = AdminOpener(Paths.for_data_dir(data_dir), settings, billboard, playlist, status, runtime)
     yield opener, settings, billboard, playlist, status
     if opener.panel is not None:
         opener.panel.close()
@@ -72,7 +74,7 @@ def test_saved_settings_apply_live_except_those_needing_a_restart(kiosk):
     panel.settings_saved.emit(saved)
     assert billboard.qr.caption.text() == "Tap here"
     assert billboard._show_reasons is True
-    assert opener.workers["selector"].max_per_hour == 9
+    assert opener.runtime.selector.max_per_hour == 9
     assert settings.privacy == "local"  # needs a restart: the panel says so, nothing half-applies
 
 

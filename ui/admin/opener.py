@@ -17,9 +17,10 @@ from ui.admin.panel import AdminPanel
 class AdminOpener:
     """Built once by main.py; `open()` is connected to the billboard's hidden hotkey."""
 
-    def __init__(self, paths, settings, billboard, playlist, status, workers) -> None:
+    def __init__(self, paths, settings, billboard, playlist, status, runtime) -> None:
+        """`runtime`: the kiosk's Runtime (capture, nfc, selector; any may be None)."""
         self.paths, self.settings, self.billboard = paths, settings, billboard
-        self.playlist, self.status, self.workers = playlist, status, workers
+        self.playlist, self.status, self.runtime = playlist, status, runtime
         self.panel = None
 
     def open(self) -> None:
@@ -32,7 +33,7 @@ class AdminOpener:
         panel.destroyed.connect(self._closed)
         panel.content_changed.connect(self._reload_content)
         panel.settings_saved.connect(self._apply)
-        capture = self.workers.get("capture")
+        capture = self.runtime.capture
         if capture is not None:
             # set_preview is thread-safe and the capture thread runs no event loop: call it directly.
             panel.preview_wanted.connect(lambda on: capture.set_preview(on))
@@ -51,7 +52,7 @@ class AdminOpener:
     def _closed(self) -> None:
         if self.billboard.isFullScreen():
             QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
-        capture = self.workers.get("capture")
+        capture = self.runtime.capture
         if capture is not None:
             capture.set_preview(False)
         self.panel = None
@@ -70,12 +71,12 @@ class AdminOpener:
         board.set_reasons_visible(self.settings.show_reasons)
         if board.notice.isVisible():
             board.set_notice(consent_notice(self.settings))
-        selector = self.workers.get("selector")
+        selector = self.runtime.selector
         if selector is not None:
             selector.max_per_hour = self.settings.item_cap_per_hour
 
     def _nfc_test(self, device: str) -> None:
-        if self.workers.get("nfc") is None:
+        if self.runtime.nfc is None:
             self.status.set("nfc", "NFC is off: set a device, save and restart to test it")
         else:
             self.status.set("nfc", f"{self.status.latest.get('nfc', '')} | test: hold a tag on the reader; "

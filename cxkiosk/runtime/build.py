@@ -1,0 +1,161 @@
+"""The kiosk's workers and the chain between them, built and wired from the settings.
+
+`build_runtime(...)` gives a `Runtime`: capture, classifier and NFC workers on their threads
+(not started), the selector, and the `KioskChain` that joins them to the programme. The GUI
+composition root (ui/app.py) builds the billboard and the programme, asks for the runtime, and
+starts it; nothing here touches a widget. Who may sense, estimate and send is the Privacy value's
+answer, decided once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cxkiosk.audience import Audience
+from cxkiosk.config import Privacy, Settings
+from cxkiosk.content import database
+from cxkiosk.content.playlist import Playlist
+from cxkiosk.content.selection import Selector
+from cxkiosk.items import Item, LinkError
+from cxkiosk.push.links import pushed_link
+from cxkiosk.push.nfc import PushResult, is_off
+from cxkiosk.resources import install_root
+from cxkiosk.runtime.capture import CaptureWorker
+from cxkiosk.runtime.chain import KioskChain
+from cxkiosk.runtime.classifier import ClassifierWorker
+from cxkiosk.runtime.nfc import NfcWorker
+from cxkiosk.runtime.programme import Programme
+from cxkiosk.runtime.status import StatusBoard
+from cxkiosk.runtime.threads import WorkerThread
+from cxkiosk.sensing.sources import SourceError, parse_spec
+from cxkiosk.sensing.tracking import VisitEvent
+
+log = logging.getLogger("cxkiosk.runtime")
+
+
+@dataclass
+class Runtime:
+    chain: KioskChain
+    selector: Selector
+    capture: CaptureWorker | None = None
+    classifier: ClassifierWorker | None = None
+    nfc: NfcWorker | None = None
+    threads: list[WorkerThread] = field(default_factory=list)
+
+    @property
+    def sensing(self) -> bool:
+        """A camera or sensor is on (the consent notice must show)."""
+        return self.capture is not None
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Each thread joins within its bound; a hung device never blocks exit for long."""
+        for thread in self.threads:
+            thread.stop(timeout)
+
+
+def qr_link(item: Item, settings: Settings) -> str:
+    """The link the QR code and the tag carry; an item without a valid link gets none rather
+    than a wrong one."""
+    try:
+        return pushed_link(item, settings) if item.url else ""
+    except LinkError:
+        return ""
+
+
+def build_runtime(settings: Settings, source: str, programme: Programme, playlist: Playlist,
+                  status: StatusBoard, data_dir: Path) -> Runtime:
+    """Every worker for these settings, wired to the programme; `source` is the resolved spec."""
+    selector = Selector.from_settings(settings)
+    nfc = _nfc_worker(settings, status)
+
+    def push(item: Item) -> None:
+        if nfc is not None:
+            nfc.set_link(qr_link(item, settings) or None, item.id, item.title)
+
+    def log_visit(event: VisitEvent, audience: Audience, provider: str, latency: float | None) -> None:
+        database.log_audience(audience, provider=provider, latency_ms=latency, dwell=event.dwell,
+                              watchers=event.watchers, sensitive=settings.sensitive_attributes)
+
+    if source.startswith("file:resources/"):  # shipped media, wherever the install folder is
+        source = "file:" + str(install_root() / source[len("file:"):])
+    privacy = Privacy.of(settings)
+    try:
+        kind, problem = parse_spec(source)[0], ""
+    except SourceError as exc:
+        kind, problem = "none", str(exc)
+    if not privacy.allows_source(kind) and kind != "none" and privacy.mode != "off":
+        # e.g. privacy mode thermal with a camera: no camera picture may be taken at all
+        problem = f"privacy mode {privacy.mode} uses an infrared sensor only; {source} is not opened"
+    if problem:
+        logging.getLogger("cxkiosk.capture").error("%s", problem)
+
+    chain = KioskChain(programme, lambda audience, playable: selector.choose(audience, playable=playable),
+                       privacy=privacy, source_kind=kind, playable=playlist.healthy, push_link=push,
+                       log_visit=log_visit, model_wait=settings.model_timeout + 2.0)
+    programme.now_playing.connect(chain.on_now_playing)
+    programme.choice_failed.connect(chain.on_choice_failed)
+    runtime = Runtime(chain, selector, nfc=nfc)
+    if nfc is not None:
+        runtime.threads.append(WorkerThread(nfc, "nfc"))
+    if not privacy.allows_source(kind):
+        status.set("camera", problem or ("privacy mode off" if privacy.mode == "off"
+                                         else "no camera or sensor in use"))
+        status.set("model", f"privacy mode {privacy.mode}: no model is called")
+        return runtime
+
+    capture = CaptureWorker(source, width=settings.camera_width, height=settings.camera_height,
+                            attributes=privacy.estimates_locally, profile_crops=privacy.may_send(kind),
+                            min_face=settings.face_min_px, threshold=settings.face_threshold,
+                            facing_degrees=settings.facing_degrees)
+    capture.visit_event.connect(chain.on_visit_event)
+    capture.status.connect(status.camera)
+    runtime.capture = capture
+    runtime.threads.append(WorkerThread(capture, "capture"))
+    if not chain.uses_model:
+        status.set("model", f"privacy mode {privacy.mode}: no model is called")
+        return runtime
+
+    from cxkiosk.profiling.client import Classifier
+
+    classifier = Classifier(settings, data_dir, prompt=database.active_prompt)
+    worker = ClassifierWorker(classifier, source="thermal" if kind == "thermal" else "camera")
+    capture.profile_request.connect(worker.request)  # capture thread to classifier thread
+    chain.visit_over.connect(worker.visit_ended)
+    worker.classified.connect(chain.on_classified)
+    worker.failed.connect(status.model)
+    runtime.classifier = worker
+    runtime.threads.append(WorkerThread(worker, "classifier"))
+    status.set("model", classifier.problem or f"{settings.provider}: ready")
+    return runtime
+
+
+def _nfc_worker(settings: Settings, status: StatusBoard) -> NfcWorker | None:
+    """The NFC worker, or None when NFC is off or its device path is malformed (the QR code
+    still carries the link)."""
+    if is_off(settings.nfc_device):
+        status.set("nfc", "NFC off; the QR code carries the link")
+        return None
+    try:
+        worker = NfcWorker(settings.nfc_device, mode=settings.nfc_mode)
+    except ValueError as exc:
+        logging.getLogger("cxkiosk.nfc").error("NFC off: %s", exc)
+        return None
+    worker.status.connect(status.nfc)
+    worker.pushed.connect(_log_tap)
+    return worker
+
+
+def _log_tap(result: PushResult) -> None:
+    """A verified NFC push counts as a tap; a database hiccup costs that row, never the kiosk."""
+    if not result.ok:
+        return
+    try:
+        database.log_tap(result.item_id, result.kind)
+    except Exception:
+        logging.getLogger("cxkiosk.nfc").exception("could not store the tap")

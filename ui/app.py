@@ -1,0 +1,169 @@
+"""`run`: the kiosk itself. The GUI composition root: the application, the billboard, the
+programme, the runtime's workers (cxkiosk/runtime/build.py) and the admin panel, wired once;
+then the event loop, and an orderly shutdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Any
+
+from cxkiosk.commands.common import add_provider_args, add_sensing_args, fail
+
+DEMO_SOURCE = "file:resources/demo/visitor.mp4"
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    run = sub.add_parser("run", parents=[common], help="start the kiosk (the default)")
+    run.add_argument("--windowed", action="store_true", help="a normal window instead of fullscreen")
+    run.add_argument("--demo", action="store_true", help="play the shipped demo visitor clip as the camera")
+    add_sensing_args(run)
+    add_provider_args(run)
+    run.add_argument("--nfc", metavar="DEVICE", help="nfcpy path: usb | usb:VID:PID | tty:USB0:pn532 | "
+                     "udp:HOST:PORT | none")
+    run.add_argument("--screenshot", metavar="PNG", help="save a screenshot (needs --quit-after)")
+    run.add_argument("--quit-after", metavar="SECONDS", type=float, help="quit after this many seconds")
+    run.set_defaults(handler=run_kiosk)
+
+
+def run_kiosk(args: argparse.Namespace) -> int:
+    """Build the kiosk: database, playlist, billboard, workers; wire them; run the event loop."""
+    if getattr(args, "screenshot", None) and args.quit_after is None:
+        return fail("--screenshot needs --quit-after SECONDS")
+    if sys.platform.startswith("linux") and not any(
+            os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return fail("no display: run on the desktop, under Xvfb, or with QT_QPA_PLATFORM=offscreen")
+    # Qt and everything behind it are imported only when the kiosk itself runs.
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from cxkiosk.commands.common import context
+    from cxkiosk.config import consent_notice
+    from cxkiosk.content import database
+    from cxkiosk.content.playlist import Playlist
+    from cxkiosk.runtime.build import build_runtime, qr_link
+    from cxkiosk.runtime.programme import Programme
+    from cxkiosk.runtime.status import StatusBoard
+    from ui.admin.opener import AdminOpener
+    from ui.billboard import Billboard
+    from ui.webpage import ensure_sandbox_flag
+    from ui.window import delete_widgets, screenshot_and_quit, show_kiosk_window
+
+    ctx = context(args)
+    ensure_sandbox_flag()  # after logging is set, before the QApplication
+    settings = ctx.settings
+    if getattr(args, "demo", False):
+        settings.source = DEMO_SOURCE
+        settings.show_reasons = True
+    log = logging.getLogger("cxkiosk")
+    log.info("starting cxkiosk; data folder %s", ctx.paths.data)
+    try:
+        _, db_warning = database.open_configured(ctx.db_spec, ctx.paths.default_db)
+    except database.DatabaseError as exc:
+        return fail(f"{exc}")
+    if db_warning:
+        log.error("%s", db_warning)
+
+    _route_qt_messages()
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("cxkiosk")
+    billboard = Billboard(slide_seconds=settings.slide_seconds, call_to_action=settings.qr_call_to_action,
+                          link_for=lambda item: qr_link(item, settings))
+    billboard.qr_enabled = settings.qr_enabled
+    billboard.set_reasons_visible(settings.show_reasons)
+    playlist = Playlist(database.playlist(), unhealthy_seconds=settings.unhealthy_minutes * 60)
+    programme = Programme(playlist, record=lambda r: database.log_play(
+        r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience))
+    programme.play.connect(billboard.play)
+    programme.fallback.connect(billboard.show_fallback)
+    billboard.started.connect(programme.on_started)
+    billboard.finished.connect(programme.on_finished)
+    billboard.failed.connect(programme.on_failed)
+
+    status = StatusBoard()
+    status.set("database", db_warning or f"{ctx.db_spec}: {len(playlist.items)} items in the idle playlist")
+    runtime = build_runtime(settings, resolve_source(settings.source), programme, playlist, status,
+                            ctx.paths.data)
+    if runtime.sensing:
+        billboard.set_notice(consent_notice(settings))
+    admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime)
+    billboard.admin_requested.connect(admin.open)
+    runtime.start()
+
+    show_kiosk_window(billboard, windowed=args.windowed, app=app)
+    if not args.windowed:
+        app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+    QTimer.singleShot(0, programme.advance)
+    heartbeat = _heartbeat(app)  # noqa: F841 - the supervisor's proof that the GUI thread is alive
+    signal_timer = _quit_on_signals(app)  # noqa: F841 - kept alive with the event loop
+
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000),
+                          lambda: screenshot_and_quit(app, billboard, args.screenshot))
+    code = app.exec()
+    programme.stop()
+    runtime.stop(2.0)
+    billboard.stop_all()
+    delete_widgets(app, billboard, admin.panel)
+    database.close_database()
+    return code
+
+
+def resolve_source(spec: str) -> str:
+    """'auto': the first camera if one is plugged in, else the shipped demo visitor clip."""
+    if spec.strip().lower() != "auto":
+        return spec
+    from PySide6.QtMultimedia import QMediaDevices
+
+    if QMediaDevices.videoInputs():
+        return "camera:0"
+    logging.getLogger("cxkiosk").warning(
+        "no camera found: the demo visitor clip is the source (set source to camera:0 to wait for one)")
+    return DEMO_SOURCE
+
+
+def _quit_on_signals(app: Any) -> Any:
+    """SIGTERM (the supervisor, a service manager) and Ctrl+C quit cleanly: threads joined,
+    proof of play written. Python runs signal handlers only between bytecodes, so a timer wakes
+    the interpreter twice a second while Qt's loop waits."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(500)
+    return timer
+
+
+def _heartbeat(app: Any) -> Any:
+    """Under `supervise`, touch the heartbeat file every 5 s from the GUI thread."""
+    from PySide6.QtCore import QTimer
+
+    from cxkiosk.supervisor import HEARTBEAT_ENV, beat
+
+    path = os.environ.get(HEARTBEAT_ENV)
+    if not path:
+        return None
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: beat(path))
+    timer.start(5000)
+    beat(path)
+    return timer
+
+
+def _route_qt_messages() -> None:
+    """Qt's own warnings go to the log file, not to a console nobody reads."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("cxkiosk.qt")
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.DEBUG,
+              QtMsgType.QtWarningMsg: logging.INFO, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+    qInstallMessageHandler(
+        lambda kind, _ctx, message: qt_log.log(levels.get(kind, logging.INFO), "%s", message))
