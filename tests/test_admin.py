@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QTabWidget
 
 from cxkiosk.audience import Audience, Person
 from cxkiosk.config import Paths, Settings, load_settings
-from cxkiosk.content import database
+from cxkiosk.content import database, prompt_store
 from cxkiosk.content.database import Content
 from cxkiosk.pin import MAX_TRIES, PinGuard, hash_pin, verify_pin
 from tests.fake_openai import FakeOpenAI, status
@@ -258,17 +258,17 @@ def test_import_lists_bad_rows_and_keeps_good_ones(panel, qtbot, tmp_path, monke
 
 def test_prompt_edit_is_a_new_version_and_an_old_one_can_come_back(panel):
     page = panel.prompts
-    original = database.active_prompt("camera")
+    original = prompt_store.active_prompt("camera")
     page.text.setPlainText("Count the people. Reply JSON.")
     page.save()
-    assert database.active_prompt("camera") == "Count the people. Reply JSON."
+    assert prompt_store.active_prompt("camera") == "Count the people. Reply JSON."
     assert page.versions.count() == 2 and "in use" in page.versions.item(0).text()
     page.versions.setCurrentRow(1)
     page.activate_selected()
-    assert database.active_prompt("camera") == original
+    assert prompt_store.active_prompt("camera") == original
     page.text.setPlainText("   ")
     page.save()
-    assert "Not saved" in page.status.text() and database.active_prompt("camera") == original
+    assert "Not saved" in page.status.text() and prompt_store.active_prompt("camera") == original
 
 
 # --- devices ---------------------------------------------------------------------------------------

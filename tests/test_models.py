@@ -20,7 +20,6 @@ from cxkiosk.content.database import (
     PlayLog,
     Prompt,
     TapLog,
-    active_prompt,
     close_database,
     log_audience,
     log_play,
@@ -28,8 +27,8 @@ from cxkiosk.content.database import (
     open_database,
     playlist,
     prepare_database,
-    save_prompt,
 )
+from cxkiosk.content.prompt_store import activate_prompt, active_prompt, prompt_versions, save_prompt
 from cxkiosk.profiling.prompts import DEFAULT_PROMPTS
 
 
@@ -303,10 +302,10 @@ def test_saving_a_prompt_keeps_earlier_versions(db):
     save_prompt("profile-json", "Version two", "camera")
     save_prompt("profile-json", "Version three", "camera")
     assert active_prompt("camera") == "Version three"
-    versions = database.prompt_versions("profile-json")
+    versions = prompt_versions("profile-json")
     assert [(p.version, p.text) for p in versions][:2] == [(3, "Version three"), (2, "Version two")]
     assert versions[-1].text == DEFAULT_PROMPTS[0][2]
-    database.activate_prompt("profile-json", 2)
+    activate_prompt("profile-json", 2)
     assert active_prompt("camera") == "Version two"
     assert active_prompt("thermal") != "Version two"  # sources are independent
     with pytest.raises(ValueError, match="source"):

@@ -99,10 +99,10 @@ def _db_prompt(db_spec: str) -> Callable[[str], str] | None:
     """The operator's active prompt from the database, opened read-only (classify never writes);
     None (the shipped defaults) when there is no readable database."""
     try:
-        from cxkiosk.content import database
+        from cxkiosk.content import database, prompt_store
 
         database.open_database(db_spec, readonly=True, check=False)
     except Exception as exc:  # no database yet, locked, another schema: the defaults still work
         log.info("prompts from the defaults (database not readable: %s)", exc)
         return None
-    return database.active_prompt
+    return prompt_store.active_prompt

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cxkiosk.audience import Audience
 from cxkiosk.config import Privacy, Settings
-from cxkiosk.content import database
+from cxkiosk.content import database, prompt_store
 from cxkiosk.content.playlist import Playlist
 from cxkiosk.content.selection import Selector
 from cxkiosk.items import Item, LinkError
@@ -123,7 +123,7 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
 
     from cxkiosk.profiling.client import Classifier
 
-    classifier = Classifier(settings, data_dir, prompt=database.active_prompt)
+    classifier = Classifier(settings, data_dir, prompt=prompt_store.active_prompt)
     worker = ClassifierWorker(classifier, source="thermal" if kind == "thermal" else "camera")
     capture.profile_request.connect(worker.request)  # capture thread to classifier thread
     chain.visit_over.connect(worker.visit_ended)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxkiosk.content import database
+from cxkiosk.content import database, prompt_store
 from ui.admin.widgets import (
     message,
     note,
@@ -83,7 +83,7 @@ class PromptsPage(QWidget):
         self.reload()
 
     def _rows(self) -> list[database.Prompt]:
-        return database.prompts_for(self.source.currentText())
+        return prompt_store.prompts_for(self.source.currentText())
 
     def reload(self, select: str | None = None) -> None:
         try:
@@ -109,7 +109,7 @@ class PromptsPage(QWidget):
         self.versions.clear()
         if not name:
             return
-        for row in database.prompt_versions(name):
+        for row in prompt_store.prompt_versions(name):
             label = f"v{row.version} · {row.created:%Y-%m-%d %H:%M}" + (" · in use" if row.active else "")
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, (row.name, row.version, row.text))
@@ -127,7 +127,7 @@ class PromptsPage(QWidget):
     def save(self) -> None:
         name, text, source = self.name.text().strip(), self.text.toPlainText(), self.source.currentText()
         try:
-            database.save_prompt(name, text, source)
+            prompt_store.save_prompt(name, text, source)
         except (ValueError, peewee.PeeweeException) as exc:
             message(self.status, f"Not saved: {exc}", False)
             return
@@ -141,7 +141,7 @@ class PromptsPage(QWidget):
             return
         name, version, _text = item.data(Qt.ItemDataRole.UserRole)
         try:
-            database.activate_prompt(name, version)
+            prompt_store.activate_prompt(name, version)
         except (ValueError, peewee.PeeweeException) as exc:
             message(self.status, f"Not changed: {exc}", False)
             return

@@ -1,0 +1,56 @@
+"""Prompt versions in the content database: the active prompt per source, saving a new version,
+rolling back. The shipped defaults answer while nothing is stored."""
+
+from __future__ import annotations
+
+from peewee import fn
+
+from cxkiosk.content.database import PROMPT_SOURCES, Prompt, database
+from cxkiosk.profiling.prompts import DEFAULT_PROMPTS
+
+
+def _check_source(source: str) -> None:
+    if source not in PROMPT_SOURCES:
+        raise ValueError(f"prompt source must be one of {', '.join(PROMPT_SOURCES)}, not {source!r}")
+
+
+def active_prompt(source: str) -> str:
+    """The text of the active prompt for a source (the shipped default when none is active)."""
+    _check_source(source)
+    row = (Prompt.select().where((Prompt.source == source) & Prompt.active)
+           .order_by(Prompt.version.desc(), Prompt.id.desc()).first())
+    if row is not None:
+        return row.text
+    return next(text for _name, src, text in DEFAULT_PROMPTS if src == source)
+
+
+def save_prompt(name: str, text: str, source: str) -> None:
+    """Save `text` as the next version of prompt `name` and make it the active one for `source`."""
+    _check_source(source)
+    name, text = (name or "").strip(), (text or "").strip()
+    if not name or not text:
+        raise ValueError("a prompt needs a name and a text")
+    with database.atomic():
+        last = Prompt.select(fn.MAX(Prompt.version)).where(Prompt.name == name).scalar() or 0
+        Prompt.update(active=False).where(Prompt.source == source).execute()
+        Prompt.create(name=name, text=text, source=source, active=True, version=last + 1)
+
+
+def prompts_for(source: str) -> list[Prompt]:
+    """Every version of every prompt for one source ("camera", "thermal"), by name, newest first."""
+    return list(Prompt.select().where(Prompt.source == source).order_by(Prompt.name, Prompt.version.desc()))
+
+
+def prompt_versions(name: str) -> list[Prompt]:
+    """Every saved version of a prompt, newest first (the admin panel's history)."""
+    return list(Prompt.select().where(Prompt.name == name).order_by(Prompt.version.desc()))
+
+
+def activate_prompt(name: str, version: int) -> None:
+    """Make an earlier version active again (roll back an edit)."""
+    with database.atomic():
+        row = Prompt.get_or_none((Prompt.name == name) & (Prompt.version == version))
+        if row is None:
+            raise ValueError(f"no prompt {name!r} version {version}")
+        Prompt.update(active=False).where(Prompt.source == row.source).execute()
+        Prompt.update(active=True).where(Prompt.id == row.id).execute()
