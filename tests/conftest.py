@@ -78,6 +78,36 @@ def _no_dangling_threads():
         pytest.fail(f"test left {len(left)} thread(s) running: {[t.name for t in left]}")
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _logfail(request):
+    """Fail a test on an unexpected WARNING or ERROR from the kiosk's own loggers (qutebrowser's
+    logfail idea): a warning nobody expected is a bug or an untested path. A test that provokes
+    one says so: @pytest.mark.expect_log("regex", ...)."""
+    import re
+
+    marker = request.node.get_closest_marker("expect_log")
+    expected = [re.compile(p) for p in (marker.args if marker else ())]
+    handler = _Records()
+    logger = logging.getLogger("cxkiosk")
+    logger.addHandler(handler)
+    yield
+    logger.removeHandler(handler)
+    unexpected = [f"{r.levelname} {r.name}: {r.getMessage()}" for r in handler.records
+                  if not any(p.search(r.getMessage()) for p in expected)]
+    if unexpected:
+        pytest.fail("unexpected log lines (mark the test with expect_log if they are meant):\n  "
+                    + "\n  ".join(unexpected[:10]))
+
+
 @pytest.fixture(autouse=True)
 def _quiet_libraries():
     logging.getLogger("nfc").setLevel(logging.WARNING)

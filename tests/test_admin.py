@@ -410,6 +410,7 @@ def test_provider_test_runs_off_the_gui_thread_and_shows_latency(panel, qtbot, s
     assert len(server.requests) == 1
 
 
+@pytest.mark.expect_log('model call failed')
 def test_provider_test_shows_the_error(panel, qtbot, server):
     server.script(status(500), status(500))
     _provider_at(panel, server.base_url)

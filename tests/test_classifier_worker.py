@@ -63,6 +63,7 @@ def wait_for_requests(qtbot, server, n: int) -> None:
     qtbot.waitUntil(lambda: len(server.requests) >= n, timeout=5000)
 
 
+@pytest.mark.expect_log('model call failed')
 def test_gui_thread_keeps_running_while_a_call_hangs(qtbot, server, running):
     server.script(hang(60), hang(60))
     worker, tracker = running(timeout=2.0)
@@ -136,6 +137,7 @@ def test_a_visit_that_ended_gets_no_late_result(qtbot, server, running):
     assert results == []
 
 
+@pytest.mark.expect_log('model call failed')
 def test_stop_returns_promptly_while_a_call_hangs(qtbot, server):
     server.script(hang(60), hang(60))
     settings = Settings(privacy="full", provider="custom", base_url=server.base_url, model="m",

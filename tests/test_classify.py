@@ -105,6 +105,7 @@ def test_seed_lines_when_structured_output_is_off(server, frame):
     assert all(p.ethnicity is None for p in result.audience.people)
 
 
+@pytest.mark.expect_log('rejected structured output')
 def test_server_rejecting_json_schema_gets_the_question_again_without_it(server, frame):
     server.script(reject_schema(), reply("- female, 50, yes, grey, coat"), reply())
     classifier = make(server)
@@ -120,6 +121,7 @@ def test_server_rejecting_json_schema_gets_the_question_again_without_it(server,
     (hang(30), "no answer within 1 s"),
     (trickle(every=0.25, chunk=4), "no answer within 1 s"),  # each read is quick, the whole is not
 ])
+@pytest.mark.expect_log('model call failed')
 def test_unusable_or_late_replies_fall_back_to_the_local_audience(server, frame, step, expect):
     server.script(step, step)
     result = make(server).classify(frame, [FACE], LOCAL)
@@ -128,6 +130,7 @@ def test_unusable_or_late_replies_fall_back_to_the_local_audience(server, frame,
 
 
 @pytest.mark.parametrize("code,expect", [(500, "server error 500"), (429, "rate limited")])
+@pytest.mark.expect_log('model call failed')
 def test_server_errors_are_retried_once_then_fall_back(server, frame, code, expect):
     server.script(status(code), status(code), reply())
     result = make(server).classify(frame, [FACE], LOCAL)
@@ -135,6 +138,7 @@ def test_server_errors_are_retried_once_then_fall_back(server, frame, code, expe
     assert result.used_fallback and result.audience == LOCAL and expect in result.error
 
 
+@pytest.mark.expect_log('model call failed')
 def test_a_long_retry_after_does_not_hold_the_call_past_its_deadline(server, frame):
     server.script(*[status(429, headers={"retry-after": "59"})] * 2)
     classifier = make(server, model_timeout=2.0)
@@ -172,6 +176,7 @@ def test_sensitive_attributes_are_dropped_unless_enabled(server, frame):
     assert "ethnicity" in json.dumps(server.requests[1]["body"]["response_format"])
 
 
+@pytest.mark.expect_log('model call failed', r'model failed \d+ times in a row')
 def test_circuit_breaker_stops_calling_then_tries_again_after_cool_down(server, frame):
     now = [1000.0]
     classifier = make(server)
@@ -208,6 +213,7 @@ def test_call_caps_survive_a_restart(server, frame, data_dir):
     assert not restarted.classify(frame, [FACE], LOCAL).used_fallback
 
 
+@pytest.mark.expect_log('call counter .* unreadable')
 def test_a_damaged_call_counter_is_reported_and_replaced(server, frame, data_dir, caplog):
     (data_dir / CALLS_FILE).write_text("{not json")
     result = make(server, data_dir).classify(frame, [FACE], LOCAL)
@@ -262,6 +268,7 @@ def test_openai_without_a_key_makes_no_call(server, frame, monkeypatch):
     assert server.requests == [] and result.audience.count == 1  # the detected box still counts
 
 
+@pytest.mark.expect_log('reading the camera prompt failed')
 def test_prompt_comes_from_the_given_source_and_survives_its_failure(server, frame):
     custom = Classifier(Settings(privacy="full", provider="custom", base_url=server.base_url, model="m"),
                         prompt=lambda source: f"operator prompt for {source}")
@@ -277,6 +284,7 @@ def test_prompt_comes_from_the_given_source_and_survives_its_failure(server, fra
     assert texts == ["operator prompt for camera", prompts.JSON_PROFILE]
 
 
+@pytest.mark.expect_log('model call failed')
 def test_abort_ends_a_hanging_call_at_once(server, frame):
     server.script(hang(60), hang(60))
     classifier = make(server, model_timeout=60.0)
@@ -292,6 +300,7 @@ def test_abort_ends_a_hanging_call_at_once(server, frame):
     assert classifier.classify(frame, [FACE], LOCAL).error == "classifier stopped"
 
 
+@pytest.mark.expect_log('model call failed')
 def test_logs_hold_neither_image_nor_key(server, frame, caplog):
     caplog.set_level("DEBUG")
     server.script(status(500), status(500), reply())
@@ -382,6 +391,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(image_file, data_dir, capsys, argv
     assert code == 2 and message in err and "Traceback" not in err
 
 
+@pytest.mark.expect_log('model call failed')
 def test_cli_reports_a_failed_model_call(server, image_file, data_dir, capsys):
     server.script(status(500), status(500))
     code = run_cli(str(image_file), "--data-dir", str(data_dir), "--privacy", "full", "--provider", "custom",

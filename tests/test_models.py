@@ -212,6 +212,7 @@ def test_first_run_copies_the_shipped_file_and_never_writes_it(tmp_path):
     close_database()
 
 
+@pytest.mark.expect_log('is corrupt')
 def test_corrupt_data_file_falls_back_to_shipped_read_only(tmp_path):
     shipped = tmp_path / "content-shipped.db"
     make_shipped(shipped)
@@ -385,6 +386,7 @@ def test_postgresql_url_serves_the_same_features(postgres_url):
     close_database()
 
 
+@pytest.mark.expect_log('database is read-only')
 def test_read_only_fallback_keeps_playing_and_skips_logs_with_one_warning(tmp_path, caplog):
     path = tmp_path / "shipped.db"
     database.open_database(str(path))

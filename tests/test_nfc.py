@@ -171,6 +171,7 @@ def test_service_refuses_a_bad_link_and_pushes_nothing():
     assert service.current_link() is None
 
 
+@pytest.mark.expect_log('no reader on usb')
 def test_missing_reader_is_reported_once_and_retried_until_it_is_plugged_in(monkeypatch, caplog):
     real_open = kiosk_nfc.open_frontend
     attempts = []
@@ -249,6 +250,7 @@ def test_cli_without_reader_exits_1(data_dir, capsys):
     assert "no reader on usb" in capsys.readouterr().err
 
 
+@pytest.mark.expect_log('cannot emulate a tag')
 def test_reader_that_cannot_emulate_says_so_instead_of_no_reader(monkeypatch):
     import nfc.clf.udp
 

@@ -59,6 +59,7 @@ def test_emulate_mode_counts_a_read_and_stops_promptly(qtbot, start_worker):
     assert thread.stop(2.0)
 
 
+@pytest.mark.expect_log('no reader on usb')
 def test_no_reader_status_and_prompt_stop_during_backoff(qtbot, start_worker):
     worker = NfcWorker("usb", "write")  # no USB reader on this machine
     with qtbot.waitSignal(worker.status, timeout=10000, check_params_cb=lambda s: s == NO_READER):

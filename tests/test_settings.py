@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+import pytest
+
 from cxkiosk.config import Paths, Settings, changed_settings, load_settings, needs_restart, save_settings
 
 
@@ -23,6 +25,7 @@ def test_changed_settings_names_exactly_what_differs():
     assert changed_settings(old, Settings()) == []
 
 
+@pytest.mark.expect_log('is not valid; ignoring it')
 def test_face_detection_settings_round_trip_and_bad_values_are_named(tmp_path):
     paths = Paths.for_data_dir(tmp_path)
     save_settings(paths, Settings(face_min_px=24, face_threshold=0.7, facing_degrees=45.0))

@@ -168,6 +168,7 @@ def test_camera_opens_with_resolution_and_warm_up_reads():
     assert device.reads == 4
 
 
+@pytest.mark.expect_log(r'camera \d+ (unplugged|not found)')
 def test_camera_absent_at_start_retries_with_growing_delays_without_spinning():
     device, clock = FakeDevice(plugged=False), Clock()
     source = camera(device, clock)
@@ -189,6 +190,7 @@ def test_camera_absent_at_start_retries_with_growing_delays_without_spinning():
     assert device.opens == 6 and "retrying in 8 s" in source.status
 
 
+@pytest.mark.expect_log(r'camera \d+ (unplugged|not found)')
 def test_camera_unplugged_then_back_resumes():
     device, clock = FakeDevice(plugged=True), Clock()
     source = camera(device, clock)
@@ -283,6 +285,7 @@ def test_thermal_stream_through_a_pty_counts_people_and_tolerates_bad_lines():
         os.close(slave)
 
 
+@pytest.mark.expect_log('read failed')
 def test_thermal_loop_url_and_reconnect_after_unplug():
     clock = Clock()
     ports = []

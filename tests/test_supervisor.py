@@ -6,6 +6,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from cxkiosk.supervisor import Supervisor
 
 
@@ -16,6 +18,7 @@ def child(tmp_path: Path, body: str) -> list[str]:
     return [sys.executable, str(script)]
 
 
+@pytest.mark.expect_log('kiosk exited with code')
 def test_a_crashing_kiosk_is_restarted_until_it_exits_cleanly(tmp_path):
     runs = tmp_path / "runs"
     cmd = child(tmp_path, f"""
@@ -30,6 +33,7 @@ def test_a_crashing_kiosk_is_restarted_until_it_exits_cleanly(tmp_path):
     assert outcome.reasons == ["exited with code 3", "exited with code 3"]
 
 
+@pytest.mark.expect_log('kiosk hung', 'no heartbeat')
 def test_a_hung_kiosk_is_killed_and_restarted(tmp_path):
     runs = tmp_path / "runs"
     cmd = child(tmp_path, f"""
@@ -46,6 +50,7 @@ def test_a_hung_kiosk_is_killed_and_restarted(tmp_path):
     assert outcome.restarts == 1 and outcome.reasons[0].startswith("hung")
 
 
+@pytest.mark.expect_log('kiosk exited with code')
 def test_gives_up_after_max_restarts(tmp_path):
     cmd = child(tmp_path, "sys.exit(5)\n")
     outcome = Supervisor(cmd, tmp_path / "hb", poll=0.05, max_restarts=2, sleep=lambda s: None).run()
