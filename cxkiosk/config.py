@@ -254,6 +254,13 @@ class Privacy:
         """A model profiles visitors (so the chain waits for its answer)."""
         return self.mode in ("full", "thermal")
 
+    def refusal(self, kind: str, spec: str) -> str:
+        """Why a configured source is not opened although sensing is on (e.g. a camera in
+        thermal mode, where no camera picture may be taken at all); "" when nothing is refused."""
+        if kind == "none" or self.mode == "off" or self.allows_source(kind):
+            return ""
+        return f"privacy mode {self.mode} uses an infrared sensor only; {spec} is not opened"
+
     def may_send(self, kind: str) -> bool:
         """May a picture from a source of this kind go to the model?"""
         return self.uses_model and self.allows_source(kind)

@@ -175,6 +175,9 @@ def test_the_privacy_value_decides_what_is_sensed_estimated_and_sent(mode, kind,
     assert privacy.allows_source(kind) is opens
     assert privacy.estimates_locally is local
     assert privacy.may_send(kind) is sends
+    # A configured source that sensing is on for but the mode forbids is named, never silent.
+    refused = mode == "thermal" and kind in ("camera", "file")
+    assert bool(privacy.refusal(kind, f"{kind}:0")) is refused
     assert Privacy.of(Settings(privacy="bogus")).mode == "local"  # a broken setting is the safe one
 
 

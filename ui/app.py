@@ -44,7 +44,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from cxkiosk.config import consent_notice
     from cxkiosk.content import database
     from cxkiosk.content.playlist import Playlist
-    from cxkiosk.runtime.build import build_runtime, qr_link
+    from cxkiosk.push.links import qr_link
+    from cxkiosk.runtime.build import build_runtime
     from cxkiosk.runtime.programme import Programme
     from cxkiosk.runtime.status import StatusBoard
     from ui.admin.opener import AdminOpener

@@ -85,9 +85,9 @@ def check_source(ctx: Context) -> tuple[Check, Any]:
         kind = parse_spec(settings.source)[0]
     except SourceError as exc:
         return Check("source", False, f"{exc}; the idle playlist plays without sensing"), None
-    if kind != "none" and not privacy.allows_source(kind):
-        return Check("source", False, f"privacy mode {privacy.mode} uses an infrared sensor only; "
-                     f"{settings.source} is not opened"), None
+    refusal = privacy.refusal(kind, settings.source)
+    if refusal:
+        return Check("source", False, refusal), None
     try:
         source = open_source(settings.source, width=settings.camera_width, height=settings.camera_height)
     except SourceError as exc:
@@ -111,7 +111,8 @@ def check_source(ctx: Context) -> tuple[Check, Any]:
 def check_faces(ctx: Context, frame: Any) -> Check:
     """The face detector and local age/gender load, and what they see in the first frame."""
     settings = ctx.settings
-    if not Privacy.of(settings).estimates_locally:
+    privacy = Privacy.of(settings)
+    if not privacy.estimates_locally:
         return Check("faces", True, f"privacy mode {settings.privacy}: no face detection")
     from cxkiosk.sensing.agegender import AgeGenderEstimator
     from cxkiosk.sensing.faces import FaceDetector, working_scale
@@ -125,7 +126,7 @@ def check_faces(ctx: Context, frame: Any) -> Check:
     parts = [f"YuNet, faces from {detector.min_face:g} px ({width}x{height} searched at "
              f"{round(width * scale)}x{round(height * scale)})"]
     estimator = AgeGenderEstimator()
-    if Privacy.of(settings).estimates_locally:
+    if privacy.estimates_locally:
         parts.append("local age/gender ready" if estimator.available else str(estimator.error))
     if frame is not None and getattr(frame, "temperatures", None) is None:
         faces = detector.detect(frame.image)

@@ -35,6 +35,15 @@ def pushed_link(item: Item, settings: Settings) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def qr_link(item: Item, settings: Settings) -> str:
+    """The link the QR code and the tag carry: `pushed_link`, or "" for an item without a valid
+    link (no code rather than a wrong one)."""
+    try:
+        return pushed_link(item, settings) if item.url else ""
+    except LinkError:
+        return ""
+
+
 def checked_link(url: str) -> str:
     """`url` as given (stripped) when it may go on a tag, else LinkError with the reason.
 

@@ -18,8 +18,8 @@ from cxkiosk.config import Privacy, Settings
 from cxkiosk.content import database, prompt_store
 from cxkiosk.content.playlist import Playlist
 from cxkiosk.content.selection import Selector
-from cxkiosk.items import Item, LinkError
-from cxkiosk.push.links import pushed_link
+from cxkiosk.items import Item
+from cxkiosk.push.links import qr_link
 from cxkiosk.push.nfc import PushResult, is_off
 from cxkiosk.resources import install_root
 from cxkiosk.runtime.capture import CaptureWorker
@@ -59,15 +59,6 @@ class Runtime:
             thread.stop(timeout)
 
 
-def qr_link(item: Item, settings: Settings) -> str:
-    """The link the QR code and the tag carry; an item without a valid link gets none rather
-    than a wrong one."""
-    try:
-        return pushed_link(item, settings) if item.url else ""
-    except LinkError:
-        return ""
-
-
 def build_runtime(settings: Settings, source: str, programme: Programme, playlist: Playlist,
                   status: StatusBoard, data_dir: Path) -> Runtime:
     """Every worker for these settings, wired to the programme; `source` is the resolved spec."""
@@ -89,9 +80,7 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
         kind, problem = parse_spec(source)[0], ""
     except SourceError as exc:
         kind, problem = "none", str(exc)
-    if not privacy.allows_source(kind) and kind != "none" and privacy.mode != "off":
-        # e.g. privacy mode thermal with a camera: no camera picture may be taken at all
-        problem = f"privacy mode {privacy.mode} uses an infrared sensor only; {source} is not opened"
+    problem = problem or privacy.refusal(kind, source)
     if problem:
         logging.getLogger("cxkiosk.capture").error("%s", problem)
 

@@ -25,6 +25,7 @@ from PySide6.QtCore import Signal
 
 from cxkiosk.audience import Audience
 from cxkiosk.runtime.threads import Worker
+from cxkiosk.sensing.faces import FACING_DEGREES, MIN_FACE, THRESHOLD, FaceDetector
 from cxkiosk.sensing.sources import Frame, FrameSource, SourceError, open_source
 from cxkiosk.sensing.tracking import (
     AudienceChanged,
@@ -75,8 +76,8 @@ class CaptureWorker(Worker):
                  attributes: bool = True, profile_crops: bool = False, max_fps: float = 15.0,
                  preview_width: int = 320, tracker: VisitorTracker | None = None,
                  detector_factory: Callable[[], Any] | None = None, estimator: Any = None,
-                 min_face: float | None = None, threshold: float | None = None,
-                 facing_degrees: float | None = None) -> None:
+                 min_face: float = MIN_FACE, threshold: float = THRESHOLD,
+                 facing_degrees: float = FACING_DEGREES) -> None:
         """`source`: a spec for `open_source` or a factory returning a FrameSource; it is opened
         on the capture thread so the device belongs to that thread. `attributes=False` skips the
         local age/gender model; `profile_crops=True` sends each visit's frame to the model."""
@@ -124,13 +125,8 @@ class CaptureWorker(Worker):
     def _make_detector(self) -> Any:
         if self._detector_factory is not None:
             return self._detector_factory()
-        from cxkiosk.sensing.faces import FACING_DEGREES, MIN_FACE, THRESHOLD, FaceDetector
-
-        min_face, threshold, facing = self._detector_args
         try:
-            return FaceDetector(MIN_FACE if min_face is None else min_face,
-                                THRESHOLD if threshold is None else threshold,
-                                FACING_DEGREES if facing is None else facing)
+            return FaceDetector(*self._detector_args)
         except (RuntimeError, cv2.error) as exc:
             log.error("face detection off: %s", exc)
             self.status.emit(f"face detection off: {exc}")

@@ -28,9 +28,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from cxkiosk.audience import Audience, Person, normalize_age
+from cxkiosk.audience import Audience, normalize_age
 from cxkiosk.resources import install_root, resource
 from cxkiosk.sensing.faces import Face, FaceDetector
+from cxkiosk.sensing.tracking import person_at
 
 log = logging.getLogger("cxkiosk.agegender")
 
@@ -219,10 +220,9 @@ def profile_locally(image: np.ndarray, detector: FaceDetector | None = None,
     left to right as they stand in the picture."""
     faces = (detector or FaceDetector()).detect(image)
     estimator = estimator or AgeGenderEstimator()
-    height, width = image.shape[:2]
+    size = (image.shape[1], image.shape[0])
     people = []
     for face in sorted(faces, key=lambda f: f.centre[0]):
         gender, age = estimator.estimate(image, face)
-        people.append(Person(gender=gender, age=age, facing=face.frontal,
-                             x=round((face.x + face.w / 2) / width, 4), size=round(face.h / height, 4)))
+        people.append(person_at((face.x, face.y, face.w, face.h), size, face.frontal, gender, age))
     return Audience(count=len(people), people=tuple(people), source="local")

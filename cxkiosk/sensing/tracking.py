@@ -62,6 +62,14 @@ def boxes_from_points(points: Sequence[tuple[float, float]], frame_size: tuple[i
     return [Box(px * width - s / 2, py * height - s / 2, s, s) for px, py in points]
 
 
+def person_at(box: Sequence[float], frame_size: tuple[int, int], facing: bool | None,
+              gender: str | None = None, age: int | None = None) -> Person:
+    """A Person at a box (x, y, w, h pixels): where across the frame (0..1) and how big."""
+    width, height = frame_size
+    return Person(gender=gender, age=age, facing=facing,
+                  x=round((box[0] + box[2] / 2) / max(1, width), 4), size=round(box[3] / max(1, height), 4))
+
+
 @dataclass(frozen=True)
 class Visitor:
     """One person of a visit, as it stands at the time of the event."""
@@ -331,11 +339,8 @@ class VisitorTracker:
     def _event(self, kind: type[VisitEvent], t: float) -> VisitEvent:
         present_ids = {tr.id for tr in self._tracks if tr.confirmed}
         visitors = tuple(tr.visitor(t, tr.id in present_ids) for tr in self._visit_people.values())
-        width, height = self._frame_size
         people = tuple(
-            Person(gender=v.gender, age=v.age, facing=v.facing,
-                   x=round((v.box[0] + v.box[2] / 2) / max(1, width), 4),
-                   size=round(v.box[3] / max(1, height), 4))
+            person_at(v.box, self._frame_size, v.facing, v.gender, v.age)
             for v in sorted(visitors, key=lambda v: v.box[2] * v.box[3], reverse=True) if v.present)
         audience = Audience(count=len(people), people=people, source="local")
         started = t if self._visit_start is None else self._visit_start
