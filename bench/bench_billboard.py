@@ -42,8 +42,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from cxkiosk.content.playlist import Playlist
-    from cxkiosk.items import Item
     from cxkiosk.runtime.programme import Programme
+    from cxkiosk.values import Item
     from ui.billboard import Billboard
 
     app = QApplication.instance() or QApplication([])

@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cxkiosk.audience import Audience, Person  # noqa: E402
 from cxkiosk.content.database import Content, close_database, database, open_database, playlist  # noqa: E402
 from cxkiosk.content.selection import Selector  # noqa: E402
 from cxkiosk.content.transfer import import_file  # noqa: E402
 from cxkiosk.report import build_report  # noqa: E402
+from cxkiosk.values import Audience, Person  # noqa: E402
 
 ITEMS = 10_000
 PLAYS = 1_000_000

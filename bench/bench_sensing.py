@@ -28,7 +28,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from cxkiosk.sensing.faces import MIN_FACE, Face, FaceDetector  # noqa: E402
-from cxkiosk.sensing.tracking import VisitStarted  # noqa: E402
+from cxkiosk.values import VisitStarted  # noqa: E402
 from tests import faceset  # noqa: E402
 
 

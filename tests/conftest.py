@@ -29,6 +29,18 @@ def data_dir(tmp_path):
     return path
 
 
+@pytest.fixture
+def db(tmp_path):
+    """A fresh content database file (schema and shipped prompts, no content), bound for the
+    test and closed after it, as the kiosk opens its own."""
+    from cxkiosk.content import database, prompt_store
+
+    opened = database.open_database(str(tmp_path / "content.db"))
+    prompt_store.seed_default_prompts()
+    yield opened
+    database.close_database()
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_qthreads(request):
     """Fail a test that leaves a QThread running (napari's _dangling_qthreads idea)."""

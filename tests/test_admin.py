@@ -13,11 +13,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabWidget
 
-from cxkiosk.audience import Audience, Person
 from cxkiosk.config import Paths, Settings, load_settings
 from cxkiosk.content import database, prompt_store
 from cxkiosk.content.database import Content
 from cxkiosk.pin import MAX_TRIES, PinGuard, hash_pin, verify_pin
+from cxkiosk.values import Audience, Person
 from tests.fake_openai import FakeOpenAI, status
 from ui.admin import widgets
 from ui.admin.panel import AdminPanel
@@ -66,13 +66,6 @@ def answers(monkeypatch):
     monkeypatch.setattr(widgets, "ask", fake_ask)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     return type("Answers", (), {"asked": asked, "state": state})
-
-
-@pytest.fixture
-def db(tmp_path):
-    database.open_database(str(tmp_path / "content.db"))
-    yield
-    database.close_database()
 
 
 @pytest.fixture

@@ -41,10 +41,21 @@ def test_core_imports_no_widgets_and_qtcore_only_in_runtime():
 # The chain, in order: a stage imports only the stages before it (and itself). The values and
 # settings every stage may use come first; the runtime wires stages; commands drive them.
 STAGES = {
-    "audience": 0, "items": 0, "config": 0, "resources": 0, "log": 0, "pin": 0,
+    "values": 0, "attributes": 0, "links": 0, "config": 0, "resources": 0, "log": 0, "pin": 0,
     "sensing": 1, "profiling": 2, "content": 3, "push": 4, "report": 5,
     "runtime": 6, "supervisor": 6, "commands": 7,
 }
+
+
+def test_the_values_import_no_stage():
+    """values.py (and the two policies it validates with) is what every stage may import, so it
+    must not pull any stage in with it."""
+    allowed = {"cxkiosk.attributes", "cxkiosk.links"}
+    offenders = [f"{name}: imports {imported}"
+                 for name in ("values", "attributes", "links")
+                 for imported in _imports(ROOT / "cxkiosk" / f"{name}.py")
+                 if imported.startswith("cxkiosk") and imported not in allowed]
+    assert offenders == []
 
 
 def _stage(module: str) -> str | None:

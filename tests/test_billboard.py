@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from cxkiosk.content.playlist import Playlist
-from cxkiosk.items import Choice, Item
 from cxkiosk.runtime.programme import Programme
+from cxkiosk.values import Choice, Item
 from tests.media import write_image, write_video
 
 # A stand-in for YouTube's IFrame API, given to the player page as a data: URL so the page's own

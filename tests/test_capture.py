@@ -16,7 +16,7 @@ from cxkiosk.runtime.capture import CaptureWorker
 from cxkiosk.runtime.threads import WorkerThread
 from cxkiosk.sensing.sources.camera import Backoff, CameraSource
 from cxkiosk.sensing.sources.video import VideoFileSource
-from cxkiosk.sensing.tracking import AudienceChanged, VisitEnded, VisitStarted
+from cxkiosk.values import AudienceChanged, VisitEnded, VisitStarted
 
 
 def _make_demo():

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from cxkiosk.audience import Audience, Person
 from cxkiosk.config import Privacy, Settings
 from cxkiosk.content.playlist import Playlist
-from cxkiosk.items import Choice, Item
 from cxkiosk.profiling.client import ClassifyResult
 from cxkiosk.runtime.chain import KioskChain
 from cxkiosk.runtime.classifier import ClassifiedVisit
 from cxkiosk.runtime.programme import Programme
-from cxkiosk.sensing.tracking import AudienceChanged, VisitEnded, Visitor, VisitStarted
+from cxkiosk.values import Audience, AudienceChanged, Choice, Item, Person, VisitEnded, Visitor, VisitStarted
 
 IDLE = Item(1, "Idle", "https://example.com/idle", kind="video", path="idle.mp4")
 STYLE = Item(2, "Style", "https://example.com/style", kind="video", path="style.mp4")

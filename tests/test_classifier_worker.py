@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from cxkiosk.audience import Audience, Person
 from cxkiosk.config import Settings
 from cxkiosk.profiling.client import Classifier
 from cxkiosk.runtime.classifier import ClassifierWorker
 from cxkiosk.runtime.threads import WorkerThread
 from cxkiosk.sensing.gate import VisitGate
 from cxkiosk.sensing.tracking import ProfileRequest
+from cxkiosk.values import Audience, Person
 from tests.fake_openai import FakeOpenAI, hang, reply
 
 FRAME = np.full((480, 640, 3), 120, np.uint8)

@@ -11,7 +11,6 @@ import cv2
 import numpy as np
 import pytest
 
-from cxkiosk.audience import Audience, Person
 from cxkiosk.config import Settings
 from cxkiosk.profiling import prompts
 from cxkiosk.profiling.client import Classifier
@@ -19,6 +18,7 @@ from cxkiosk.profiling.image import crop_box, prepare_image
 from cxkiosk.profiling.limits import CALLS_FILE, CircuitBreaker
 from cxkiosk.profiling.providers import PRESETS, ProviderError, resolve_provider
 from cxkiosk.sensing.gate import VisitGate
+from cxkiosk.values import Audience, Person
 from tests.fake_openai import FakeOpenAI, hang, json_reply, reject_schema, reply, status, trickle
 
 LOCAL = Audience(count=1, people=(Person(gender="male", age=41, x=0.5, size=0.2),), source="local")

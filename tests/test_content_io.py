@@ -16,13 +16,6 @@ from cxkiosk.content.targeting import parse_description
 from cxkiosk.content.transfer import ContentFileError, export_file, import_file
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = open_database(str(tmp_path / "content.db"))
-    yield database
-    close_database()
-
-
 def make_seed(path, rows) -> None:
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE youtube_urls (description TEXT, url TEXT)")

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cxkiosk.content import database, library
+from cxkiosk.content import library
 
 ROW = {"title": "Suits", "kind": "web", "url": "https://example.com/suits", "genders": "male",
        "age_min": 35, "age_max": 60}
-
-
-@pytest.fixture
-def db(tmp_path):
-    database.open_database(str(tmp_path / "content.db"))
-    yield
-    database.close_database()
 
 
 def test_add_update_toggle_delete_and_list(db):

@@ -11,7 +11,6 @@ from datetime import datetime
 import peewee
 import pytest
 
-from cxkiosk.audience import Audience, Person
 from cxkiosk.content import database
 from cxkiosk.content.database import (
     AudienceLog,
@@ -30,13 +29,7 @@ from cxkiosk.content.database import (
 )
 from cxkiosk.content.prompt_store import activate_prompt, active_prompt, prompt_versions, save_prompt
 from cxkiosk.profiling.prompts import DEFAULT_PROMPTS
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_database(str(tmp_path / "content.db"))
-    yield database
-    close_database()
+from cxkiosk.values import Audience, Person
 
 
 def digest(path) -> str:
@@ -314,7 +307,7 @@ def test_saving_a_prompt_keeps_earlier_versions(db):
 
 
 def test_links_are_normalized_on_every_save(db):
-    from cxkiosk.items import LinkError
+    from cxkiosk.links import LinkError
 
     item = Content.create(title="clip", url="youtu.be/AAAAAAAAAAA?t=5")
     assert Content.get_by_id(item.id).url == "https://www.youtube.com/watch?v=AAAAAAAAAAA"

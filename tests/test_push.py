@@ -8,8 +8,9 @@ import ndef
 import pytest
 
 from cxkiosk.config import Settings
-from cxkiosk.items import Item, LinkError
+from cxkiosk.links import LinkError
 from cxkiosk.push.links import NTAG213_NDEF_BYTES, link_in_message, ndef_message, pushed_link
+from cxkiosk.values import Item
 
 
 def item(url: str, item_id: int = 7) -> Item:

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxkiosk.audience import AGE_MAX, AGE_MIN, PEOPLE_MAX, TEXT_MAX, Audience
+from cxkiosk.attributes import AGE_MAX, AGE_MIN, TEXT_MAX
 from cxkiosk.profiling.replies import REPLY_MAX, parse_reply
+from cxkiosk.values import PEOPLE_MAX, Audience
 
 
 def people(text: str, sensitive: bool = False):

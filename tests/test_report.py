@@ -7,21 +7,12 @@ import io
 import json
 from datetime import datetime, timedelta
 
-import pytest
-
 import main
-from cxkiosk.audience import Audience, Person
 from cxkiosk.content.database import Content, close_database, log_audience, log_play, log_tap, open_database
 from cxkiosk.report import build_report, render_csv
+from cxkiosk.values import Audience, Person
 
 DAY = datetime(2025, 6, 4)
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_database(str(tmp_path / "content.db"))
-    yield database
-    close_database()
 
 
 def fill() -> tuple[int, int]:

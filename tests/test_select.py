@@ -9,18 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 
 import main
-from cxkiosk.audience import Audience, Person
 from cxkiosk.content.database import Content, close_database, log_play, open_database
 from cxkiosk.content.selection import Selector
+from cxkiosk.values import Audience, Person
 
 NOON = datetime(2025, 6, 4, 12, 0)  # a Wednesday
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_database(str(tmp_path / "content.db"))
-    yield database
-    close_database()
 
 
 def add(title: str, **fields) -> int:

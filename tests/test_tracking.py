@@ -5,14 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cxkiosk.sensing.faces import Face
-from cxkiosk.sensing.tracking import (
-    AudienceChanged,
-    Box,
-    VisitEnded,
-    VisitorTracker,
-    VisitStarted,
-    boxes_from_points,
-)
+from cxkiosk.sensing.tracking import Box, VisitorTracker, boxes_from_points
+from cxkiosk.values import AudienceChanged, VisitEnded, VisitStarted
 
 SIZE = (640, 480)
 FPS = 10

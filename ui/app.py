@@ -42,7 +42,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
     from cxkiosk.commands.common import context
     from cxkiosk.config import consent_notice
-    from cxkiosk.content import database
+    from cxkiosk.content import database, library
     from cxkiosk.content.playlist import Playlist
     from cxkiosk.push.links import qr_link
     from cxkiosk.runtime.build import build_runtime
@@ -62,7 +62,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     log = logging.getLogger("cxkiosk")
     log.info("starting cxkiosk; data folder %s", ctx.paths.data)
     try:
-        _, db_warning = database.open_configured(ctx.db_spec, ctx.paths.default_db)
+        _, db_warning = library.open_content(ctx.db_spec, ctx.paths.default_db)
     except database.DatabaseError as exc:
         return fail(f"{exc}")
     if db_warning:

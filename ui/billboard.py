@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
-from cxkiosk.items import Choice, Item
+from cxkiosk.values import Choice, Item
 from ui.overlays import NoticeStrip, QrOverlay, ReasonsLabel
 from ui.players import YOUTUBE_API, FallbackSlide, ImageSlide, PageView, Player, VideoPlayer, YouTubePlayer
 

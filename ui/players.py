@@ -14,8 +14,8 @@ from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from cxkiosk.items import Item
 from cxkiosk.resources import install_root, resource
+from cxkiosk.values import Item
 from ui.webpage import PLAYER_ORIGIN, LockedPage
 
 log = logging.getLogger("cxkiosk.billboard")

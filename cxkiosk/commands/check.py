@@ -56,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_database(ctx: Context) -> Check:
-    from cxkiosk.content import database
+    from cxkiosk.content import database, library
 
     try:
-        _, warning = database.open_configured(ctx.db_spec, ctx.paths.default_db)
+        _, warning = library.open_content(ctx.db_spec, ctx.paths.default_db)
     except database.DatabaseError as exc:
         return Check("database", False, str(exc), required=True)
     try:

@@ -17,11 +17,12 @@ class DatabaseUnavailable(Exception):
 @contextmanager
 def opened_database(args: argparse.Namespace, *, write: bool = False) -> Iterator[str | None]:
     """Open the database the command line and settings name; yields a warning (read-only fallback)."""
-    from cxkiosk.content.database import DatabaseError, close_database, open_configured
+    from cxkiosk.content.database import DatabaseError, close_database
+    from cxkiosk.content.library import open_content
 
     ctx = context(args, log_to_file=False)
     try:
-        _db, warning = open_configured(ctx.db_spec, ctx.paths.default_db)
+        _db, warning = open_content(ctx.db_spec, ctx.paths.default_db)
     except DatabaseError as exc:
         raise DatabaseUnavailable(str(exc)) from None
     try:

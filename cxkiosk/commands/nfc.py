@@ -45,7 +45,7 @@ def _device(args: argparse.Namespace) -> str:
 
 
 def run_write(args: argparse.Namespace) -> int:
-    from cxkiosk.items import LinkError
+    from cxkiosk.links import LinkError
     from cxkiosk.push.links import checked_link
     from cxkiosk.push.nfc import REFUSED, ReaderMissing, is_off, write_next_tag
 

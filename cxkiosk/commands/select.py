@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def parse_audience(text: str):
-    from cxkiosk.audience import Audience
+    from cxkiosk.values import Audience
 
     if text.startswith("@"):
         try:

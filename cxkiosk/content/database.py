@@ -1,4 +1,4 @@
-"""The content database: peewee models, opening with safe pragmas, migrations, logs and prompts.
+"""The content database: peewee models, opening with safe pragmas, migrations, logs.
 
 One database is bound at a time through `database` (a peewee DatabaseProxy): the kiosk opens its
 file (or a PostgreSQL URL for a fleet) once with `open_database` / `prepare_database`, and every
@@ -35,9 +35,8 @@ from peewee import (
 )
 from playhouse.migrate import SchemaMigrator, migrate
 
-from cxkiosk.audience import Audience
-from cxkiosk.items import Item, normalize_url
-from cxkiosk.profiling.prompts import DEFAULT_PROMPTS
+from cxkiosk.links import normalize_url
+from cxkiosk.values import Audience, Item
 
 log = logging.getLogger("cxkiosk.db")
 
@@ -88,8 +87,8 @@ class SchemaVersion(BaseModel):
 class Content(BaseModel):
     title = CharField(max_length=200)
     description = TextField(default="")
-    url = TextField(default="")  # normalized by cxkiosk.items.normalize_url; "" for a file without a page
-    kind = CharField(max_length=10, default="youtube")  # one of cxkiosk.items.KINDS
+    url = TextField(default="")  # normalized by cxkiosk.links.normalize_url; "" for a file without a page
+    kind = CharField(max_length=10, default="youtube")  # one of cxkiosk.values.KINDS
     path = TextField(default="")  # local file for video/slide, relative to resources/ or absolute
     duration = FloatField(default=10.0)
     tagline = TextField(default="")
@@ -246,7 +245,6 @@ def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
                                     f"so it cannot be upgraded to {SCHEMA_VERSION}")
         else:
             _create_and_upgrade(db)
-            _seed_prompts()
     except DatabaseError:
         close_database()
         raise
@@ -419,16 +417,6 @@ def _upgrade_1_to_2(db: peewee.Database) -> None:
 
 
 _UPGRADES = {1: _upgrade_1_to_2}
-
-
-def _seed_prompts() -> None:
-    if Prompt.select().exists():
-        return
-    first_for_source: set[str] = set()
-    with database.atomic():
-        for name, source, text in DEFAULT_PROMPTS:
-            Prompt.create(name=name, source=source, text=text, active=source not in first_for_source)
-            first_for_source.add(source)
 
 
 # --- schedule ------------------------------------------------------------------------------------

@@ -7,21 +7,33 @@ exception. No widget builds a query.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import peewee
 
-from cxkiosk.content import database, transfer
+from cxkiosk.content import database, prompt_store, transfer
 from cxkiosk.content.database import Content
 from cxkiosk.content.transfer import ImportResult, RowError, clean_row, export_rows
-from cxkiosk.items import LinkError
+from cxkiosk.links import LinkError
 
 __all__ = ["ContentError", "delete", "export_file", "get", "import_file", "is_readonly", "items",
-           "listing", "save", "set_enabled"]
+           "listing", "open_content", "save", "set_enabled"]
 
 
 class ContentError(Exception):
     """A change the content database did not take; the message says why."""
+
+
+def open_content(db_spec: str, default_db: Path) -> tuple[peewee.Database, str | None]:
+    """Open the configured database (see `database.open_configured`) with the shipped prompts in
+    it; the second value is the warning for the panel when only the shipped copy could open."""
+    db, warning = database.open_configured(db_spec, default_db)
+    try:
+        prompt_store.seed_default_prompts()
+    except peewee.PeeweeException as exc:
+        raise database.DatabaseError(f"cannot write the default prompts to {db_spec}: {exc}") from exc
+    return db, warning
 
 
 def items() -> list[Content]:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cxkiosk.items import Choice, Item
+from cxkiosk.values import Choice, Item
 
 log = logging.getLogger("cxkiosk.playlist")
 

@@ -1,11 +1,13 @@
 """Prompt versions in the content database: the active prompt per source, saving a new version,
-rolling back. The shipped defaults answer while nothing is stored."""
+rolling back. The shipped defaults (profiling's, since the prompts belong to the model) answer
+while nothing is stored, and `seed_default_prompts` writes them once so the panel can edit them."""
 
 from __future__ import annotations
 
 from peewee import fn
 
-from cxkiosk.content.database import PROMPT_SOURCES, Prompt, database
+from cxkiosk.content import database
+from cxkiosk.content.database import PROMPT_SOURCES, Prompt
 from cxkiosk.profiling.prompts import DEFAULT_PROMPTS
 
 
@@ -30,7 +32,7 @@ def save_prompt(name: str, text: str, source: str) -> None:
     name, text = (name or "").strip(), (text or "").strip()
     if not name or not text:
         raise ValueError("a prompt needs a name and a text")
-    with database.atomic():
+    with database.database.atomic():
         last = Prompt.select(fn.MAX(Prompt.version)).where(Prompt.name == name).scalar() or 0
         Prompt.update(active=False).where(Prompt.source == source).execute()
         Prompt.create(name=name, text=text, source=source, active=True, version=last + 1)
@@ -48,9 +50,21 @@ def prompt_versions(name: str) -> list[Prompt]:
 
 def activate_prompt(name: str, version: int) -> None:
     """Make an earlier version active again (roll back an edit)."""
-    with database.atomic():
+    with database.database.atomic():
         row = Prompt.get_or_none((Prompt.name == name) & (Prompt.version == version))
         if row is None:
             raise ValueError(f"no prompt {name!r} version {version}")
         Prompt.update(active=False).where(Prompt.source == row.source).execute()
         Prompt.update(active=True).where(Prompt.id == row.id).execute()
+
+
+def seed_default_prompts() -> None:
+    """Store the shipped prompts as version 1 of each, the first of each source active, unless
+    the database has prompts already (its own or an operator's). Read-only: nothing to do."""
+    if database.is_readonly() or Prompt.select().exists():
+        return
+    first_for_source: set[str] = set()
+    with database.database.atomic():
+        for name, source, text in DEFAULT_PROMPTS:
+            Prompt.create(name=name, source=source, text=text, active=source not in first_for_source)
+            first_for_source.add(source)

@@ -22,10 +22,9 @@ from statistics import median
 import peewee
 from peewee import SQL, Case, Value, fn
 
-from cxkiosk.audience import Audience, Person
 from cxkiosk.content.database import Content, PlayLog, database, local_naive, schedule_clause
 from cxkiosk.content.targeting import keyword_matches
-from cxkiosk.items import Choice, Item
+from cxkiosk.values import Audience, Choice, Item, Person
 
 _COLUMNS = (Content.id, Content.title, Content.url, Content.kind, Content.path, Content.duration,
             Content.tagline, Content.description, Content.genders, Content.age_min, Content.age_max,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cxkiosk.audience import AGE_MAX, Person
+from cxkiosk.attributes import AGE_MAX
+from cxkiosk.values import Person
 
 _MALE = {"male", "males", "man", "men", "boy", "boys", "guy", "guys", "gentleman", "gentlemen", "he", "his",
          "him", "father", "dad", "husband", "businessman", "businessmen"}

@@ -1,7 +1,7 @@
 """Content import and export: the seed's SQLite table, CSV and JSON.
 
 Every row is validated on its own: a bad row is reported with its line and reason and the good
-rows still import. Links go through `cxkiosk.items.normalize_url`; an item is identified by its
+rows still import. Links go through `cxkiosk.links.normalize_url`; an item is identified by its
 normalized url + path, so importing the same file twice updates instead of duplicating.
 Export then import into an empty database then export again gives identical files.
 """
@@ -19,10 +19,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cxkiosk.audience import AGE_MAX, normalize_gender
+from cxkiosk.attributes import AGE_MAX, normalize_gender
 from cxkiosk.content.database import Content, database, now
 from cxkiosk.content.targeting import normalize_keywords, parse_description
-from cxkiosk.items import KINDS, LinkError, normalize_url, youtube_id
+from cxkiosk.links import LinkError, normalize_url, youtube_id
+from cxkiosk.values import KINDS
 
 SEED_TABLE = "youtube_urls"
 FORMATS = (".csv", ".json", ".db", ".sqlite", ".sqlite3")

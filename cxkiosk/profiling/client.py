@@ -23,7 +23,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from cxkiosk.audience import Audience
 from cxkiosk.config import Privacy, Settings
 from cxkiosk.profiling import prompts
 from cxkiosk.profiling.deadline import CallGuard, guarded_http_client
@@ -31,6 +30,7 @@ from cxkiosk.profiling.image import Box, PreparedImage, prepare_image
 from cxkiosk.profiling.limits import CALLS_FILE, CallBudget, CircuitBreaker
 from cxkiosk.profiling.providers import LOCAL_KEY, Provider, ProviderError, resolve_provider
 from cxkiosk.profiling.replies import parse_reply, profile_schema
+from cxkiosk.values import Audience
 
 log = logging.getLogger("cxkiosk.model")
 

@@ -3,7 +3,7 @@
 Models answer in JSON (structured output, or JSON inside code fences and prose), in the seed's
 line format (`- male, 30, asian, no, short, polo shirt`), or not at all ("I'm sorry, I can't
 help with that"). Whatever comes back, `parse_reply` returns a value and never raises; every
-attribute goes through the `normalize_*` functions in `audience.py`, and nothing else from a
+attribute goes through the `normalize_*` functions in `attributes.py`, and nothing else from a
 reply (no link, no content id, no free text beyond the short attribute words) survives.
 """
 
@@ -15,14 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cxkiosk.audience import (
-    PEOPLE_MAX,
-    Audience,
-    Person,
-    normalize_age,
-    normalize_bool,
-    normalize_gender,
-)
+from cxkiosk.attributes import normalize_age, normalize_bool, normalize_gender
+from cxkiosk.values import PEOPLE_MAX, Audience, Person
 
 log = logging.getLogger("cxkiosk.model")
 

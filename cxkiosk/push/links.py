@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import ndef
 
 from cxkiosk.config import Settings
-from cxkiosk.items import Item, LinkError, normalize_url
+from cxkiosk.links import LinkError, normalize_url
+from cxkiosk.values import Item
 
 # NTAG213, the commonest sticker tag, holds 144 bytes of NDEF data (its whole user memory);
 # the tag actually presented reports its own capacity, which wins when it is known.

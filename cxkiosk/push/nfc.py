@@ -24,7 +24,7 @@ import nfc
 import nfc.clf
 import nfc.tag
 
-from cxkiosk.items import LinkError
+from cxkiosk.links import LinkError
 from cxkiosk.push.links import checked_link, link_in_message, ndef_message
 
 log = logging.getLogger("cxkiosk.nfc")

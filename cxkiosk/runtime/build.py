@@ -13,12 +13,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cxkiosk.audience import Audience
 from cxkiosk.config import Privacy, Settings
 from cxkiosk.content import database, prompt_store
 from cxkiosk.content.playlist import Playlist
 from cxkiosk.content.selection import Selector
-from cxkiosk.items import Item
 from cxkiosk.push.links import qr_link
 from cxkiosk.push.nfc import PushResult, is_off
 from cxkiosk.resources import install_root
@@ -30,7 +28,7 @@ from cxkiosk.runtime.programme import Programme
 from cxkiosk.runtime.status import StatusBoard
 from cxkiosk.runtime.threads import WorkerThread
 from cxkiosk.sensing.sources import SourceError, parse_spec
-from cxkiosk.sensing.tracking import VisitEvent
+from cxkiosk.values import Audience, Item, VisitEvent
 
 log = logging.getLogger("cxkiosk.runtime")
 

@@ -23,18 +23,11 @@ import cv2
 import numpy as np
 from PySide6.QtCore import Signal
 
-from cxkiosk.audience import Audience
 from cxkiosk.runtime.threads import Worker
 from cxkiosk.sensing.faces import FACING_DEGREES, MIN_FACE, THRESHOLD, FaceDetector
 from cxkiosk.sensing.sources import Frame, FrameSource, SourceError, open_source
-from cxkiosk.sensing.tracking import (
-    AudienceChanged,
-    ProfileRequest,
-    VisitEvent,
-    VisitorTracker,
-    VisitStarted,
-    boxes_from_points,
-)
+from cxkiosk.sensing.tracking import ProfileRequest, VisitorTracker, boxes_from_points
+from cxkiosk.values import Audience, AudienceChanged, VisitEvent, VisitStarted
 
 log = logging.getLogger("cxkiosk.capture")
 

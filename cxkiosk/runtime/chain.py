@@ -24,11 +24,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from cxkiosk.audience import Audience
 from cxkiosk.config import Privacy
-from cxkiosk.items import Choice, Item
 from cxkiosk.runtime.programme import Programme
-from cxkiosk.sensing.tracking import VisitEnded
+from cxkiosk.values import Audience, Choice, Item, VisitEnded
 
 log = logging.getLogger("cxkiosk.chain")
 LOCAL = Privacy("local")

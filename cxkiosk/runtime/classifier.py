@@ -21,11 +21,11 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal, Slot
 
-from cxkiosk.audience import Audience
 from cxkiosk.profiling.client import Classifier, ClassifyResult
 from cxkiosk.runtime.threads import Worker
 from cxkiosk.sensing.gate import VisitGate
 from cxkiosk.sensing.tracking import ProfileRequest
+from cxkiosk.values import Audience
 
 log = logging.getLogger("cxkiosk.model")
 

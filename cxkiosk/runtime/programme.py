@@ -16,7 +16,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cxkiosk.content.playlist import Playlist
-from cxkiosk.items import Choice, Item
+from cxkiosk.values import Choice, Item
 
 log = logging.getLogger("cxkiosk.programme")
 

@@ -28,10 +28,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from cxkiosk.audience import Audience, normalize_age
+from cxkiosk.attributes import normalize_age
 from cxkiosk.resources import install_root, resource
 from cxkiosk.sensing.faces import Face, FaceDetector
 from cxkiosk.sensing.tracking import person_at
+from cxkiosk.values import Audience
 
 log = logging.getLogger("cxkiosk.agegender")
 

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cxkiosk.audience import Audience, Person
+from cxkiosk.values import Audience, AudienceChanged, Person, VisitEnded, VisitEvent, Visitor, VisitStarted
 
 
 class Detection(Protocol):
@@ -68,63 +68,6 @@ def person_at(box: Sequence[float], frame_size: tuple[int, int], facing: bool | 
     width, height = frame_size
     return Person(gender=gender, age=age, facing=facing,
                   x=round((box[0] + box[2] / 2) / max(1, width), 4), size=round(box[3] / max(1, height), 4))
-
-
-@dataclass(frozen=True)
-class Visitor:
-    """One person of a visit, as it stands at the time of the event."""
-
-    track_id: int
-    dwell: float  # seconds present
-    attention: float  # seconds facing the screen
-    watched: bool  # faced the screen at least once
-    present: bool  # still in front of the screen
-    box: tuple[float, float, float, float]  # last seen x, y, w, h in pixels
-    facing: bool | None  # facing in the latest sighting (None: unknown, e.g. thermal)
-    gender: str | None = None
-    age: int | None = None
-
-
-@dataclass(frozen=True)
-class VisitEvent:
-    visit_id: int
-    t: float  # monotonic time of the event
-    started: float  # monotonic time the visit started
-    people: int  # present now
-    visitors: tuple[Visitor, ...]  # everyone seen during this visit, present or gone
-    audience: Audience = field(default_factory=Audience)  # present people, nearest first
-
-    @property
-    def dwell(self) -> float:
-        """Length of the visit so far (the whole visit for VisitEnded)."""
-        return max(0.0, self.t - self.started)
-
-    @property
-    def ots(self) -> int:
-        return len(self.visitors)
-
-    @property
-    def watchers(self) -> int:
-        return sum(v.watched for v in self.visitors)
-
-    @property
-    def attention(self) -> float:
-        return max((v.attention for v in self.visitors), default=0.0)
-
-
-@dataclass(frozen=True)
-class VisitStarted(VisitEvent):
-    pass
-
-
-@dataclass(frozen=True)
-class AudienceChanged(VisitEvent):
-    pass
-
-
-@dataclass(frozen=True)
-class VisitEnded(VisitEvent):
-    pass
 
 
 @dataclass(frozen=True, eq=False)

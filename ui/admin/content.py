@@ -31,7 +31,8 @@ from cxkiosk.content.transfer import (
     ContentFileError,
     format_days,
 )
-from cxkiosk.items import KINDS, LinkError, normalize_url
+from cxkiosk.links import LinkError, normalize_url
+from cxkiosk.values import KINDS
 from ui.admin import widgets
 from ui.admin.widgets import (
     ERROR_STYLE,

@@ -1,16 +1,11 @@
-"""What the billboard plays: `Item` (one piece of content) and `Choice` (an item plus why).
-
-Links are validated here and nowhere else: every URL that reaches the screen, the QR code or
-an NFC tag has passed `normalize_url`.
-"""
+"""The link policy: every URL that reaches the screen, the QR code or an NFC tag has passed
+`normalize_url`, here and nowhere else."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-KINDS = ("youtube", "video", "slide", "web")
 URL_MAX = 2000
 
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
@@ -69,40 +64,3 @@ def normalize_url(url: str) -> str:
     if not parts.hostname or "." not in parts.hostname and parts.hostname != "localhost":
         raise LinkError("link has no valid host")
     return text
-
-
-@dataclass(frozen=True)
-class Item:
-    """One piece of content as the billboard and the pushers see it (no database row)."""
-
-    id: int
-    title: str
-    url: str  # the link pushed to phones (QR/NFC); for local files, the item's web page if any
-    kind: str = "youtube"  # one of KINDS
-    path: str = ""  # local file (video, slide image/html), relative to resources/ or absolute
-    duration: float = 10.0  # seconds, for slides and web pages; videos play to their end
-    tagline: str = ""
-    description: str = ""
-
-    @property
-    def video_id(self) -> str | None:
-        return youtube_id(self.url) if self.kind == "youtube" else None
-
-
-@dataclass(frozen=True)
-class Choice:
-    """An item chosen for an audience (or the idle playlist), with the reasons why."""
-
-    item: Item
-    trigger: str = "idle"  # "idle" | "targeted"
-    score: float = 0.0
-    reasons: tuple[str, ...] = field(default_factory=tuple)
-    caption: str = ""  # optional generated headline for this audience
-    audience_summary: str = ""
-    # What the selector chose when the screen plays a next-best item instead (YouTube refused
-    # embedding, no network): its link still goes to the QR code and the NFC tag.
-    chosen: Item | None = None
-
-    @property
-    def pushed_item(self) -> Item:
-        return self.chosen or self.item

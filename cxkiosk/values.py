@@ -1,91 +1,28 @@
-"""Who stands in front of the screen: anonymous, coarse attributes only.
+"""The plain values that flow along the chain; every stage may import this module, and it
+imports no stage.
 
-`Person` and `Audience` are the values that flow from the detector and the classifier to the
-selector, the logs and the report. Every value coming from outside (a model reply, a command-line
-JSON, a database row) goes through the `normalize_*` functions here, so there is one place that
-decides what a valid age or gender is.
+`Person` and `Audience`: who stands in front of the screen, anonymous coarse attributes only
+(validated by `attributes`). Visit events: what the tracker saw happen. `Item` and `Choice`:
+what the billboard plays and why (links validated by `links`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-AGE_MIN, AGE_MAX = 1, 100
-TEXT_MAX = 40  # hair/clothing words; longer replies are prose, not an attribute
+from cxkiosk.attributes import (
+    SENSITIVE_FIELDS,
+    normalize_age,
+    normalize_bool,
+    normalize_gender,
+    normalize_text,
+    normalize_unit,
+)
+from cxkiosk.links import youtube_id
+
+KINDS = ("youtube", "video", "slide", "web")
 PEOPLE_MAX = 20  # a kiosk camera never sees more; caps a runaway reply
-
-# Attributes that may be unlawful to infer (EU AI Act Art. 5(1)(g)); off unless the operator
-# turns them on, and stripped before anything is stored otherwise.
-SENSITIVE_FIELDS = ("ethnicity", "emotion")
-
-_GENDER_WORDS = {
-    "male": "male", "m": "male", "man": "male", "men": "male", "boy": "male", "masculine": "male",
-    "gentleman": "male", "guy": "male",
-    "female": "female", "f": "female", "woman": "female", "women": "female", "girl": "female",
-    "feminine": "female", "lady": "female",
-}
-_TRUE_WORDS = {"yes", "y", "true", "1", "wearing", "with glasses", "glasses"}
-_FALSE_WORDS = {"no", "n", "false", "0", "none", "without glasses", "not wearing"}
-_UNKNOWN_WORDS = {"", "unknown", "n/a", "na", "none given", "null", "?", "-", "unsure", "unclear"}
-
-
-def normalize_gender(value: Any) -> str | None:
-    """'M', 'Woman', 'boy' -> 'male'/'female'; anything else -> None."""
-    if not isinstance(value, str):
-        return None
-    return _GENDER_WORDS.get(value.strip().lower().strip(".")) or None
-
-
-def normalize_age(value: Any) -> int | None:
-    """30 / '30' / '30s' / 'around 40' / '25-30' / 'late 20s' -> an int in 1..100, else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        if value != value:  # NaN
-            return None
-        age = int(round(value))
-        return max(AGE_MIN, min(AGE_MAX, age)) if age >= 0 else None
-    if not isinstance(value, str):
-        return None
-    text = value.strip().lower()
-    numbers = [int(n) for n in re.findall(r"\d{1,3}", text)][:2]
-    if not numbers:
-        return None
-    if len(numbers) == 2 and re.search(r"\d\s*(-|–|to)\s*\d", text):
-        return normalize_age((numbers[0] + numbers[1]) / 2)  # a range: its middle
-    years = numbers[0]
-    if re.search(r"\d0\s*'?s\b", text):  # a decade: "30s" -> 35, "early 30s" -> 32
-        years += 2 if "early" in text else 8 if "late" in text else 5
-    return normalize_age(years)
-
-
-def normalize_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    if not isinstance(value, str):
-        return None
-    text = value.strip().lower().strip(".")
-    if text in _TRUE_WORDS:
-        return True
-    if text in _FALSE_WORDS:
-        return False
-    return None
-
-
-def normalize_text(value: Any, limit: int = TEXT_MAX) -> str | None:
-    """A short lower-case attribute word or phrase; prose, links and markup are refused."""
-    if not isinstance(value, str):
-        return None
-    text = " ".join(value.strip().lower().split())
-    if text in _UNKNOWN_WORDS or len(text) > limit:
-        return None
-    if re.search(r"[<>{}\[\]\\]|://|www\.", text):
-        return None
-    return text
 
 
 @dataclass(frozen=True)
@@ -113,8 +50,8 @@ class Person:
             hair=normalize_text(data.get("hair")),
             clothing=normalize_text(data.get("clothing")),
             facing=normalize_bool(data.get("facing")),
-            x=_unit(data.get("x")),
-            size=_unit(data.get("size")),
+            x=normalize_unit(data.get("x")),
+            size=normalize_unit(data.get("size")),
             ethnicity=normalize_text(data.get("ethnicity") or data.get("race")),
             emotion=normalize_text(data.get("emotion")),
         )
@@ -133,10 +70,6 @@ class Person:
         return replace(self, ethnicity=None, emotion=None)
 
 
-def _unit(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        return None
-    return round(max(0.0, min(1.0, float(value))), 4)
 
 
 @dataclass(frozen=True)
@@ -190,3 +123,103 @@ class Audience:
                  for p in self.people]
         noun = "person" if self.count == 1 else "people"
         return f"{self.count} {noun}" + (": " + ", ".join(parts) if parts else "")
+
+
+# --- visits -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """One person of a visit, as it stands at the time of the event."""
+
+    track_id: int
+    dwell: float  # seconds present
+    attention: float  # seconds facing the screen
+    watched: bool  # faced the screen at least once
+    present: bool  # still in front of the screen
+    box: tuple[float, float, float, float]  # last seen x, y, w, h in pixels
+    facing: bool | None  # facing in the latest sighting (None: unknown, e.g. thermal)
+    gender: str | None = None
+    age: int | None = None
+
+
+@dataclass(frozen=True)
+class VisitEvent:
+    visit_id: int
+    t: float  # monotonic time of the event
+    started: float  # monotonic time the visit started
+    people: int  # present now
+    visitors: tuple[Visitor, ...]  # everyone seen during this visit, present or gone
+    audience: Audience = field(default_factory=Audience)  # present people, nearest first
+
+    @property
+    def dwell(self) -> float:
+        """Length of the visit so far (the whole visit for VisitEnded)."""
+        return max(0.0, self.t - self.started)
+
+    @property
+    def ots(self) -> int:
+        return len(self.visitors)
+
+    @property
+    def watchers(self) -> int:
+        return sum(v.watched for v in self.visitors)
+
+    @property
+    def attention(self) -> float:
+        return max((v.attention for v in self.visitors), default=0.0)
+
+
+@dataclass(frozen=True)
+class VisitStarted(VisitEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class AudienceChanged(VisitEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class VisitEnded(VisitEvent):
+    pass
+
+
+# --- what plays ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One piece of content as the billboard and the pushers see it (no database row)."""
+
+    id: int
+    title: str
+    url: str  # the link pushed to phones (QR/NFC); for local files, the item's web page if any
+    kind: str = "youtube"  # one of KINDS
+    path: str = ""  # local file (video, slide image/html), relative to resources/ or absolute
+    duration: float = 10.0  # seconds, for slides and web pages; videos play to their end
+    tagline: str = ""
+    description: str = ""
+
+    @property
+    def video_id(self) -> str | None:
+        return youtube_id(self.url) if self.kind == "youtube" else None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An item chosen for an audience (or the idle playlist), with the reasons why."""
+
+    item: Item
+    trigger: str = "idle"  # "idle" | "targeted"
+    score: float = 0.0
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+    caption: str = ""  # optional generated headline for this audience
+    audience_summary: str = ""
+    # What the selector chose when the screen plays a next-best item instead (YouTube refused
+    # embedding, no network): its link still goes to the QR code and the NFC tag.
+    chosen: Item | None = None
+
+    @property
+    def pushed_item(self) -> Item:
+        return self.chosen or self.item
