@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +26,20 @@ SETTINGS_VERSION = 1
 PRIVACY_MODES = ("full", "local", "thermal", "off")
 
 
-def restart(default: Any, what: str) -> Any:
-    """A setting the running kiosk reads only at start-up (a device is opened, the classifier
-    built); `what` is how the admin panel names it when it asks for a restart."""
-    return field(default=default, metadata={"restart": what})
+def setting(default: Any, *, restart: str = "", bounds: tuple[float, float] | None = None,
+            choices: tuple[str, ...] = (), max_len: int = 0) -> Any:
+    """A setting with what the code must know about it, declared beside it.
+
+    `restart`: the running kiosk reads it only at start-up (a device is opened, the classifier
+    built); the admin panel names it so when it asks for a restart. `bounds`, `choices` and
+    `max_len`: what a valid value is, checked at load and at save (`problem`).
+    """
+    return field(default=default, metadata={"restart": restart, "bounds": bounds, "choices": choices,
+                                            "max_len": max_len})
+
+
+def restart(default: Any, what: str, **limits: Any) -> Any:
+    return setting(default, restart=what, **limits)
 
 
 def needs_restart(name: str) -> str:
@@ -43,64 +55,102 @@ def changed_settings(old: Settings, new: Settings) -> list[str]:
 class Settings:
     version: int = SETTINGS_VERSION
     # Where things are; "" means the default inside the data folder.
-    db: str = restart("", "database")  # a path, sqlite:///path or postgresql://user@host/db
+    db: str = restart("", "database", max_len=1000)  # a path, sqlite:///path or postgresql://user@host/db
     # Sensing
     # auto | camera:N | camera:NAME | file:PATH | images:DIR | thermal:PORT | none
-    source: str = restart("auto", "camera source")
-    camera_width: int = restart(1280, "resolution")
-    camera_height: int = restart(720, "resolution")
+    source: str = restart("auto", "camera source", max_len=1000)
+    camera_width: int = restart(1280, "resolution", bounds=(160, 7680))
+    camera_height: int = restart(720, "resolution", bounds=(120, 4320))
     # smallest face worth seeing, camera pixels (sets the search resolution)
-    face_min_px: int = restart(40, "face detection")
-    face_threshold: float = restart(0.6, "face detection")  # face detector score needed, 0.3..0.95
+    face_min_px: int = restart(40, "face detection", bounds=(12, 400))
+    # face detector score needed
+    face_threshold: float = restart(0.6, "face detection", bounds=(0.3, 0.95))
     # a head turned at most this far from the camera counts as watching
-    facing_degrees: float = restart(30.0, "face detection")
-    # full | local | thermal | off (nothing leaves the machine by default)
-    privacy: str = restart("local", "privacy mode")
+    facing_degrees: float = restart(30.0, "face detection", bounds=(5, 80))
+    # nothing leaves the machine by default
+    privacy: str = restart("local", "privacy mode", choices=PRIVACY_MODES)
     # ethnicity/emotion: see the README before turning on
     sensitive_attributes: bool = restart(False, "sensitive attributes")
-    consent_text: str = ("This screen notices who is in front of it to choose what to show. "
-                         "No images are stored; only anonymous counts and coarse attributes.")
+    consent_text: str = setting("This screen notices who is in front of it to choose what to show. "
+                                "No images are stored; only anonymous counts and coarse attributes.",
+                                max_len=600)
     # Model provider (the key is in the keyring, never here)
-    provider: str = restart("openai", "provider")  # openai | ollama | llamacpp | vllm | lmstudio | custom
-    base_url: str = restart("", "base URL")  # "" = the preset's
-    model: str = restart("", "model")  # "" = the preset's
+    # openai | ollama | llamacpp | vllm | lmstudio | custom (checked by profiling.providers)
+    provider: str = restart("openai", "provider", max_len=40)
+    base_url: str = restart("", "base URL", max_len=1000)  # "" = the preset's
+    model: str = restart("", "model", max_len=200)  # "" = the preset's
     structured_output: bool = restart(True, "structured output")
-    model_timeout: float = restart(10.0, "timeout")
-    calls_per_hour: int = restart(120, "call caps")
-    calls_per_day: int = restart(1000, "call caps")
-    refresh_seconds: float = 0.0  # re-profile a standing visitor this often; 0 = never
+    model_timeout: float = restart(10.0, "timeout", bounds=(1, 120))  # seconds for a whole call
+    calls_per_hour: int = restart(120, "call caps", bounds=(0, 3600))
+    calls_per_day: int = restart(1000, "call caps", bounds=(0, 86400))
+    refresh_seconds: float = setting(0.0, bounds=(0, 3600))  # re-profile a standing visitor; 0 = never
     # Billboard
-    slide_seconds: float = 10.0
-    unhealthy_minutes: float = 30.0  # a failed item is skipped this long
-    item_cap_per_hour: int = 4  # targeted choice rests an item played this often in the last hour
+    slide_seconds: float = setting(10.0, bounds=(1, 3600))
+    unhealthy_minutes: float = setting(30.0, bounds=(0, 1440))  # a failed item is skipped this long
+    # targeted choice rests an item played this often in the last hour
+    item_cap_per_hour: int = setting(4, bounds=(1, 60))
     qr_enabled: bool = True
-    qr_call_to_action: str = "Scan or tap your phone here"
+    qr_call_to_action: str = setting("Scan or tap your phone here", max_len=80)
     show_reasons: bool = False  # demo: show why an item was chosen
     # Link push
     # nfcpy path: usb, usb:054c:06c3, tty:USB0:pn532, udp:HOST:PORT, none
-    nfc_device: str = restart("usb", "NFC device")
-    nfc_mode: str = restart("write", "NFC mode")  # write | emulate
+    nfc_device: str = restart("usb", "NFC device", max_len=200)
+    nfc_mode: str = restart("write", "NFC mode", choices=("write", "emulate"))
     utm_tags: bool = False
-    kiosk_id: str = "kiosk"
+    kiosk_id: str = setting("kiosk", max_len=40)
+    # Plain-http links allowed for these hosts only (comma-separated; an intranet CMS): every
+    # other link pushed to a phone must be https.
+    http_hosts: str = setting("", max_len=500)
     # Admin panel PIN, stored as a salted hash (never the PIN)
-    admin_pin_hash: str = ""
+    admin_pin_hash: str = setting("", max_len=200)
 
     def validate(self) -> list[str]:
-        """Human-readable problems; an empty list means the settings can run."""
-        problems = []
-        if self.privacy not in PRIVACY_MODES:
-            problems.append(f"privacy must be one of {', '.join(PRIVACY_MODES)}, not {self.privacy!r}")
-        if self.nfc_mode not in ("write", "emulate"):
-            problems.append(f"nfc_mode must be write or emulate, not {self.nfc_mode!r}")
-        if self.model_timeout <= 0:
-            problems.append("model_timeout must be positive")
-        if not 12 <= self.face_min_px <= 400:
-            problems.append(f"face_min_px must be 12..400 pixels, not {self.face_min_px}")
-        if not 0.3 <= self.face_threshold <= 0.95:
-            problems.append(f"face_threshold must be 0.3..0.95, not {self.face_threshold}")
-        if not 5 <= self.facing_degrees <= 80:
-            problems.append(f"facing_degrees must be 5..80, not {self.facing_degrees}")
-        return problems
+        """Human-readable problems, one per field; an empty list means the settings can run."""
+        return [msg for f in fields(Settings) if (msg := problem(f.name, getattr(self, f.name)))]
+
+
+def _field(name: str) -> Any:
+    return next(f for f in fields(Settings) if f.name == name)
+
+
+def problem(name: str, value: Any) -> str:
+    """Why `value` is not valid for setting `name` ("" when it is): type, finite, bounds, choices."""
+    f = _field(name)
+    kind = type(f.default)
+    meta = f.metadata
+    if kind is bool:
+        ok = isinstance(value, bool)
+    elif kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        return f"{name} must be {_KIND_NAMES[kind]}, not {value!r}"
+    if kind in (int, float) and not math.isfinite(value):
+        return f"{name} must be a finite number, not {value!r}"
+    bounds = meta.get("bounds")
+    if bounds and not bounds[0] <= value <= bounds[1]:
+        low, high = (_number(b) for b in bounds)
+        return f"{name} must be {low}..{high}, not {_number(value)}"
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        return f"{name} must be one of {', '.join(choices)}, not {value!r}"
+    limit = meta.get("max_len") or 0
+    if kind is str:
+        if limit and len(value) > limit:
+            return f"{name} must be at most {limit} characters, not {len(value)}"
+        if any(ord(c) < 32 and c not in "\n\t" or ord(c) == 127 for c in value):
+            return f"{name} must not contain control characters"
+    return ""
+
+
+_KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _upgrade_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
@@ -143,76 +193,134 @@ class Paths:
         return self.data / "content.db"
 
 
-def _coerce(name: str, raw: Any, default: Any) -> Any:
-    """Convert a value read from JSON or the environment to the type of the default."""
+def _coerce(raw: Any, default: Any) -> Any:
+    """A value read from JSON or the environment as the type of the default (ValueError if it is
+    not one); bounds are `problem`'s."""
+    if isinstance(raw, (dict, list)):
+        raise ValueError("not a single value")
     if isinstance(default, bool):
-        if isinstance(raw, str):
-            if raw.strip().lower() in ("1", "true", "yes", "on"):
-                return True
-            if raw.strip().lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(f"{name}: expected true/false, got {raw!r}")
-        return bool(raw)
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected true/false")
     if isinstance(default, int):
-        return int(raw)
+        if isinstance(raw, bool):
+            raise ValueError("expected a whole number")
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError("expected a whole number") from None
+        if not number.is_integer():
+            raise ValueError("expected a whole number")
+        return int(number)
     if isinstance(default, float):
-        return float(raw)
-    return str(raw)
+        if isinstance(raw, bool):
+            raise ValueError("expected a number")
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError("expected a number") from None
+    if not isinstance(raw, str):
+        raise ValueError("expected text")
+    return raw
 
 
-def load_settings(paths: Paths, environ: dict[str, str] | None = None) -> Settings:
-    """Read settings.json (upgrading it), then apply CXKIOSK_<NAME> environment overrides.
-
-    A missing file gives the defaults; an unreadable one is logged and replaced by defaults in
-    memory (the file is left as it is for the operator to inspect).
-    """
-    data: dict[str, Any] = {}
+def read_settings_file(paths: Paths) -> tuple[dict[str, Any], str]:
+    """What settings.json holds (upgraded to the current version), and "" or why it could not
+    be read. A missing file is an empty one."""
     try:
         data = json.loads(paths.settings_file.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
     except FileNotFoundError:
-        data = {}
+        return {}, ""
     except (OSError, ValueError) as exc:
-        log.error("settings file %s unreadable (%s); using defaults", paths.settings_file, exc)
-        data = {}
+        return {}, str(exc) or type(exc).__name__
     version = data.get("version", 0 if data else SETTINGS_VERSION)
     while isinstance(version, int) and version in _UPGRADES:
         data = _UPGRADES[version](dict(data))
         version += 1
         data["version"] = version
+    return data, ""
+
+
+def load_settings(paths: Paths, environ: dict[str, str] | None = None) -> Settings:
+    """Read settings.json (upgrading it), then apply CXKIOSK_<NAME> environment overrides.
+
+    Every value is checked (type, finite, bounds, choices); one that is not valid is named in the
+    log and the next one down is used: the environment wins over the file, the file over the
+    default. An unreadable file is logged and left as it is; the defaults run meanwhile, and
+    `save_settings` keeps the file aside rather than writing over it.
+    """
+    data, unreadable = read_settings_file(paths)
+    if unreadable:
+        log.error("settings file %s unreadable (%s); using the defaults until it is fixed",
+                  paths.settings_file, unreadable)
     settings = Settings()
     defaults = asdict(settings)
     env = os.environ if environ is None else environ
     for f in fields(Settings):
         if f.name == "version":
             continue
-        # The environment wins over the file, the file over the default; a value that does not
-        # parse is named once and the next one down is used, so a typo loses nothing.
         candidates = [("CXKIOSK_" + f.name.upper(), env.get(f"CXKIOSK_{f.name.upper()}")),
                       (f.name, data.get(f.name))]
         for where, raw in candidates:
             if raw is None:
                 continue
             try:
-                setattr(settings, f.name, _coerce(f.name, raw, defaults[f.name]))
-                break
-            except (TypeError, ValueError):
-                log.warning("setting %s=%r is not valid; ignoring it", where, raw)
+                value = _coerce(raw, defaults[f.name])
+            except (TypeError, ValueError, OverflowError) as exc:
+                log.warning("setting %s=%.80r is not valid; ignoring it (%s)", where, raw, exc)
+                continue
+            if reason := problem(f.name, value):
+                log.warning("setting %s is not valid; ignoring it (%s)", where, reason)
+                continue
+            setattr(settings, f.name, value)
+            break
     return settings
 
 
-def save_settings(paths: Paths, settings: Settings) -> None:
-    """Write atomically (temp file + replace) so a power cut never leaves half a file."""
+def save_settings(paths: Paths, settings: Settings, old: Settings | None = None) -> list[str]:
+    """Write the settings the operator changed (those differing from `old`, the settings as they
+    were loaded; all of them when `old` is None) over what settings.json holds; returns their
+    names.
+
+    Only changed values are written, so a command-line flag or an environment override in force
+    is not made permanent by a save. A file that cannot be read is never written over: it is
+    renamed aside (settings.json.unreadable-<time>) and the log says so. The write is atomic,
+    so a power cut never leaves half a file.
+    """
+    changed = [f.name for f in fields(Settings)] if old is None else changed_settings(old, settings)
+    for name in changed:
+        if reason := problem(name, getattr(settings, name)):
+            raise ValueError(reason)
     paths.create()
-    text = json.dumps(asdict(settings), indent=2, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(dir=paths.data, prefix=".settings-", suffix=".json")
+    data, unreadable = read_settings_file(paths)
+    if unreadable:
+        aside = paths.settings_file.with_name(
+            f"{paths.settings_file.name}.unreadable-{datetime.now():%Y%m%d-%H%M%S}")
+        os.replace(paths.settings_file, aside)
+        log.error("settings file %s was unreadable (%s); kept it as %s and saved only what was "
+                  "changed", paths.settings_file, unreadable, aside.name)
+    data.update({name: getattr(settings, name) for name in changed})
+    data["version"] = SETTINGS_VERSION
+    write_atomically(paths.settings_file, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    return changed
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temp file beside `path`, then replace it (never half a file)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, paths.settings_file)
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

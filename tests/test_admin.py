@@ -11,12 +11,12 @@ import keyring.backend
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTabWidget
+from PySide6.QtWidgets import QLabel, QTabWidget
 
 from cxkiosk.config import Paths, Settings, load_settings
 from cxkiosk.content import database, prompt_store
 from cxkiosk.content.database import Content
-from cxkiosk.pin import MAX_TRIES, PinGuard, hash_pin, verify_pin
+from cxkiosk.pin import MAX_TRIES, STATE_FILE, PinGuard, hash_pin, verify_pin
 from cxkiosk.values import Audience, Person
 from tests.fake_openai import FakeOpenAI, status
 from ui.admin import widgets
@@ -472,3 +472,23 @@ def test_change_pin_saves_only_the_new_hash(panel, qtbot, paths):
     assert verify_pin("86420", saved.admin_pin_hash) and not verify_pin(PIN, saved.admin_pin_hash)
     assert saved.camera_width == Settings().camera_width
     assert "PIN changed" in panel.save_status.text() and not dialog.isVisible()
+
+
+@pytest.mark.parametrize("stored", ["", "scrypt$damaged", "not a hash"])
+def test_a_missing_pin_on_a_kiosk_that_had_one_offers_no_new_pin_at_the_screen(qtbot, paths, db, stored):
+    guard = PinGuard(paths.data / STATE_FILE)
+    guard.note_pin()  # this kiosk had a PIN; then settings.json was lost or edited
+    panel = make_panel(qtbot, paths, Settings(admin_pin_hash=stored), guard=PinGuard(paths.data / STATE_FILE))
+    dialog = panel.pin_dialog
+    assert dialog.missing and not dialog.setting
+    assert "cxkiosk pin" in dialog.findChildren(QLabel)[1].text()
+    assert not dialog.pin.isEnabled() and not dialog.ok.isEnabled()
+    dialog.pin.setText("1234")
+    dialog.confirm.setText("1234")
+    dialog.submit()
+    assert not panel.unlocked and load_settings(paths, environ={}).admin_pin_hash == ""
+
+
+def test_a_pin_seen_once_is_remembered_for_the_next_start(qtbot, paths, db):
+    make_panel(qtbot, paths, guard=PinGuard(paths.data / STATE_FILE))
+    assert PinGuard(paths.data / STATE_FILE).had_pin

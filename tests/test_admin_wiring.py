@@ -12,9 +12,8 @@ from PySide6.QtWidgets import QApplication
 from cxkiosk.config import Paths, Settings
 from cxkiosk.content import database
 from cxkiosk.content.playlist import Playlist
-from cxkiosk.pin import PinGuard, hash_pin
+from cxkiosk.pin import hash_pin
 from cxkiosk.runtime.status import StatusBoard
-from ui.admin import opener as opener_module
 from ui.admin.opener import AdminOpener
 from ui.billboard import Billboard
 
@@ -36,9 +35,6 @@ def kiosk(qtbot, data_dir, monkeypatch):
     class Selector:
         max_per_hour = 4
 
-    # Each panel gets a fresh lockout guard (the shared one would carry over between tests).
-    real_panel = opener_module.AdminPanel
-    monkeypatch.setattr(opener_module, "AdminPanel", lambda p, s: real_panel(p, s, guard=PinGuard()))
     runtime = SimpleNamespace(capture=None, nfc=None, selector=Selector())
     opener = AdminOpener(Paths.for_data_dir(data_dir), settings, billboard, playlist, status, runtime)
     yield opener, settings, billboard, playlist, status
@@ -69,9 +65,10 @@ def test_open_shows_the_latest_status_of_each_part_and_follows_changes(kiosk):
 def test_saved_settings_apply_live_except_those_needing_a_restart(kiosk):
     opener, settings, billboard, _, _ = kiosk
     panel = unlock(opener)
-    saved = Settings(**{**vars(settings), "qr_call_to_action": "Tap here", "show_reasons": True,
-                        "item_cap_per_hour": 9, "privacy": "full"})
-    panel.settings_saved.emit(saved)
+    edited = Settings(**{**vars(settings), "qr_call_to_action": "Tap here", "show_reasons": True,
+                         "item_cap_per_hour": 9, "privacy": "full"})
+    panel.edited_settings = lambda: edited  # what the tabs would hold after the operator's edits
+    assert panel.save()
     assert billboard.qr.caption.text() == "Tap here"
     assert billboard._show_reasons is True
     assert opener.runtime.selector.max_per_hour == 9

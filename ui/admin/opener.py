@@ -32,7 +32,7 @@ class AdminOpener:
         panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         panel.destroyed.connect(self._closed)
         panel.content_changed.connect(self._reload_content)
-        panel.settings_saved.connect(self._apply)
+        panel.setting_changed.connect(self._apply)
         capture = self.runtime.capture
         if capture is not None:
             # set_preview is thread-safe and the capture thread runs no event loop: call it directly.
@@ -60,11 +60,12 @@ class AdminOpener:
     def _reload_content(self) -> None:
         self.playlist.replace(database.playlist())
 
-    def _apply(self, saved) -> None:
-        """Apply live what can change live; the panel tells the operator what needs a restart."""
-        for name, value in vars(saved).items():
-            if not needs_restart(name):
-                setattr(self.settings, name, value)
+    def _apply(self, name: str, value) -> None:
+        """Apply live a setting that can change live; the panel tells the operator what needs a
+        restart (those stay as the kiosk started)."""
+        if needs_restart(name):
+            return
+        setattr(self.settings, name, value)
         board = self.billboard
         board.qr_enabled = self.settings.qr_enabled
         board.qr.caption.setText(self.settings.qr_call_to_action)

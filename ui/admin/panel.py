@@ -4,7 +4,8 @@ privacy and today's figures.
 Public API (main.py wires it):
 - `AdminPanel(paths, settings, parent=None, guard=None)`: a top-level window. Nothing but the PIN
   page exists until the PIN is right (or, on first run, a new PIN is set); closing it locks it.
-- signals: `content_changed()`, `settings_saved(Settings)`, `preview_wanted(bool)`,
+- signals: `content_changed()`, `settings_saved(Settings)`, `setting_changed(name, value)`,
+  `preview_wanted(bool)`,
   `nfc_test_requested(str device)`;
 - slots: `show_preview(numpy BGR image)`, `set_status(part, text)` with part in
   camera | nfc | model | database.
@@ -33,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxkiosk.config import Paths, Settings, changed_settings, needs_restart, save_settings
-from cxkiosk.pin import PIN_MAX, PIN_MIN, PinError, PinGuard, check_new_pin, hash_pin, shared_guard
+from cxkiosk.config import Paths, Settings, needs_restart, save_settings
+from cxkiosk.pin import PIN_MAX, PIN_MIN, STATE_FILE, PinError, PinGuard, check_new_pin, hash_pin, is_pin_hash
 from cxkiosk.runtime.provider_test import ProviderTestWorker
 from cxkiosk.runtime.threads import WorkerThread
 from ui.admin import widgets
@@ -51,21 +52,26 @@ log = logging.getLogger("cxkiosk.admin")
 
 
 class PinDialog(QDialog):
-    """Enter the PIN, or on first run (no stored hash) set one, typed twice.
+    """Enter the PIN; set one (typed twice) on first run or when `new`; or, when the stored PIN is
+    missing or damaged on a kiosk that had one, say how to set it at the machine and take nothing.
 
     Emits `unlocked()` on a right PIN and `pin_set(hash)` when a new PIN was chosen; the panel
-    stores the hash. Wrong tries count in a PinGuard that outlives the dialog.
+    stores the hash. Wrong tries count in a PinGuard that outlives the dialog (and the process).
     """
 
     unlocked = Signal()
     pin_set = Signal(str)
 
-    def __init__(self, stored_hash: str, guard: PinGuard | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, stored_hash: str, guard: PinGuard, parent: QWidget | None = None, *,
+                 new: bool = False) -> None:
         super().__init__(parent)
         self.stored_hash = stored_hash
-        self.guard = guard or shared_guard()
-        self.setting = not stored_hash
+        self.guard = guard
+        if is_pin_hash(stored_hash):
+            guard.note_pin()
+        # Offered at the screen only to a kiosk that never had a PIN: anyone can stand there.
+        self.setting = new or (not is_pin_hash(stored_hash) and not guard.had_pin)
+        self.missing = not self.setting and not is_pin_hash(stored_hash)
         self.setWindowTitle("Set an admin PIN" if self.setting else "Admin PIN")
         digits = QRegularExpressionValidator(rf"[0-9]{{0,{PIN_MAX}}}")
         self.pin = QLineEdit()
@@ -76,8 +82,14 @@ class PinDialog(QDialog):
             field.setMaxLength(PIN_MAX)
             field.returnPressed.connect(self.submit)
         heading = QLabel("<h2>Set an admin PIN</h2>" if self.setting else "<h2>Admin panel</h2>")
-        intro = QLabel(f"No PIN is set yet. Choose {PIN_MIN} to {PIN_MAX} digits; the settings keep only "
-                       "a salted hash of it." if self.setting else "Enter the admin PIN.")
+        if self.setting:
+            intro = QLabel(f"No PIN is set yet. Choose {PIN_MIN} to {PIN_MAX} digits; the settings keep "
+                           "only a salted hash of it.")
+        elif self.missing:
+            intro = QLabel("The admin PIN of this kiosk is missing or damaged, so the panel stays locked. "
+                           "On this computer, run <b>cxkiosk pin</b> to set a new one.")
+        else:
+            intro = QLabel("Enter the admin PIN.")
         intro.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -97,11 +109,16 @@ class PinDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.ok)
+        if self.missing:
+            for widget in (self.pin, self.ok):
+                widget.setEnabled(False)
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self._show_lock)
         self._show_lock()
 
     def _show_lock(self) -> None:
+        if self.missing:
+            return
         left = self.guard.locked_for() if not self.setting else 0.0
         locked = left > 0
         self.pin.setEnabled(not locked)
@@ -117,6 +134,8 @@ class PinDialog(QDialog):
 
     def submit(self) -> None:
         pin = self.pin.text()
+        if self.missing:
+            return
         if self.setting:
             try:
                 check_new_pin(pin)
@@ -151,6 +170,7 @@ class PinDialog(QDialog):
 class AdminPanel(QWidget):
     content_changed = Signal()
     settings_saved = Signal(object)  # Settings (a copy)
+    setting_changed = Signal(str, object)  # name, new value: one per setting a save changed
     preview_wanted = Signal(bool)
     nfc_test_requested = Signal(str)
 
@@ -161,7 +181,7 @@ class AdminPanel(QWidget):
         self.resize(1100, 740)
         self.paths = paths
         self.settings = replace(settings)  # the panel's copy; Save writes it
-        self.guard = guard or shared_guard()
+        self.guard = guard or PinGuard(paths.data / STATE_FILE)
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
@@ -197,11 +217,12 @@ class AdminPanel(QWidget):
         """Write only the new hash (over the last saved settings, not unsaved edits in the tabs)."""
         updated = replace(self.settings, admin_pin_hash=pin_hash)
         try:
-            save_settings(self.paths, updated)
+            save_settings(self.paths, updated, old=self.settings)
         except OSError as exc:
             dialog.message.setText(f"The PIN could not be saved ({exc}); the old state is kept.")
             return False
         self.settings = updated
+        self.guard.note_pin()
         log.info("admin PIN set")
         self.settings_saved.emit(replace(updated))
         self._unlock()
@@ -209,7 +230,7 @@ class AdminPanel(QWidget):
 
     def change_pin(self) -> PinDialog:
         """A separate small window asking for the new PIN twice (the panel is already unlocked)."""
-        dialog = PinDialog("", self.guard, self)
+        dialog = PinDialog("", self.guard, self, new=True)
         dialog.setWindowTitle("Change the admin PIN")
 
         def store(pin_hash: str) -> None:
@@ -329,11 +350,11 @@ class AdminPanel(QWidget):
             key_note = " API key stored in the OS keyring." if self.provider.store_key() \
                 else " The API key was NOT stored (see the Model provider tab)."
         try:
-            save_settings(self.paths, new)
-        except OSError as exc:
-            message(self.save_status, f"Not saved: cannot write {self.paths.settings_file} ({exc})", False)
+            changed = save_settings(self.paths, new, old=self.settings)
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            message(self.save_status, f"Not saved: cannot write {self.paths.settings_file} ({reason})", False)
             return False
-        changed = changed_settings(self.settings, new)
         self.settings = new
         restart = sorted({needs_restart(n) for n in changed} - {""})
         if not changed:
@@ -345,6 +366,8 @@ class AdminPanel(QWidget):
         message(self.save_status, text + key_note, "NOT" not in key_note)
         log.info("settings saved from the admin panel: %s", ", ".join(changed) or "no changes")
         self.settings_saved.emit(replace(new))
+        for name in changed:
+            self.setting_changed.emit(name, getattr(new, name))
         return True
 
     # -- provider test on a worker thread ---------------------------------------------------------
