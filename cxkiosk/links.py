@@ -1,10 +1,15 @@
 """The link policy: every URL that reaches the screen, the QR code or an NFC tag has passed
-`normalize_url`, here and nowhere else."""
+`LinkPolicy.check` (through `normalize_url`), here and nowhere else."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from urllib.parse import parse_qs, urlsplit
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import idna
 
 URL_MAX = 2000
 
@@ -24,8 +29,11 @@ def youtube_id(url: str) -> str | None:
         return text
     if not re.match(r"^https?://", text, re.I):
         text = "https://" + text
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
     candidate = None
     if host in ("youtu.be", "www.youtu.be"):
         candidate = parts.path.lstrip("/").split("/")[0]
@@ -43,24 +51,109 @@ def youtube_url(video_id: str) -> str:
     return f"https://www.youtube.com/watch?v={video_id}"
 
 
-def normalize_url(url: str) -> str:
-    """A canonical http(s) link, or LinkError with the reason.
+@dataclass(frozen=True)
+class LinkPolicy:
+    """Which links may play on the billboard and go to a visitor's phone.
 
-    YouTube links in any form become https://www.youtube.com/watch?v=ID.
+    Always: http(s) only, at most URL_MAX characters, no user-info (`https://bank.example@evil.example/`
+    shows one host and opens another), no control, bidirectional-override or invisible
+    characters anywhere, a port that exists, a host that is a DNS name (stored in punycode, so an
+    internationalised look-alike shows as what it is) or an IP literal. A phone opens the link
+    wherever it is, so loopback and `localhost` hosts are refused. Plain `http` only for the hosts
+    the operator named (`Settings.http_hosts`, none by default): a link pushed to a phone is
+    https. `any_http` is for storage only: the database keeps a structurally sound http link
+    while the scheme rule is applied where it is used.
     """
-    if not isinstance(url, str) or not url.strip():
-        raise LinkError("empty link")
-    text = url.strip()
-    if len(text) > URL_MAX:
-        raise LinkError(f"link longer than {URL_MAX} characters")
-    video = youtube_id(text)
-    if video:
-        return youtube_url(video)
-    if re.search(r"\s", text):
-        raise LinkError("link contains spaces")
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise LinkError(f"only http(s) links are allowed, not {parts.scheme or 'no scheme'!r}")
-    if not parts.hostname or "." not in parts.hostname and parts.hostname != "localhost":
-        raise LinkError("link has no valid host")
-    return text
+
+    http_hosts: frozenset[str] = frozenset()
+    any_http: bool = False
+
+    @classmethod
+    def allowing(cls, http_hosts: str) -> LinkPolicy:
+        """The policy for `Settings.http_hosts` (comma-separated host names; bad ones ignored)."""
+        hosts = set()
+        for name in (http_hosts or "").split(","):
+            try:
+                hosts.add(_ascii_host(name.strip()))
+            except LinkError:
+                continue
+        return cls(frozenset(hosts))
+
+    def check(self, url: str) -> str:
+        """A canonical link, or LinkError with the reason. YouTube links in any form become
+        https://www.youtube.com/watch?v=ID."""
+        if not isinstance(url, str) or not url.strip():
+            raise LinkError("empty link")
+        text = url.strip()
+        if len(text) > URL_MAX:
+            raise LinkError(f"link longer than {URL_MAX} characters")
+        bad = next((c for c in text if unicodedata.category(c) in _FORBIDDEN_CATEGORIES), None)
+        if bad is not None and unicodedata.category(bad) == "Zs":
+            raise LinkError("link contains spaces")
+        if bad is not None:
+            raise LinkError(f"link contains a hidden or control character (U+{ord(bad):04X})")
+        video = youtube_id(text)
+        if video:
+            return youtube_url(video)
+        try:
+            parts = urlsplit(text)
+            port = parts.port
+        except ValueError as exc:
+            raise LinkError(f"link does not parse ({exc})") from None
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            raise LinkError(f"only https links are allowed, not {parts.scheme or 'no scheme'!r}")
+        if "@" in parts.netloc:
+            raise LinkError("link hides its host behind a user name (user@host); give the host only")
+        if port == 0 or parts.netloc.endswith(":"):
+            raise LinkError("link has an impossible port")
+        host = _ascii_host(parts.hostname or "")
+        if scheme == "http" and not self.any_http and host not in self.http_hosts:
+            raise LinkError(f"plain http is not allowed for {host}; use https (or name the host in "
+                            "the http_hosts setting)")
+        netloc = f"[{host}]" if ":" in host else host
+        if port is not None:
+            netloc += f":{port}"
+        return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+# Cc control, Cf format (bidi overrides, zero-width joiners, soft hyphen), Z* separators other than
+# none at all (spaces are refused too), Co private use, Cs surrogates, Cn unassigned.
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cs", "Cn"}
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _ascii_host(host: str) -> str:
+    """The host in ASCII (punycode for an internationalised name, lower case), else LinkError."""
+    host = host.strip().rstrip(".").lower()
+    if not host:
+        raise LinkError("link has no host")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        if address.is_loopback or address.is_unspecified:
+            raise LinkError(f"link points at this machine ({host}), which a phone cannot open")
+        return str(address)
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        raise LinkError(f"link host {host!r} is not a valid domain name") from None
+    labels = ascii_host.split(".")
+    if len(ascii_host) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        if ascii_host == "localhost":
+            raise LinkError("link points at this machine (localhost), which a phone cannot open")
+        raise LinkError(f"link host {host!r} is not a valid domain name")
+    if labels[-1].isdigit():
+        raise LinkError(f"link host {host!r} is not a valid address")
+    return ascii_host
+
+
+HTTPS_ONLY = LinkPolicy()
+STORABLE = LinkPolicy(any_http=True)
+
+
+def normalize_url(url: str, policy: LinkPolicy = HTTPS_ONLY) -> str:
+    """`policy.check(url)`: the canonical link, or LinkError with the reason."""
+    return policy.check(url)

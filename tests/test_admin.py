@@ -171,9 +171,9 @@ def test_bad_link_shows_the_reason_and_keeps_the_row(panel, qtbot):
     editor = panel.content.edit_selected()
     editor.title.setText("Renamed")
     editor.url.setText("ftp://example.com/spring")
-    assert "only http(s) links" in editor.url_check.text()
+    assert "only https links" in editor.url_check.text()
     assert not editor.save()
-    assert "only http(s) links" in editor.error.text()
+    assert "only https links" in editor.error.text()
     assert editor.isVisible() and editor.url.text() == "ftp://example.com/spring"  # nothing lost
     row = Content.get_by_id(item.id)
     assert (row.title, row.url) == ("Spring", "https://example.com/spring")

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from cxkiosk.commands.common import UsageError, context, fail
+from cxkiosk.commands.common import Context, UsageError, context, fail
 
 
 class DatabaseUnavailable(Exception):
@@ -15,8 +15,9 @@ class DatabaseUnavailable(Exception):
 
 
 @contextmanager
-def opened_database(args: argparse.Namespace, *, write: bool = False) -> Iterator[str | None]:
-    """Open the database the command line and settings name; yields a warning (read-only fallback)."""
+def opened_database(args: argparse.Namespace, *, write: bool = False) -> Iterator[Context]:
+    """Open the database the command line and settings name, for the command's context; a
+    read-only fallback is printed as a warning (and refused when the command writes)."""
     from cxkiosk.content.database import DatabaseError, close_database
     from cxkiosk.content.library import open_content
 
@@ -30,7 +31,7 @@ def opened_database(args: argparse.Namespace, *, write: bool = False) -> Iterato
             raise DatabaseUnavailable(warning)
         if warning:
             print(f"cxkiosk: warning: {warning}", file=sys.stderr)
-        yield warning
+        yield ctx
     finally:
         close_database()
 
@@ -98,14 +99,17 @@ def _targeting(row: dict) -> str:
 def run_import(args: argparse.Namespace) -> int:
     from cxkiosk.content import library
     from cxkiosk.content.transfer import ContentFileError
+    from cxkiosk.links import LinkPolicy
 
     try:
-        with opened_database(args, write=True):
-            result = library.import_file(args.file)
+        with opened_database(args, write=True) as ctx:
+            result = library.import_file(args.file, LinkPolicy.allowing(ctx.settings.http_hosts))
     except (DatabaseUnavailable, library.ContentError) as exc:
         return fail(str(exc), 1)
     except ContentFileError as exc:
         return fail(str(exc))
+    except OSError as exc:
+        return fail(f"cannot read {args.file}: {exc.strerror or exc}")
     for error in result.errors:
         print(f"{args.file}: {error}", file=sys.stderr)
     print(result.summary())

@@ -46,13 +46,14 @@ def _device(args: argparse.Namespace) -> str:
 
 def run_write(args: argparse.Namespace) -> int:
     from cxkiosk.links import LinkError
-    from cxkiosk.push.links import checked_link
+    from cxkiosk.push.links import checked_link, link_policy
     from cxkiosk.push.nfc import REFUSED, ReaderMissing, is_off, write_next_tag
 
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
+    policy = link_policy(context(args).settings)
     try:
-        url = checked_link(args.url)
+        url = checked_link(args.url, policy)
     except LinkError as exc:
         raise UsageError(f"cannot write {args.url!r}: {exc}") from exc
     path = _device(args)
@@ -60,7 +61,7 @@ def run_write(args: argparse.Namespace) -> int:
         return fail("NFC is off (device none); pass --nfc DEVICE", code=1)
     print(f"hold a tag to the reader on {path} (waiting {args.timeout:g} s)...", file=sys.stderr)
     try:
-        result = write_next_tag(path, url, args.title, timeout=args.timeout)
+        result = write_next_tag(path, url, args.title, timeout=args.timeout, policy=policy)
     except ReaderMissing as exc:
         return fail(str(exc), code=1)
     if result.status == REFUSED:

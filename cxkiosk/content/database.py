@@ -35,7 +35,7 @@ from peewee import (
 )
 from playhouse.migrate import SchemaMigrator, migrate
 
-from cxkiosk.links import normalize_url
+from cxkiosk.links import STORABLE, normalize_url
 from cxkiosk.values import Audience, Item
 
 log = logging.getLogger("cxkiosk.db")
@@ -115,9 +115,10 @@ class Content(BaseModel):
         indexes = ((("url", "path"), True),)
 
     def save(self, *args: Any, **kwargs: Any) -> int:
-        # Every link reaching the screen, QR or NFC passes normalize_url (raises LinkError).
+        # Nothing malformed is stored (raises LinkError); the scheme rule of the settings is applied
+        # where a link is imported, edited, played and pushed.
         if self.url:
-            self.url = normalize_url(self.url)
+            self.url = normalize_url(self.url, STORABLE)
         self.updated = now()
         return super().save(*args, **kwargs)
 

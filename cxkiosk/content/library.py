@@ -15,7 +15,7 @@ import peewee
 from cxkiosk.content import database, prompt_store, transfer
 from cxkiosk.content.database import Content
 from cxkiosk.content.transfer import ImportResult, RowError, clean_row, export_rows
-from cxkiosk.links import LinkError
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 
 __all__ = ["ContentError", "delete", "export_file", "get", "import_file", "is_readonly", "items",
            "listing", "open_content", "save", "set_enabled"]
@@ -49,10 +49,11 @@ def is_readonly() -> bool:
     return database.is_readonly()
 
 
-def save(values: dict[str, Any], item_id: int | None = None) -> int:
-    """Add (item_id None) or update one item from form or file values; returns its id."""
+def save(values: dict[str, Any], item_id: int | None = None, policy: LinkPolicy = HTTPS_ONLY) -> int:
+    """Add (item_id None) or update one item from form or file values; returns its id. The link
+    is checked by `policy` (the settings' `LinkPolicy.allowing(http_hosts)`)."""
     try:
-        row = clean_row(values)
+        row = clean_row(values, policy)
     except RowError as exc:
         raise ContentError(str(exc)) from exc
     try:
@@ -94,11 +95,11 @@ def listing() -> list[dict[str, Any]]:
     return [{"id": i, **row} for i, row in zip(ids, export_rows(), strict=True)]
 
 
-def import_file(path: str) -> ImportResult:
+def import_file(path: str, policy: LinkPolicy = HTTPS_ONLY) -> ImportResult:
     """Import a seed .db, .csv or .json file (bad rows reported, good rows kept). A file that
     cannot be read raises `transfer.ContentFileError` or OSError; a database fault ContentError."""
     try:
-        return transfer.import_file(path)
+        return transfer.import_file(path, policy)
     except peewee.PeeweeException as exc:
         raise ContentError(f"the database refused the import ({exc})") from exc
 

@@ -24,6 +24,7 @@ from peewee import SQL, Case, Value, fn
 
 from cxkiosk.content.database import Content, PlayLog, database, local_naive, schedule_clause
 from cxkiosk.content.targeting import keyword_matches
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 from cxkiosk.values import Audience, Choice, Item, Person
 
 _COLUMNS = (Content.id, Content.title, Content.url, Content.kind, Content.path, Content.duration,
@@ -60,14 +61,26 @@ def primary(audience: Audience) -> Target:
 class Selector:
     """Targeted choice over the open database. `max_per_hour` caps how often one item plays."""
 
-    def __init__(self, max_per_hour: int = 4, no_repeat: bool = True) -> None:
+    def __init__(self, max_per_hour: int = 4, no_repeat: bool = True,
+                 policy: LinkPolicy = HTTPS_ONLY) -> None:
         self.max_per_hour = max_per_hour
         self.no_repeat = no_repeat
+        self.policy = policy  # an item whose link it refuses is never chosen
 
     @classmethod
     def from_settings(cls, settings: object) -> Selector:
-        """Built from cxkiosk.config.Settings (`item_cap_per_hour`, 0 = no cap)."""
-        return cls(max_per_hour=int(getattr(settings, "item_cap_per_hour", 4)))
+        """Built from cxkiosk.config.Settings (`item_cap_per_hour`, 0 = no cap; `http_hosts`)."""
+        return cls(max_per_hour=int(getattr(settings, "item_cap_per_hour", 4)),
+                   policy=LinkPolicy.allowing(str(getattr(settings, "http_hosts", ""))))
+
+    def _allowed(self, item: Item) -> bool:
+        if not item.url:
+            return True
+        try:
+            self.policy.check(item.url)
+        except LinkError:
+            return False
+        return True
 
     def choose(self, audience: Audience, at: datetime | None = None,
                playable: Callable[[Item], bool] | None = None) -> Choice | None:
@@ -126,8 +139,11 @@ class Selector:
                 last = self._last_played([r[1] for r in tied], at)
                 tied.sort(key=lambda r: (last.get(r[1], ""), r[1]))
                 for row in tied:
+                    item = _item(row[1:])
+                    if not self._allowed(item):
+                        continue
                     reasons = _reasons(row[1:], audience, solo, group, solo_words, group_words)
-                    yield Choice(item=_item(row[1:]), trigger="targeted", score=round(row[0], 4),
+                    yield Choice(item=item, trigger="targeted", score=round(row[0], 4),
                                  reasons=reasons, audience_summary=summary)
         finally:
             cursor.close()  # an abandoned ranking must not hold a read snapshot open

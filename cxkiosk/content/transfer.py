@@ -22,7 +22,7 @@ from typing import Any
 from cxkiosk.attributes import AGE_MAX, normalize_gender
 from cxkiosk.content.database import Content, database, now
 from cxkiosk.content.targeting import normalize_keywords, parse_description
-from cxkiosk.links import LinkError, normalize_url, youtube_id
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url, youtube_id
 from cxkiosk.values import KINDS
 
 SEED_TABLE = "youtube_urls"
@@ -186,8 +186,9 @@ def format_days(digits: str) -> str:
     return ",".join(DAY_NAMES[int(d)] for d in digits)
 
 
-def clean_row(raw: dict[str, Any]) -> dict[str, Any]:
-    """Validate one item given as a dict of FIELDS (strings from CSV or JSON values)."""
+def clean_row(raw: dict[str, Any], policy: LinkPolicy = HTTPS_ONLY) -> dict[str, Any]:
+    """Validate one item given as a dict of FIELDS (strings from CSV or JSON values); its link
+    by `policy` (the settings' link policy)."""
     unknown = set(raw) - set(FIELDS) - {"id", "created", "updated"}
     if unknown:
         raise RowError(f"unknown column(s): {', '.join(sorted(unknown))}")
@@ -196,7 +197,7 @@ def clean_row(raw: dict[str, Any]) -> dict[str, Any]:
     row["path"] = _text(raw.get("path"), "path", 1000)
     url = _text(raw.get("url"), "url", 2100)
     try:
-        row["url"] = normalize_url(url) if url else ""
+        row["url"] = normalize_url(url, policy) if url else ""
     except LinkError as exc:
         raise RowError(f"url: {exc}") from None
     kind = _text(raw.get("kind"), "kind", 10).lower()
@@ -326,12 +327,12 @@ def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | Exception]]:
 # --- import --------------------------------------------------------------------------------------
 
 
-def import_file(path: str | os.PathLike[str]) -> ImportResult:
+def import_file(path: str | os.PathLike[str], policy: LinkPolicy = HTTPS_ONLY) -> ImportResult:
     """Import a seed .db, .csv or .json into the open database; bad rows are listed, good rows kept."""
     path = Path(path)
     result = ImportResult()
     try:
-        return import_rows(_rows(path), result)
+        return import_rows(_rows(path), result, policy)
     except UnicodeDecodeError as exc:
         raise ContentFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except csv.Error as exc:
@@ -339,7 +340,7 @@ def import_file(path: str | os.PathLike[str]) -> ImportResult:
 
 
 def import_rows(rows: Iterable[tuple[str, dict[str, Any] | Exception]],
-                result: ImportResult | None = None) -> ImportResult:
+                result: ImportResult | None = None, policy: LinkPolicy = HTTPS_ONLY) -> ImportResult:
     result = result or ImportResult()
     columns = [getattr(Content, name) for name in ("id", *FIELDS)]
     existing: dict[tuple[str, str], tuple[Any, ...]] = {
@@ -350,7 +351,7 @@ def import_rows(rows: Iterable[tuple[str, dict[str, Any] | Exception]],
             try:
                 if isinstance(raw, Exception):
                     raise raw
-                row = clean_row(raw)
+                row = clean_row(raw, policy)
             except RowError as exc:
                 result.errors.append(f"{where}: {exc}")
                 continue

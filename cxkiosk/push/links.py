@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import ndef
 
 from cxkiosk.config import Settings
-from cxkiosk.links import LinkError, normalize_url
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
 from cxkiosk.values import Item
 
 # NTAG213, the commonest sticker tag, holds 144 bytes of NDEF data (its whole user memory);
@@ -21,12 +21,17 @@ NTAG213_NDEF_BYTES = 144
 UTM_KEYS = ("utm_source", "utm_content")
 
 
+def link_policy(settings: Settings) -> LinkPolicy:
+    """The link policy of these settings: https, and plain http for `http_hosts` only."""
+    return LinkPolicy.allowing(settings.http_hosts)
+
+
 def pushed_link(item: Item, settings: Settings) -> str:
     """The item's validated link, with campaign tags when `settings.utm_tags` is on.
 
     Raises LinkError (with the reason) for a link that may not be pushed.
     """
-    url = normalize_url(item.url)
+    url = normalize_url(item.url, link_policy(settings))
     if not settings.utm_tags:
         return url
     parts = urlsplit(url)
@@ -45,19 +50,19 @@ def qr_link(item: Item, settings: Settings) -> str:
         return ""
 
 
-def checked_link(url: str) -> str:
+def checked_link(url: str, policy: LinkPolicy = HTTPS_ONLY) -> str:
     """`url` as given (stripped) when it may go on a tag, else LinkError with the reason.
 
     Validation is normalize_url's; the text is not canonicalised again, because that would
     drop the campaign tags `pushed_link` added to a YouTube link.
     """
-    normalize_url(url)
+    normalize_url(url, policy)
     return url.strip()
 
 
-def ndef_records(url: str, title: str = "") -> list[ndef.Record]:
+def ndef_records(url: str, title: str = "", policy: LinkPolicy = HTTPS_ONLY) -> list[ndef.Record]:
     # UriRecord picks the URI prefix code itself (https://www. -> 0x02), saving tag bytes.
-    records: list[ndef.Record] = [ndef.UriRecord(checked_link(url))]
+    records: list[ndef.Record] = [ndef.UriRecord(checked_link(url, policy))]
     if title.strip():
         records.append(ndef.TextRecord(title.strip(), "en"))
     return records
@@ -67,16 +72,17 @@ def encode(records: list[ndef.Record]) -> bytes:
     return b"".join(ndef.message_encoder(records))
 
 
-def ndef_message(url: str, title: str = "", capacity: int = NTAG213_NDEF_BYTES) -> bytes:
+def ndef_message(url: str, title: str = "", capacity: int = NTAG213_NDEF_BYTES,
+                 policy: LinkPolicy = HTTPS_ONLY) -> bytes:
     """The NDEF message for `url` (+ `title` when it fits) within `capacity` bytes.
 
     The title is optional: it is dropped before the link is refused. Raises LinkError when even
     the bare link does not fit, saying how many bytes it needs.
     """
-    with_title = encode(ndef_records(url, title))
+    with_title = encode(ndef_records(url, title, policy))
     if len(with_title) <= capacity:
         return with_title
-    bare = encode(ndef_records(url))
+    bare = encode(ndef_records(url, policy=policy))
     if len(bare) <= capacity:
         return bare
     raise LinkError(f"link needs {len(bare)} bytes of NDEF but the tag holds {capacity}; "

@@ -24,7 +24,7 @@ import nfc
 import nfc.clf
 import nfc.tag
 
-from cxkiosk.links import LinkError
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 from cxkiosk.push.links import checked_link, link_in_message, ndef_message
 
 log = logging.getLogger("cxkiosk.nfc")
@@ -149,11 +149,11 @@ def _describe(tag: Any) -> str:
     return str(getattr(tag, "product", "") or getattr(tag, "type", "tag"))
 
 
-def write_tag(tag: nfc.tag.Tag, url: str, title: str = "") -> TagWrite:
+def write_tag(tag: nfc.tag.Tag, url: str, title: str = "", policy: LinkPolicy = HTTPS_ONLY) -> TagWrite:
     """Write `url` (+ `title` when it fits) to an activated tag and verify by reading it back."""
     kind = _describe(tag)
     try:
-        url = checked_link(url)
+        url = checked_link(url, policy)
     except LinkError as exc:
         return TagWrite(REFUSED, url, f"link refused: {exc}", tag=kind)
     try:
@@ -169,7 +169,7 @@ def write_tag(tag: nfc.tag.Tag, url: str, title: str = "") -> TagWrite:
         if not ndef.is_writeable:
             return TagWrite(READ_ONLY, url, f"{kind} is read-only", read_back=current, tag=kind)
         try:
-            message = ndef_message(url, title, capacity=ndef.capacity)
+            message = ndef_message(url, title, capacity=ndef.capacity, policy=policy)
         except LinkError as exc:
             return TagWrite(TOO_SMALL, url, f"{kind} too small: {exc}", read_back=current, tag=kind)
         ndef.octets = message
@@ -190,13 +190,13 @@ def write_tag(tag: nfc.tag.Tag, url: str, title: str = "") -> TagWrite:
 
 
 def write_next_tag(path: str, url: str, title: str = "", timeout: float = 10.0,
-                   terminate: Terminate | None = None) -> TagWrite:
+                   terminate: Terminate | None = None, policy: LinkPolicy = HTTPS_ONLY) -> TagWrite:
     """Open `path`, write `url` to the next tag presented within `timeout` s, close the reader.
 
     Raises ReaderMissing when no reader can be opened.
     """
     try:
-        url = checked_link(url)
+        url = checked_link(url, policy)
     except LinkError as exc:
         return TagWrite(REFUSED, url, f"link refused: {exc}")
     deadline = time.monotonic() + timeout
@@ -204,7 +204,7 @@ def write_next_tag(path: str, url: str, title: str = "", timeout: float = 10.0,
     unreadable: list[TagWrite] = []
 
     def on_connect(tag: nfc.tag.Tag) -> bool:
-        result = write_tag(tag, url, title)
+        result = write_tag(tag, url, title, policy)
         if result.status == NOT_NDEF and len(unreadable) < RETRY_UNREADABLE:
             unreadable.append(result)  # often a read cut short by the tag moving: look again
         else:
@@ -354,8 +354,9 @@ class NfcService:
     turns true, reporting each change of status once (no log spam while a reader is missing).
     """
 
-    def __init__(self, device: str, mode: str = "write") -> None:
+    def __init__(self, device: str, mode: str = "write", policy: LinkPolicy = HTTPS_ONLY) -> None:
         self.device = check_device(device)
+        self.policy = policy
         if mode not in ("write", "emulate"):
             raise ValueError(f"NFC mode must be write or emulate, not {mode!r}")
         self.mode = mode
@@ -372,7 +373,7 @@ class NfcService:
         reason = None
         if url:
             try:
-                link = Link(checked_link(url), title, item_id)
+                link = Link(checked_link(url, self.policy), title, item_id)
             except LinkError as exc:
                 reason = f"link refused: {exc}"
         with self._lock:
@@ -471,7 +472,7 @@ class NfcService:
         written: list[TagWrite] = []
 
         def on_connect(tag: nfc.tag.Tag) -> bool:
-            outcome = write_tag(tag, link.url, link.title)
+            outcome = write_tag(tag, link.url, link.title, self.policy)
             self._report(outcome.message)
             if outcome.status == NOT_NDEF:
                 return False  # nothing was written: sense again at once rather than wait
@@ -489,7 +490,7 @@ class NfcService:
     def _emulate_once(self, clf: nfc.ContactlessFrontend, link: Link,
                       on_result: Callable[[PushResult], None]) -> bool | None:
         try:
-            message = ndef_message(link.url, link.title, capacity=4096)
+            message = ndef_message(link.url, link.title, capacity=4096, policy=self.policy)
         except LinkError as exc:
             self._report(str(exc))
             self._changed.wait(1.0)

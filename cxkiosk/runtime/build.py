@@ -129,7 +129,7 @@ def _nfc_worker(settings: Settings, status: StatusBoard) -> NfcWorker | None:
         status.set("nfc", "NFC off; the QR code carries the link")
         return None
     try:
-        worker = NfcWorker(settings.nfc_device, mode=settings.nfc_mode)
+        worker = NfcWorker.from_settings(settings)
     except ValueError as exc:
         logging.getLogger("cxkiosk.nfc").error("NFC off: %s", exc)
         return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 
 from cxkiosk.config import Settings
+from cxkiosk.links import HTTPS_ONLY, LinkPolicy
+from cxkiosk.push.links import link_policy
 from cxkiosk.push.nfc import Link, NfcService, PushResult
 from cxkiosk.runtime.threads import Worker
 
@@ -23,13 +25,13 @@ class NfcWorker(Worker):
     status = Signal(str)
     pushed = Signal(object)
 
-    def __init__(self, device: str, mode: str = "write") -> None:
+    def __init__(self, device: str, mode: str = "write", policy: LinkPolicy = HTTPS_ONLY) -> None:
         super().__init__()
-        self.service = NfcService(device, mode)  # ValueError for a malformed device or mode
+        self.service = NfcService(device, mode, policy)  # ValueError for a malformed device or mode
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NfcWorker:
-        return cls(settings.nfc_device, settings.nfc_mode)
+        return cls(settings.nfc_device, settings.nfc_mode, link_policy(settings))
 
     @Slot(str, object)
     def set_link(self, url: str | None, item_id: int | None = None, title: str = "") -> None:

@@ -31,7 +31,7 @@ from cxkiosk.content.transfer import (
     ContentFileError,
     format_days,
 )
-from cxkiosk.links import LinkError, normalize_url
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
 from cxkiosk.values import KINDS
 from ui.admin import widgets
 from ui.admin.widgets import (
@@ -72,8 +72,10 @@ class ContentEditor(QDialog):
 
     saved = Signal(int)  # the row id
 
-    def __init__(self, parent: QWidget | None, row: Content | None = None) -> None:
+    def __init__(self, parent: QWidget | None, row: Content | None = None,
+                 policy: LinkPolicy = HTTPS_ONLY) -> None:
         super().__init__(parent)
+        self.policy = policy
         self.row_id = row.id if row is not None else None
         self.setWindowTitle("Edit item" if row is not None else "Add item")
         self.setMinimumWidth(560)
@@ -176,7 +178,7 @@ class ContentEditor(QDialog):
             message(self.url_check, "")
             return
         try:
-            message(self.url_check, f"plays/pushes {normalize_url(text)}", True)
+            message(self.url_check, f"plays/pushes {normalize_url(text, self.policy)}", True)
         except LinkError as exc:
             message(self.url_check, f"not a usable link: {exc}", False)
 
@@ -198,7 +200,7 @@ class ContentEditor(QDialog):
     def save(self) -> bool:
         """Validate and write; on a problem the dialog stays open with the reason and every value."""
         try:
-            self.row_id = library.save(self.values(), self.row_id)
+            self.row_id = library.save(self.values(), self.row_id, self.policy)
         except ContentError as exc:
             message(self.error, f"Not saved: {exc}", False)
             return False
@@ -269,8 +271,9 @@ class ContentPage(QWidget):
     changed = Signal()
     ON_COLUMN = ContentModel.ON_COLUMN
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, policy: LinkPolicy = HTTPS_ONLY) -> None:
         super().__init__(parent)
+        self.policy = policy  # the settings' link policy, for edits and imports
         self.model = ContentModel()
         self.model.toggled.connect(self._on_toggled)
         self.table = table(self.model)
@@ -335,7 +338,7 @@ class ContentPage(QWidget):
         return self.model.keys[rows[0].row()] if rows else None
 
     def _open_editor(self, row: Content | None) -> ContentEditor:
-        self.editor = ContentEditor(self, row)
+        self.editor = ContentEditor(self, row, self.policy)
         self.editor.saved.connect(self._on_saved)
         self.editor.open()  # window-modal, does not block the event loop
         return self.editor
@@ -398,7 +401,7 @@ class ContentPage(QWidget):
 
     def import_path(self, path: str) -> None:
         try:
-            result = library.import_file(path)
+            result = library.import_file(path, self.policy)
         except (ContentFileError, ContentError, OSError) as exc:
             message(self.status, f"Nothing imported: {exc}", False)
             self.errors.hide()

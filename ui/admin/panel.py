@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from cxkiosk.config import Paths, Settings, needs_restart, save_settings
+from cxkiosk.links import LinkPolicy
 from cxkiosk.pin import PIN_MAX, PIN_MIN, STATE_FILE, PinError, PinGuard, check_new_pin, hash_pin, is_pin_hash
 from cxkiosk.runtime.provider_test import ProviderTestWorker
 from cxkiosk.runtime.threads import WorkerThread
@@ -267,7 +268,7 @@ class AdminPanel(QWidget):
     # -- the tabs -----------------------------------------------------------------------------------
 
     def _build_body(self) -> QWidget:
-        self.content = ContentPage()
+        self.content = ContentPage(policy=LinkPolicy.allowing(self.settings.http_hosts))
         self.prompts = PromptsPage()
         self.devices = DevicesPage()
         self.provider = ProviderPage()
