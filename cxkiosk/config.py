@@ -183,6 +183,12 @@ class Paths:
     def create(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(parents=True, exist_ok=True)
+        self.media.mkdir(exist_ok=True)
+
+    @property
+    def media(self) -> Path:
+        """Where the operator puts local videos and slides (item paths are relative to it)."""
+        return self.data / "media"
 
     @property
     def settings_file(self) -> Path:

@@ -20,6 +20,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+import ui.webpage  # noqa: E402,F401 - declares the slides' URL scheme before any QApplication exists
+
 
 @pytest.fixture
 def data_dir(tmp_path):

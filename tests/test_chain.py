@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cxkiosk.config import Privacy, Settings
+from cxkiosk.content.media import MediaFolders
 from cxkiosk.content.playlist import Playlist
 from cxkiosk.profiling.client import ClassifyResult
 from cxkiosk.runtime.chain import KioskChain
@@ -141,7 +142,7 @@ def test_qr_code_and_nfc_tag_carry_the_same_link_even_for_a_next_best_item(qtbot
     settings = Settings(utm_tags=True, kiosk_id="hall-2")
     slide = Item(2, "Style", "https://example.com/style", kind="slide",
                  path=str(write_image(tmp_path / "s.png")), duration=5)
-    board = Billboard(link_for=lambda item: pushed_link(item, settings))
+    board = Billboard(link_for=lambda item: pushed_link(item, settings), media=MediaFolders((tmp_path,)))
     qtbot.addWidget(board)
     board.resize(640, 360)
     board.show()

@@ -43,14 +43,15 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from cxkiosk.commands.common import context
     from cxkiosk.config import consent_notice
     from cxkiosk.content import database, library
+    from cxkiosk.content.media import MediaFolders
     from cxkiosk.content.playlist import Playlist
-    from cxkiosk.push.links import qr_link
+    from cxkiosk.push.links import link_policy, qr_link
     from cxkiosk.runtime.build import build_runtime
     from cxkiosk.runtime.programme import Programme
     from cxkiosk.runtime.status import StatusBoard
     from ui.admin.opener import AdminOpener
     from ui.billboard import Billboard
-    from ui.webpage import ensure_sandbox_flag
+    from ui.webpage import ensure_sandbox_flag  # also declares the slides' scheme, before the QApplication
     from ui.window import delete_widgets, screenshot_and_quit, show_kiosk_window
 
     ctx = context(args)
@@ -72,7 +73,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cxkiosk")
     billboard = Billboard(slide_seconds=settings.slide_seconds, call_to_action=settings.qr_call_to_action,
-                          link_for=lambda item: qr_link(item, settings))
+                          link_for=lambda item: qr_link(item, settings), policy=link_policy(settings),
+                          media=MediaFolders.for_data_dir(ctx.paths.data))
     billboard.qr_enabled = settings.qr_enabled
     billboard.set_reasons_visible(settings.show_reasons)
     playlist = Playlist(database.playlist(), unhealthy_seconds=settings.unhealthy_minutes * 60)

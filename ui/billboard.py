@@ -16,6 +16,10 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
+from cxkiosk.config import Settings
+from cxkiosk.content.media import MediaFolders, media_kind
+from cxkiosk.links import HTTPS_ONLY, LinkPolicy
+from cxkiosk.push.links import qr_link
 from cxkiosk.values import Choice, Item
 from ui.overlays import NoticeStrip, QrOverlay, ReasonsLabel
 from ui.players import YOUTUBE_API, FallbackSlide, ImageSlide, PageView, Player, VideoPlayer, YouTubePlayer
@@ -23,12 +27,11 @@ from ui.players import YOUTUBE_API, FallbackSlide, ImageSlide, PageView, Player,
 log = logging.getLogger("cxkiosk.billboard")
 
 LOAD_TIMEOUT_S = 5.0  # an item that shows nothing by then is skipped
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
 
 def player_kind(item: Item) -> str:
     if item.kind == "slide":
-        return "slide-image" if item.path.lower().endswith(IMAGE_SUFFIXES) else "slide-html"
+        return "slide-image" if media_kind(item.path) == "image" else "slide-html"
     return item.kind
 
 
@@ -41,14 +44,17 @@ class Billboard(QWidget):
     def __init__(self, *, slide_seconds: float = 10.0, call_to_action: str = "",
                  link_for: Callable[[Item], str] | None = None, load_timeout: float = LOAD_TIMEOUT_S,
                  fallback_title: str = "Welcome", fallback_subtitle: str = "",
-                 youtube_api: str = YOUTUBE_API) -> None:
+                 youtube_api: str = YOUTUBE_API, media: MediaFolders | None = None,
+                 policy: LinkPolicy = HTTPS_ONLY) -> None:
         super().__init__()
         self.setWindowTitle("cxkiosk")
         self.setAutoFillBackground(True)
         palette = self.palette()
         palette.setColor(self.backgroundRole(), QColor("black"))
         self.setPalette(palette)
-        self._link_for = link_for or (lambda item: item.url)
+        self._link_for = link_for or (lambda item: qr_link(item, Settings()))
+        self._media = media or MediaFolders.shipped()
+        self._policy = policy
         self._slide_seconds = slide_seconds
         self._youtube_api = youtube_api
         self.stack = QStackedWidget(self)
@@ -129,10 +135,10 @@ class Billboard(QWidget):
     def _make_player(self, kind: str) -> Player | None:
         factories = {
             "youtube": lambda: YouTubePlayer(self.stack, self._youtube_api),
-            "video": lambda: VideoPlayer(self.stack),
-            "slide-image": lambda: ImageSlide(self.stack, self._slide_seconds),
-            "slide-html": lambda: PageView(self.stack, self._slide_seconds),
-            "web": lambda: PageView(self.stack, self._slide_seconds),
+            "video": lambda: VideoPlayer(self.stack, self._media),
+            "slide-image": lambda: ImageSlide(self.stack, self._slide_seconds, self._media),
+            "slide-html": lambda: PageView(self.stack, self._slide_seconds, self._media, slides=True),
+            "web": lambda: PageView(self.stack, self._slide_seconds, policy=self._policy),
         }
         if kind not in factories:
             return None

@@ -14,9 +14,11 @@ from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from cxkiosk.resources import install_root, resource
+from cxkiosk.content.media import MediaError, MediaFolders
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
+from cxkiosk.resources import resource
 from cxkiosk.values import Item
-from ui.webpage import PLAYER_ORIGIN, LockedPage
+from ui.webpage import PLAYER_ORIGIN, LockedPage, SlideServer, slide_profile
 
 log = logging.getLogger("cxkiosk.billboard")
 
@@ -32,15 +34,6 @@ YOUTUBE_ERRORS = {
 }
 
 
-def local_path(item: Item) -> Path:
-    """Item paths are relative to resources/ (shipped media) unless absolute."""
-    path = Path(item.path)
-    if path.is_absolute():
-        return path
-    shipped = resource(item.path)
-    return shipped if shipped.exists() else install_root() / item.path
-
-
 class Player(QWidget):
     """Base: one item at a time; `started` fires when its first frame is on screen."""
 
@@ -49,9 +42,10 @@ class Player(QWidget):
     failed = Signal(str)
     kinds: tuple[str, ...] = ()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, media: MediaFolders | None = None) -> None:
         super().__init__(parent)
         self.item: Item | None = None
+        self.media = media or MediaFolders.shipped()  # where local files may come from
         self.setAutoFillBackground(True)
         palette = self.palette()
         palette.setColor(self.backgroundRole(), QColor("black"))
@@ -61,6 +55,19 @@ class Player(QWidget):
 
     def load(self, item: Item) -> None:
         raise NotImplementedError
+
+    def _local_file(self, item: Item) -> Path | None:
+        """The item's checked file (see MediaFolders.resolve); None after reporting why not."""
+        try:
+            return self.media.resolve(item.path)
+        except MediaError as exc:
+            reason = str(exc)
+            QTimer.singleShot(0, lambda: self._refuse(item, reason))
+            return None
+
+    def _refuse(self, item: Item, reason: str) -> None:
+        if self.item is item:
+            self.failed.emit(reason)
 
     def stop(self) -> None:
         self._timer.stop()
@@ -83,17 +90,17 @@ class VideoPlayer(Player):
 
     kinds = ("video",)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, parent: QWidget | None = None, media: MediaFolders | None = None) -> None:
+        super().__init__(parent, media)
         self._image = QImage()
         self._media: QMediaPlayer | None = None
         self._waiting_first_frame = False
 
     def load(self, item: Item) -> None:
         self.item = item
-        path = local_path(item)
-        if not path.is_file():
-            QTimer.singleShot(0, lambda: self._report_failure(item, f"file not found: {path}"))
+        path = self._local_file(item)
+        if path is None:
+            self._release_media()
             return
         # A fresh QMediaPlayer per item: the FFmpeg backend delivers status changes late, and a
         # previous file's "invalid media" must never be taken for the new one's.
@@ -141,7 +148,7 @@ class VideoPlayer(Player):
         if status == QMediaPlayer.MediaStatus.EndOfMedia:
             self.finished.emit()
         elif status == QMediaPlayer.MediaStatus.InvalidMedia:
-            self._report_failure(self.item, f"cannot play {local_path(self.item).name}: "
+            self._report_failure(self.item, f"cannot play {Path(self.item.path).name}: "
                                  f"{media.errorString() or 'invalid media'}")
 
     def _on_error(self, media: QMediaPlayer, message: str) -> None:
@@ -158,14 +165,17 @@ class VideoPlayer(Player):
 class ImageSlide(Player):
     kinds = ("slide-image",)
 
-    def __init__(self, parent: QWidget | None = None, default_seconds: float = 10.0) -> None:
-        super().__init__(parent)
+    def __init__(self, parent: QWidget | None = None, default_seconds: float = 10.0,
+                 media: MediaFolders | None = None) -> None:
+        super().__init__(parent, media)
         self._image = QImage()
         self.default_seconds = default_seconds
 
     def load(self, item: Item) -> None:
         self.item = item
-        path = local_path(item)
+        path = self._local_file(item)
+        if path is None:
+            return
         image = QImage(str(path))
         if image.isNull():
             QTimer.singleShot(0, lambda: self.failed.emit(f"image not found or unreadable: {path}"))
@@ -183,16 +193,26 @@ class ImageSlide(Player):
 
 
 class PageView(Player):
-    """An HTML slide (local file) or a web page item, locked to that page's own origin."""
+    """A web page item (its link checked by the link policy) or an HTML slide (served from its
+    own folder in the slides' sandbox, see ui.webpage), locked to that page's own origin."""
 
     kinds = ("slide-html", "web")
 
-    def __init__(self, parent: QWidget | None = None, default_seconds: float = 10.0) -> None:
-        super().__init__(parent)
+    def __init__(self, parent: QWidget | None = None, default_seconds: float = 10.0,
+                 media: MediaFolders | None = None, *, slides: bool = False,
+                 policy: LinkPolicy = HTTPS_ONLY) -> None:
+        super().__init__(parent, media)
         self.default_seconds = default_seconds
+        self.policy = policy
         self.view = QWebEngineView(self)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        self.page = LockedPage(self.view)
+        self.server: SlideServer | None = None
+        self._shown: Item | None = None  # the item whose page has loaded
+        if slides:
+            profile, self.server = slide_profile()
+            self.page = LockedPage(self.view, profile=profile)
+        else:
+            self.page = LockedPage(self.view)
         self.view.setPage(self.page)
         self.view.loadFinished.connect(self._on_loaded)
 
@@ -202,23 +222,29 @@ class PageView(Player):
 
     def load(self, item: Item) -> None:
         self.item = item
-        if item.kind == "web":
-            url = QUrl(item.url)
-        else:
-            path = local_path(item)
-            if not path.is_file():
-                QTimer.singleShot(0, lambda: self.failed.emit(f"slide not found: {path}"))
+        self._shown = None
+        if self.server is None:
+            try:
+                url = QUrl(normalize_url(item.url, self.policy))
+            except LinkError as exc:
+                reason = f"link refused: {exc}"
+                QTimer.singleShot(0, lambda: self._refuse(item, reason))
                 return
-            url = QUrl.fromLocalFile(str(path))
+        else:
+            path = self._local_file(item)
+            if path is None:
+                return
+            url = self.server.url_for(path)
         self.page.allow_origins([url])
         self.view.load(url)
 
     def _on_loaded(self, ok: bool) -> None:
-        if self.item is None:
-            return
+        if self.item is None or self._shown is self.item:
+            return  # a later load (a refused navigation, a frame) changes nothing on screen
         if not ok:
             self.failed.emit(f"page did not load: {self.item.url or self.item.path}")
             return
+        self._shown = self.item
         self.started.emit()
         self._run_for(self.item.duration or self.default_seconds)
 

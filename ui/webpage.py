@@ -1,17 +1,48 @@
-"""A locked-down web page: navigation only to an allow-list, no popups, a QWebChannel named py.
+"""A locked-down web page: navigation only to an allow-list, no popups, a QWebChannel named py;
+and the sandbox HTML slides run in.
 
 Visitors must never see a browser: no foreign page, no new window, no context menu, no dev tools.
+An HTML slide is marketing's file, so it is treated as a stranger's page: it is served by
+`SlideServer` from its own folder under its own origin (`cxslide://<folder token>/`), in a
+profile of its own that keeps nothing on disk, reaches no `file:` URL, no other slide's folder
+and no server on this machine, and cannot navigate away or open a window.
 """
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import logging
+import mimetypes
 import os
 from collections.abc import Iterable
+from pathlib import Path
 
-from PySide6.QtCore import QFile, QIODevice, QObject, QUrl, Signal, Slot
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QCoreApplication,
+    QFile,
+    QIODevice,
+    QObject,
+    QUrl,
+    Signal,
+    Slot,
+)
 from PySide6.QtWebChannel import QWebChannel
-from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript, QWebEngineSettings
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineScript,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlScheme,
+    QWebEngineUrlSchemeHandler,
+)
+
+from cxkiosk.content.media import MB
 
 log = logging.getLogger("cxkiosk.web")
 
@@ -19,6 +50,138 @@ log = logging.getLogger("cxkiosk.web")
 # matching `origin` player parameter (file:// pages get error 153).
 PLAYER_ORIGIN = "https://cxkiosk.localhost"
 YOUTUBE_FRAME_HOSTS = ("www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "youtube-nocookie.com")
+
+
+SLIDE_SCHEME = b"cxslide"
+SLIDE_FILE_LIMIT = 50 * MB  # one file of a slide's folder (an image, a font, a script)
+
+
+def register_slide_scheme() -> None:
+    """Declare the slides' URL scheme; Chromium takes it only before the QApplication exists, so
+    this runs when this module is imported (ui.app imports it first)."""
+    if QWebEngineUrlScheme.schemeByName(QByteArray(SLIDE_SCHEME)).name() == QByteArray(SLIDE_SCHEME):
+        return
+    if QCoreApplication.instance() is not None:
+        log.error("slide scheme registered after the application started; HTML slides will not load")
+    scheme = QWebEngineUrlScheme(QByteArray(SLIDE_SCHEME))
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    # Secure (so a slide's own https fetches are not mixed content); an origin per folder (Host
+    # syntax); neither local nor allowed local access, so no file: URL is reachable from it.
+    scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme | QWebEngineUrlScheme.Flag.FetchApiAllowed
+                    | QWebEngineUrlScheme.Flag.CorsEnabled)
+    QWebEngineUrlScheme.registerScheme(scheme)
+
+
+register_slide_scheme()
+
+
+class SlideServer(QWebEngineUrlSchemeHandler):
+    """Serves each HTML slide's folder, and only it, under an origin of its own.
+
+    `url_for(html_file)` gives the slide's address; a request is answered only for a folder
+    registered that way, only by GET, only from that same origin (or as the top-level load),
+    only for a regular file inside the folder after symlinks, within SLIDE_FILE_LIMIT; anything
+    else gets an empty answer.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._folders: dict[str, Path] = {}
+
+    def url_for(self, html: Path) -> QUrl:
+        folder = html.parent.resolve()
+        token = hashlib.sha256(str(folder).encode("utf-8")).hexdigest()[:20]
+        self._folders[token] = folder
+        url = QUrl()
+        url.setScheme(SLIDE_SCHEME.decode())
+        url.setHost(token)
+        url.setPath("/" + html.name)
+        return url
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 - Qt override
+        url = job.requestUrl()
+        folder = self._folders.get(url.host())
+        initiator = job.initiator()
+        foreign = not initiator.isEmpty() and initiator.toString() not in ("null", f"cxslide://{url.host()}")
+        if folder is None or foreign or bytes(job.requestMethod().data()) != b"GET":
+            log.warning("refused slide request %s (from %s)", url.toDisplayString()[:200],
+                        initiator.toString()[:80] or "top level")
+            _answer(job, b"")
+            return
+        relative = url.path(QUrl.ComponentFormattingOption.FullyDecoded).lstrip("/")
+        try:
+            real = (folder / relative).resolve(strict=True)
+            if not real.is_relative_to(folder) or not real.is_file():
+                raise FileNotFoundError(relative)
+            if real.stat().st_size > SLIDE_FILE_LIMIT:
+                raise OSError(f"over {SLIDE_FILE_LIMIT // MB} MB")
+            data = real.read_bytes()
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.warning("slide file %s not served (%s)", relative[:200], exc)
+            _answer(job, b"")
+            return
+        _answer(job, data, mimetypes.guess_type(real.name)[0] or "application/octet-stream")
+
+
+def _answer(job: QWebEngineUrlRequestJob, data: bytes, mime: str = "text/plain") -> None:
+    """Reply with `data`. A refused or missing file is answered empty rather than with
+    job.fail(): with fail(), a slide's fetch() never settles (seen with Qt 6.11)."""
+    buffer = QBuffer(job)  # lives as long as the request
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    job.reply(QByteArray(mime.encode("ascii")), buffer)
+
+
+class _SlideFence(QWebEngineUrlRequestInterceptor):
+    """Every request a slide makes: no file:, qrc: or other local scheme, no server on this
+    machine or another slide's folder; https and the slide's own folder only."""
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 - Qt override
+        url = info.requestUrl()
+        scheme = url.scheme()
+        first = info.firstPartyUrl()
+        allowed = (scheme in ("data", "blob")
+                   or scheme == SLIDE_SCHEME.decode() and (first.host() == url.host() or first.isEmpty())
+                   or scheme == "https" and not _is_local_host(url.host()))
+        if not allowed:
+            log.warning("slide request refused: %s", url.toDisplayString()[:200])
+            info.block(True)
+
+
+def _is_local_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+
+
+_SLIDES: tuple[QWebEngineProfile, SlideServer] | None = None
+_FENCE: list[QWebEngineUrlRequestInterceptor] = []  # Python must hold the interceptor too
+
+
+def slide_profile() -> tuple[QWebEngineProfile, SlideServer]:
+    """The one profile HTML slides run in (off the record: no cookies or storage on disk)."""
+    global _SLIDES
+    if _SLIDES is None:
+        app = QCoreApplication.instance()
+        profile = QWebEngineProfile(app)  # no name: off the record
+        server = SlideServer(profile)
+        profile.installUrlSchemeHandler(QByteArray(SLIDE_SCHEME), server)
+        fence = _SlideFence(profile)
+        _FENCE.append(fence)
+        profile.setUrlRequestInterceptor(fence)
+        settings = profile.settings()
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanAccessClipboard, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
+        _SLIDES = (profile, server)
+    return _SLIDES
 
 
 def ensure_sandbox_flag() -> None:
@@ -60,8 +223,9 @@ def _webchannel_script() -> QWebEngineScript:
 class LockedPage(QWebEnginePage):
     refused = Signal(str)  # a URL the page tried to open and was not allowed to
 
-    def __init__(self, parent: QObject | None = None, with_channel: bool = False) -> None:
-        super().__init__(QWebEngineProfile.defaultProfile(), parent)
+    def __init__(self, parent: QObject | None = None, with_channel: bool = False,
+                 profile: QWebEngineProfile | None = None) -> None:
+        super().__init__(profile or QWebEngineProfile.defaultProfile(), parent)
         self._main_allowed: set[str] = set()  # "scheme://host" origins the main frame may show
         self.bridge: Bridge | None = None
         settings = self.settings()
@@ -92,6 +256,8 @@ class LockedPage(QWebEnginePage):
         scheme = url.scheme()
         if scheme in ("data", "about"):  # setHtml() content and blank frames
             return True
+        if scheme == "file":
+            return False
         if is_main_frame:
             return _origin(url) in self._main_allowed
         # Sub-frames: only YouTube's embed player (and what it frames itself on its own hosts).
@@ -108,5 +274,5 @@ class LockedPage(QWebEnginePage):
 
 def _origin(url: QUrl) -> str:
     if url.scheme() == "file":
-        return "file://"
+        return "file://"  # never allowed: no page of the kiosk is a file
     return f"{url.scheme()}://{url.host()}"

@@ -21,6 +21,7 @@ from typing import Any
 
 from cxkiosk.attributes import AGE_MAX, normalize_gender
 from cxkiosk.content.database import Content, database, now
+from cxkiosk.content.media import MediaError, check_media_path, media_kind
 from cxkiosk.content.targeting import normalize_keywords, parse_description
 from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url, youtube_id
 from cxkiosk.values import KINDS
@@ -34,7 +35,6 @@ FIELDS = ("title", "description", "url", "kind", "path", "duration", "tagline", 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_GROUPS = {"weekend": (5, 6), "weekends": (5, 6), "weekdays": (0, 1, 2, 3, 4),
                "workdays": (0, 1, 2, 3, 4)}
-_VIDEO_EXT = {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm"}
 _BATCH = 400  # rows per INSERT; 21 columns stays far below SQLite's variable limit
 
 
@@ -203,13 +203,18 @@ def clean_row(raw: dict[str, Any], policy: LinkPolicy = HTTPS_ONLY) -> dict[str,
     kind = _text(raw.get("kind"), "kind", 10).lower()
     if not kind:
         kind = ("youtube" if youtube_id(row["url"] or "") else "web" if row["url"]
-                else "video" if Path(row["path"]).suffix.lower() in _VIDEO_EXT else "slide")
+                else "video" if media_kind(row["path"]) == "video" else "slide")
     if kind not in KINDS:
         raise RowError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
     if kind == "youtube" and not youtube_id(row["url"]):
         raise RowError("url: a youtube item needs a YouTube link")
-    if kind in ("video", "slide") and not row["path"]:
-        raise RowError(f"path: a {kind} item needs a local file")
+    if kind in ("video", "slide"):
+        try:
+            row["path"] = check_media_path(row["path"], kind)
+        except MediaError as exc:
+            raise RowError(f"path: {exc}") from None
+    elif row["path"]:
+        raise RowError(f"path: a {kind} item plays its link, not a file")
     if kind == "web" and not row["url"]:
         raise RowError("url: a web item needs a link")
     row["kind"] = kind
