@@ -7,6 +7,7 @@ validate becomes unknown (None), never an error.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -40,7 +41,7 @@ def normalize_age(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        if value != value:  # NaN
+        if not math.isfinite(value):  # NaN, Infinity
             return None
         age = int(round(value))
         return max(AGE_MIN, min(AGE_MAX, age)) if age >= 0 else None

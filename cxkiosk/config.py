@@ -244,7 +244,7 @@ def read_settings_file(paths: Paths) -> tuple[dict[str, Any], str]:
             raise ValueError("not a JSON object")
     except FileNotFoundError:
         return {}, ""
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         return {}, str(exc) or type(exc).__name__
     version = data.get("version", 0 if data else SETTINGS_VERSION)
     while isinstance(version, int) and version in _UPGRADES:

@@ -113,7 +113,7 @@ class PinGuard:
             self._had_pin = bool(data.get("had_pin", False))
         except FileNotFoundError:
             return
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, TypeError, AttributeError, RecursionError) as exc:
             # Damaged: assume a PIN existed, so nobody at the screen is offered a new one.
             log.error("PIN state %s unreadable (%s); treating this kiosk as having a PIN",
                       self.state_file, exc)

@@ -18,6 +18,7 @@ from typing import Any
 import peewee
 from peewee import SQL, Case, fn
 
+from cxkiosk.cells import protect
 from cxkiosk.content.database import AudienceLog, Content, PlayLog, TapLog, database, local_naive
 
 AGE_BANDS = ((0, 17, "<18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
@@ -162,7 +163,7 @@ def render_json(report: dict[str, Any]) -> str:
 def render_csv(report: dict[str, Any]) -> str:
     """Long form: section,key,metric,value (e.g. item,12,completion_rate,0.8)."""
     buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
+    out = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a lone \r in a cell gets quoted
     out.writerow(("section", "key", "metric", "value"))
     for metric, value in report["totals"].items():
         out.writerow(("totals", "", metric, _cell(value)))
@@ -172,7 +173,7 @@ def render_csv(report: dict[str, Any]) -> str:
             if metric != "item_id":
                 out.writerow(("item", key, metric, _cell(value)))
     for row in report["segments"]:
-        out.writerow(("segment", f"{row['gender']} {row['age_band']}", "people", row["people"]))
+        out.writerow(("segment", _cell(f"{row['gender']} {row['age_band']}"), "people", row["people"]))
     for row in report["hours"]:
         for metric in ("plays", "taps", "visitors"):
             out.writerow(("hour", f"{row['hour']:02d}", metric, row[metric]))
@@ -180,4 +181,6 @@ def render_csv(report: dict[str, Any]) -> str:
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return protect(value)  # titles come from marketing's files
     return "" if value is None else str(value)

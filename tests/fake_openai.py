@@ -28,7 +28,7 @@ DEFAULT_REPLY = json.dumps({"count": 1, "people": [{"gender": "female", "age": 3
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # reply | status | hang | trickle | reject_schema
+    kind: str  # reply | status | hang | trickle | reject_schema | flood
     text: str = ""
     code: int = 200
     delay: float = 0.0  # reply: wait first; trickle: between chunks; hang: the longest it waits
@@ -59,6 +59,11 @@ def hang(seconds: float = 60.0) -> Step:
 def trickle(text: str = DEFAULT_REPLY, every: float = 0.3, chunk: int = 8) -> Step:
     """Send a valid reply a few bytes at a time: each read is quick, the whole is slow."""
     return Step("trickle", text=text, delay=every, chunk=chunk)
+
+
+def flood(megabytes: int = 500) -> Step:
+    """200 and a body that never ends (up to `megabytes`), sent as fast as the client reads."""
+    return Step("flood", code=megabytes)
 
 
 def reject_schema(text: str = DEFAULT_REPLY) -> Step:
@@ -186,6 +191,18 @@ class _Handler(BaseHTTPRequestHandler):
         if step.kind == "hang":
             self.fake.released.wait(step.delay)
             self.close_connection = True
+            return
+        if step.kind == "flood":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(step.code * 1024 * 1024 + 20))
+            self.end_headers()
+            self.wfile.write(b'{"id": "')
+            block = b"x" * 65536
+            for _ in range(step.code * 16):
+                if self.fake.released.is_set():
+                    return
+                self.wfile.write(block)
             return
         if step.kind == "status":
             error = {"message": step.text, "type": "scripted", "code": step.code}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from pathlib import Path
 
 import cv2
@@ -19,7 +20,7 @@ from cxkiosk.profiling.limits import CALLS_FILE, CircuitBreaker
 from cxkiosk.profiling.providers import PRESETS, ProviderError, resolve_provider
 from cxkiosk.sensing.gate import VisitGate
 from cxkiosk.values import Audience, Person
-from tests.fake_openai import FakeOpenAI, hang, json_reply, reject_schema, reply, status, trickle
+from tests.fake_openai import FakeOpenAI, flood, hang, json_reply, reject_schema, reply, status, trickle
 
 LOCAL = Audience(count=1, people=(Person(gender="male", age=41, x=0.5, size=0.2),), source="local")
 FACE = (600, 200, 120, 140)
@@ -404,3 +405,32 @@ def test_the_openai_key_is_not_handed_to_a_server_on_this_machine(server, frame,
     Classifier(Settings(privacy="full", provider="custom", base_url=server.base_url, model="m")).classify(
         frame, [FACE], LOCAL)
     assert "sk-openai" not in server.requests[0]["headers"]["authorization"]
+
+
+@pytest.mark.expect_log('model call failed')
+def test_an_endless_reply_is_cut_off_by_size_long_before_the_deadline(server, frame):
+    import resource
+
+    server.script(flood(400), flood(400))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    result = make(server, model_timeout=60.0).classify(frame, [FACE], LOCAL)
+    assert time.monotonic() - started < 30
+    assert result.used_fallback and result.audience == LOCAL
+    assert "larger than" in result.error
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 100  # the kiosk read at most about a megabyte of it
+
+
+@pytest.mark.parametrize("text", [
+    '{"count": NaN, "people": [{"gender": "female", "age": Infinity, "x": NaN, "size": -Infinity}]}',
+    '{"count": 1e999, "people": [{"gender": "female", "age": -1e999}]}',
+    '{"count": Infinity, "people": [{"gender": "female", "age": NaN, "facing": NaN}]}',
+])
+def test_nan_and_infinity_in_a_reply_are_unknowns_not_a_crash(server, frame, text):
+    server.script(reply(text))
+    result = make(server).classify(frame, [FACE], LOCAL)
+    assert not result.used_fallback
+    person = result.audience.people[0]
+    assert person.gender == "female" and person.age is None and person.x is None
+    assert result.audience.count == 1

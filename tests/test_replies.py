@@ -148,13 +148,16 @@ seed_lines = st.lists(st.lists(st.text(alphabet=st.characters(blacklist_characte
 def test_any_text_never_raises_and_gives_valid_values(text, sensitive):
     parsed = parse_reply(text, sensitive=sensitive)
     assert parsed.format in ("json", "lines", "none")
+    assert not any(n.startswith("parser error") for n in parsed.notes)  # handled, not caught
     assert_valid(parsed.audience, sensitive)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(replies_json, wrappers, st.booleans())
 def test_any_json_shape_in_any_wrapper_gives_valid_values(data, wrapper, sensitive):
+    # json.dumps writes NaN and Infinity as a model server may: they mean "unknown"
     parsed = parse_reply(wrapper.replace("{}", json.dumps(data)), sensitive=sensitive)
+    assert not any(n.startswith("parser error") for n in parsed.notes)  # handled, not caught
     assert_valid(parsed.audience, sensitive)
 
 

@@ -31,5 +31,7 @@ def run(args: argparse.Namespace) -> int:
             report = build_report(since)
     except DatabaseUnavailable as exc:
         return fail(str(exc), 1)
+    if args.format == "csv" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(newline="")  # the CSV's own \r\n, untranslated on Windows
     sys.stdout.write(render_csv(report) if args.format == "csv" else render_json(report) + "\n")
     return 0

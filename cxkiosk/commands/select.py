@@ -30,7 +30,7 @@ def parse_audience(text: str):
             raise UsageError(f"--audience: cannot read {text[1:]}: {exc.strerror or exc}") from None
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise UsageError(f"--audience is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise UsageError('--audience must be a JSON object like {"count": 1, "people": [...]}')

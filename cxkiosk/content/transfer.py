@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cxkiosk.attributes import AGE_MAX, normalize_gender
+from cxkiosk.cells import protect, unprotect
 from cxkiosk.content.database import Content, database, now
 from cxkiosk.content.media import MediaError, check_media_path, media_kind
 from cxkiosk.content.targeting import normalize_keywords, parse_description
@@ -282,12 +283,14 @@ def _read_csv(path: Path) -> Iterator[tuple[str, dict[str, Any] | Exception]]:
                 continue
             if not any((v or "").strip() for v in raw.values()):
                 continue
-            yield where, {k: (v if v != "" else None) for k, v in raw.items()}
+            yield where, {k: (unprotect(v) if v else None) for k, v in raw.items()}  # short row: None
 
 
 def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | Exception]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except RecursionError:
+        raise ContentFileError(f"{path}: JSON nested too deeply") from None
     except ValueError as exc:
         raise ContentFileError(f"{path}: not valid JSON ({exc})") from None
     items = data.get("items") if isinstance(data, dict) else data
@@ -404,6 +407,8 @@ def _csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, str):
+        return protect(value)
     return str(value)
 
 
@@ -424,11 +429,11 @@ def export_file(path: str | os.PathLike[str]) -> int:
     try:
         if suffix == ".csv":
             buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
+            writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a lone \r in a cell gets quoted
             writer.writerow(FIELDS)
             for row in rows:
                 writer.writerow([_csv_cell(row[n]) for n in FIELDS])
-            Path(tmp).write_text(buf.getvalue(), encoding="utf-8")
+            Path(tmp).write_text(buf.getvalue(), encoding="utf-8", newline="")
         elif suffix == ".json":
             text = json.dumps({"format": "cxkiosk-content", "version": 1, "items": rows},
                               indent=2, ensure_ascii=False)

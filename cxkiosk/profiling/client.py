@@ -25,7 +25,7 @@ import numpy as np
 
 from cxkiosk.config import Privacy, Settings
 from cxkiosk.profiling import prompts
-from cxkiosk.profiling.deadline import CallGuard, guarded_http_client
+from cxkiosk.profiling.deadline import REPLY_MAX_BYTES, CallGuard, guarded_http_client
 from cxkiosk.profiling.image import Box, PreparedImage, prepare_image
 from cxkiosk.profiling.limits import CALLS_FILE, CallBudget, CircuitBreaker
 from cxkiosk.profiling.providers import LOCAL_KEY, Provider, ProviderError, resolve_provider
@@ -193,6 +193,7 @@ class Classifier:
         started = time.monotonic()
         self._guard.deadline = started + self.settings.model_timeout
         self._guard.total = self.settings.model_timeout
+        self._guard.received = 0
         try:
             text, tokens, server_ms = self._call(prepared, source)
             error = ""
@@ -269,6 +270,8 @@ class Classifier:
         timeout = self.settings.model_timeout
         if self._guard.aborted.is_set():
             return "classifier stopped"
+        if self._guard.received > REPLY_MAX_BYTES:
+            return f"reply larger than {REPLY_MAX_BYTES // 1024} kB; cut off"
         if isinstance(exc, openai.APITimeoutError):
             return f"no answer within {timeout:g} s"
         if isinstance(exc, openai.RateLimitError):

@@ -1,8 +1,10 @@
-"""One total deadline per model call, and an abort switch, enforced at the socket level.
+"""One total deadline and one size limit per model call, and an abort switch, enforced at the
+socket level.
 
 The openai client's timeout bounds each socket read, so a server trickling bytes would never
-time out; here every socket operation is clamped to the time left, and `abort()` (shutdown)
-wakes a blocked read at once.
+time out; here every socket operation is clamped to the time left, every byte read counts
+against REPLY_MAX_BYTES (a server streaming an endless body is cut off long before it fills the
+kiosk's memory), and `abort()` (shutdown) wakes a blocked read at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ except ImportError:  # pragma: no cover - depends on the installed openai
 
 log = logging.getLogger("cxkiosk.model")
 
+# A profile reply is a few kB; the HTTP envelope and a verbose server stay far below this.
+REPLY_MAX_BYTES = 1024 * 1024
+
 
 class CallGuard:
     """One total deadline per call and an abort switch, applied at the socket level.
@@ -34,6 +39,7 @@ class CallGuard:
     def __init__(self) -> None:
         self.deadline: float | None = None
         self.total = 0.0  # seconds the current call was given
+        self.received = 0  # bytes read in the current call
         self.aborted = threading.Event()
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -71,7 +77,11 @@ class _GuardedStream(httpcore.NetworkStream):
         guard.track(inner.get_extra_info("socket"), True)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._guard.clamp(timeout, httpcore.ReadTimeout))
+        data = self._inner.read(max_bytes, self._guard.clamp(timeout, httpcore.ReadTimeout))
+        self._guard.received += len(data)
+        if self._guard.received > REPLY_MAX_BYTES:
+            raise httpcore.ReadError(f"reply larger than {REPLY_MAX_BYTES // 1024} kB; cut off")
+        return bytes(data)
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, self._guard.clamp(timeout, httpcore.WriteTimeout))

@@ -33,7 +33,7 @@ class CallBudget:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             return sorted(float(t) for t in data["calls"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             log.error("call counter %s unreadable (%s); counting from zero", self.path, exc)
             return []
 

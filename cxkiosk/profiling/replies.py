@@ -93,7 +93,7 @@ def _finish(audience: Audience, fmt: str, notes: list[str], sensitive: bool) -> 
 def _find_json(text: str) -> Any:
     """The first JSON object or array in the text: whole, inside a code fence, or inside prose."""
     candidates = [m.group(1).strip() for m in _FENCE.finditer(text)] + [text]
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_constant=lambda _name: None)  # NaN, Infinity: unknown
     attempts = 0
     for candidate in candidates:
         for match in re.finditer(r"[{\[]", candidate):
