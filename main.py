@@ -7,6 +7,8 @@ is a module of cxkiosk/commands/.
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 
 from cxkiosk.commands import command_modules
@@ -46,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`report | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except Exception as exc:  # a bug must still end in one line; the log keeps the traceback
+        logging.getLogger("cxkiosk").exception("command %s failed", getattr(args, "command", "?"))
+        return fail(f"unexpected {type(exc).__name__}: {exc} (details in the log)", 1)
 
 
 if __name__ == "__main__":

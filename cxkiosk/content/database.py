@@ -227,9 +227,7 @@ def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
         if path is not None:
             db = _open_sqlite(path, readonly, timeout)
         else:
-            from playhouse.db_url import connect
-
-            db = connect(spec)
+            db = _open_server(spec, where)
         db.connect(reuse_if_open=True)
         if path is not None and check:
             result = db.execute_sql("PRAGMA quick_check").fetchone()[0]
@@ -254,6 +252,28 @@ def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
         raise _explain(exc, where) from exc
     log.info("database %s open%s (schema v%d)", where, " read-only" if readonly else "", SCHEMA_VERSION)
     return db
+
+
+# A server that accepts the connection and then says nothing must not hang the kiosk: libpq gives
+# up connecting after CONNECT_TIMEOUT, the server ends any statement after STATEMENT_TIMEOUT, and
+# TCP gives up on a peer that stops acknowledging (a cable pulled) after TCP_TIMEOUT.
+CONNECT_TIMEOUT_S = 5
+STATEMENT_TIMEOUT_MS = 15000
+TCP_TIMEOUT_MS = 15000
+SERVER_SCHEMES = ("postgresql", "postgres")
+
+
+def _open_server(spec: str, where: str) -> peewee.Database:
+    from playhouse.db_url import connect
+
+    scheme = spec.partition("://")[0].lower()
+    if scheme not in SERVER_SCHEMES:
+        raise DatabaseError(f"database {where}: unknown kind {scheme!r}; give a file path, sqlite:///PATH "
+                            "or postgresql://user@host/db")
+    return connect(spec, connect_timeout=CONNECT_TIMEOUT_S,
+                   options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+                   keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
+                   tcp_user_timeout=TCP_TIMEOUT_MS)
 
 
 def _redact(url: str) -> str:
