@@ -14,9 +14,13 @@ import pytest
 from cxkiosk.config import Paths, Settings, load_settings, save_settings
 from cxkiosk.profiling.secrets import (
     ENV_KEY,
+    OPENAI_ENTRY,
     SecretStoreError,
+    api_key_for,
     delete_api_key,
     get_api_key,
+    insecure_for_keys,
+    key_entry,
     keyring_problem,
     mask,
     store_api_key,
@@ -90,3 +94,90 @@ def test_key_is_masked_in_logs(caplog):
 
 def test_settings_have_no_field_for_a_key():
     assert not [name for name in vars(Settings()) if "key" in name.lower() and "kiosk" not in name]
+
+
+# --- a key goes to its own server only ---------------------------------------------------------------
+
+
+@pytest.fixture
+def memory_backend():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def _sent_key(server) -> str:
+    return server.requests[-1]["headers"].get("authorization", "")
+
+
+def test_the_openai_key_never_goes_to_another_server(memory_backend, monkeypatch):
+    from cxkiosk.profiling.client import Classifier
+    from tests.fake_openai import FakeOpenAI
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-secret-000000000000")
+    store_api_key("sk-stored-openai-000000000000", OPENAI_ENTRY)
+    with FakeOpenAI() as server:
+        for provider in ("custom", "ollama", "openai"):  # "openai" pointed at another address
+            classifier = Classifier(Settings(privacy="full", provider=provider, base_url=server.base_url,
+                                             model="m", model_timeout=5.0), None)
+            result = classifier.classify(*_frame_and_face())
+            if server.requests:
+                assert "openai" not in _sent_key(server) and "sk-" not in _sent_key(server)
+            else:
+                assert result.used_fallback
+        assert len(server.requests) == 2  # "openai" at a foreign address needs its own key: no call
+
+
+def test_a_server_gets_the_key_stored_for_its_own_address(memory_backend, monkeypatch):
+    from cxkiosk.profiling.client import Classifier
+    from cxkiosk.profiling.providers import resolve_provider
+    from tests.fake_openai import FakeOpenAI
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with FakeOpenAI() as server:
+        provider = resolve_provider("custom", server.base_url, "m")
+        store_api_key("server-key-1234567890", key_entry(provider))
+        Classifier(Settings(privacy="full", provider="custom", base_url=server.base_url, model="m",
+                            model_timeout=5.0), None).classify(*_frame_and_face())
+        assert _sent_key(server) == "Bearer server-key-1234567890"
+        moved = server.base_url.replace("127.0.0.1", "localhost")  # another address, no key for it
+        Classifier(Settings(privacy="full", provider="custom", base_url=moved, model="m",
+                            model_timeout=5.0), None).classify(*_frame_and_face())
+        assert _sent_key(server) == "Bearer not-needed"
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.5:8000/v1", "http://gpu.showroom.local/v1",
+                                 "http://api.openai.com/v1", "http://192.168.1.20/v1"])
+def test_no_key_goes_over_plain_http_to_another_machine(memory_backend, monkeypatch, url):
+    from cxkiosk.profiling.client import Classifier
+    from cxkiosk.profiling.providers import resolve_provider
+
+    provider = resolve_provider("custom", url, "m")
+    assert insecure_for_keys(provider)
+    store_api_key("server-key-1234567890", key_entry(provider))
+    monkeypatch.setenv("CXKIOSK_SERVER_API_KEY", "env-server-key-123456")
+    classifier = Classifier(Settings(privacy="full", provider="custom", base_url=url, model="m"), None)
+    assert "plain http" in classifier.problem  # refused before any connection is made
+    assert api_key_for(resolve_provider("openai")) is None  # nor is the OpenAI key reused
+
+
+def test_loopback_and_https_may_carry_keys():
+    from cxkiosk.profiling.providers import resolve_provider
+
+    for url in ("http://127.0.0.1:8080/v1", "http://localhost:11434/v1", "http://[::1]:8000/v1",
+                "https://gpu.example/v1", "https://api.openai.com/v1"):
+        assert insecure_for_keys(resolve_provider("custom", url, "m")) == ""
+    assert key_entry(resolve_provider("openai")) == OPENAI_ENTRY
+    assert key_entry(resolve_provider("custom", "https://gpu.example/v1", "m")) == \
+        "server:https://gpu.example:443"
+
+
+def _frame_and_face():
+    import numpy as np
+
+    from cxkiosk.values import Audience
+
+    frame = np.full((480, 640, 3), 120, np.uint8)
+    return frame, [(200, 120, 160, 160)], Audience()

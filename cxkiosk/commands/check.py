@@ -141,14 +141,16 @@ def check_model(ctx: Context, contact: bool = True) -> Check:
         return Check("model", True, f"privacy mode {settings.privacy}: no model is called "
                      "(local detection only)" if settings.privacy == "local" else "privacy mode off")
     from cxkiosk.profiling.providers import ProviderError, resolve_provider
-    from cxkiosk.profiling.secrets import get_api_key, mask
+    from cxkiosk.profiling.secrets import api_key_for, insecure_for_keys, mask
 
     try:
         provider = resolve_provider(settings.provider, settings.base_url, settings.model)
     except ProviderError as exc:
         return Check("model", False, str(exc))
-    key = get_api_key(provider.name)
+    key = api_key_for(provider)
     where = f"{provider.name} {provider.model} at {provider.base_url}"
+    if key and (insecure := insecure_for_keys(provider)):
+        return Check("model", False, f"{insecure}; local detection is used instead")
     if provider.needs_key and not key:
         return Check("model", False, f"{where}: no API key (set it in the admin panel or OPENAI_API_KEY); "
                      "local detection is used instead")

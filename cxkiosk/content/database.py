@@ -223,6 +223,7 @@ def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
     close_database()
     path = _sqlite_path(spec)
     where = str(path) if path is not None else _redact(spec)
+    db: peewee.Database
     try:
         if path is not None:
             db = _open_sqlite(path, readonly, timeout)

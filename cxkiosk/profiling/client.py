@@ -94,16 +94,15 @@ class Classifier:
             provider = resolve_provider(s.provider, s.base_url, s.model)
         except ProviderError as exc:
             return _Config(None, "", str(exc))
-        if api_key is None:
-            from cxkiosk.profiling.secrets import get_api_key
+        from cxkiosk.profiling.secrets import api_key_for, insecure_for_keys
 
-            # OPENAI_API_KEY is for OpenAI and remote servers; a server on this machine gets
-            # only a key stored for it by name, never the OpenAI one.
-            remote = provider.needs_key or not provider.is_local
-            api_key = get_api_key(provider.name, environ=None if remote else {})
+        if api_key is None:
+            api_key = api_key_for(provider)  # the key of this server, never another's
+        if api_key and (insecure := insecure_for_keys(provider)):
+            return _Config(provider, "", insecure)
         if provider.needs_key and not api_key:
-            return _Config(provider, "", f"no API key for {provider.name}: set OPENAI_API_KEY or store "
-                                         "the key in the admin panel (it goes to the OS keyring)")
+            return _Config(provider, "", f"no API key for {provider.base_url}: store it in the admin "
+                                         "panel (it goes to the OS keyring) or set OPENAI_API_KEY")
         return _Config(provider, api_key or LOCAL_KEY)
 
     @property

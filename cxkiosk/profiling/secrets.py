@@ -1,23 +1,36 @@
-"""The model API key: in the OS keyring (or the OPENAI_API_KEY environment variable), nowhere else.
+"""The model API key: in the OS keyring (or an environment variable), nowhere else; and which
+server a key may go to.
 
 Never in settings.json, the database or a log line. When the only keyring backend is the
 null/fail one (a headless Linux box without Secret Service) or one that writes plain text,
 storing is refused with a message saying so, rather than quietly keeping the key in a file.
+
+A key belongs to one server. The OpenAI key (keyring entry "openai", or OPENAI_API_KEY) goes
+only to OpenAI's own https address; any other server has its own entry, named after its
+address (`key_entry`), or CXKIOSK_SERVER_API_KEY. No key goes over plain http to a host that
+is not this machine: a stored key for such a server is refused, not sent.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import keyring
 import keyring.errors
 
+from cxkiosk.profiling.providers import Provider
+
 log = logging.getLogger("cxkiosk.secrets")
 
 SERVICE = "cxkiosk"
-ENV_KEY = "OPENAI_API_KEY"
+ENV_KEY = "OPENAI_API_KEY"  # OpenAI's own address only
+SERVER_ENV_KEY = "CXKIOSK_SERVER_API_KEY"  # the configured non-OpenAI server
+OPENAI_ENTRY = "openai"
+OPENAI_HOST = "api.openai.com"
 # Backends that keep nothing (null, fail) or keep it readable on disk (keyrings.alt plaintext).
 _REFUSED = ("keyring.backends.null", "keyring.backends.fail", "keyrings.alt.file.PlaintextKeyring")
 
@@ -96,3 +109,49 @@ def mask(key: str | None) -> str:
     if not key:
         return "(none)"
     return f"{key[:3]}…{key[-4:]}" if len(key) > 12 else "…"
+
+
+# --- which key goes where ----------------------------------------------------------------------
+
+
+def is_openai(provider: Provider) -> bool:
+    """The provider's address is OpenAI's own, over https."""
+    parts = urlsplit(provider.base_url)
+    return parts.scheme == "https" and (parts.hostname or "").lower() == OPENAI_HOST
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def key_entry(provider: Provider) -> str:
+    """The keyring entry of this provider's key: "openai" for OpenAI's own address, otherwise one
+    named after the server (scheme, host and port), so a key never follows a changed address."""
+    if is_openai(provider):
+        return OPENAI_ENTRY
+    parts = urlsplit(provider.base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"server:{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def insecure_for_keys(provider: Provider) -> str:
+    """Why no key may be sent to this provider ("" when one may): plain http off this machine."""
+    parts = urlsplit(provider.base_url)
+    if parts.scheme == "https" or _loopback(parts.hostname or ""):
+        return ""
+    return (f"{provider.base_url} is plain http to another machine, so no API key is sent to it; use "
+            "an https address (or a server that needs no key)")
+
+
+def api_key_for(provider: Provider, environ: dict[str, str] | None = None, backend: Any = None) -> str | None:
+    """The key for this provider's server, and only for it (None when none is stored)."""
+    env = os.environ if environ is None else environ
+    name = ENV_KEY if is_openai(provider) else SERVER_ENV_KEY
+    if env.get(name, "").strip():
+        return env[name].strip()
+    return get_api_key(key_entry(provider), environ={}, backend=backend)

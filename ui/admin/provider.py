@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from cxkiosk.config import Settings
-from cxkiosk.profiling.providers import PRESETS
+from cxkiosk.profiling.providers import PRESETS, Provider, ProviderError, resolve_provider
 from ui.admin.widgets import (
     message,
     note,
@@ -48,8 +48,8 @@ class ProviderPage(QWidget):
         self.timeout.setRange(1, 120)
         self.timeout.setSuffix(" s")
         self.per_hour, self.per_day = QSpinBox(), QSpinBox()
-        self.per_hour.setRange(0, 100000)
-        self.per_day.setRange(0, 1000000)
+        self.per_hour.setRange(0, 3600)  # the bounds of Settings.calls_per_hour / calls_per_day
+        self.per_day.setRange(0, 86400)
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setPlaceholderText("paste a new key to store it in the OS keyring")
@@ -58,6 +58,7 @@ class ProviderPage(QWidget):
         self.store_button.clicked.connect(self.store_key)
         self.key_status = QLabel()
         self.key_status.setWordWrap(True)
+        self.base_url.editingFinished.connect(self._show_key_state)  # a key belongs to one address
         self.test_button = QPushButton("Test with a sample image")
         self.test_status = QLabel()
         self.test_status.setWordWrap(True)
@@ -96,16 +97,27 @@ class ProviderPage(QWidget):
         self.model.setPlaceholderText(preset.model or "model name")
         self._show_key_state()
 
-    def _show_key_state(self) -> None:
-        from cxkiosk.profiling.secrets import get_api_key, mask
+    def _provider(self) -> Provider | None:
+        """The provider the fields describe now (None while its address is not usable)."""
+        try:
+            return resolve_provider(self.provider_name, self.base_url.text().strip(),
+                                    self.model.text().strip())
+        except ProviderError:
+            return None
 
-        preset = PRESETS[self.provider_name]
-        key = get_api_key(self.provider_name)
+    def _show_key_state(self) -> None:
+        from cxkiosk.profiling.secrets import api_key_for, mask
+
+        provider = self._provider()
+        if provider is None:
+            self.key_state.setText("set the server's address first")
+            return
+        key = api_key_for(provider)
         if key:
-            self.key_state.setText(f"key in use: {mask(key)}")
+            self.key_state.setText(f"key for {provider.base_url} in use: {mask(key)}")
         else:
-            self.key_state.setText("no key stored" + ("" if not preset.needs_key
-                                                      else " — this provider needs one"))
+            self.key_state.setText("no key stored for this server" + ("" if not provider.needs_key
+                                                                      else " — it needs one"))
 
     def load(self, s: Settings) -> None:
         index = self.preset.findData(s.provider)
@@ -128,14 +140,21 @@ class ProviderPage(QWidget):
 
     def store_key(self) -> bool:
         """Keyring only; the field is cleared once stored. False (with the reason shown) otherwise."""
-        from cxkiosk.profiling.secrets import SecretStoreError, store_api_key
+        from cxkiosk.profiling.secrets import SecretStoreError, insecure_for_keys, key_entry, store_api_key
 
         key = self.api_key.text().strip()
         if not key:
             message(self.key_status, "Type or paste a key first.", False)
             return False
+        provider = self._provider()
+        if provider is None:
+            message(self.key_status, "Key not stored: set the server's address first.", False)
+            return False
+        if insecure := insecure_for_keys(provider):
+            message(self.key_status, f"Key not stored: {insecure}.", False)
+            return False
         try:
-            store_api_key(key, self.provider_name)
+            store_api_key(key, key_entry(provider))
         except SecretStoreError as exc:
             message(self.key_status, f"Key not stored: {exc}", False)
             return False
