@@ -43,6 +43,52 @@ def db(tmp_path):
     database.close_database()
 
 
+class Mount:
+    """A real small file system (tmpfs) the test can fill or make read-only, as a full disk or a
+    read-only share would be; mounting needs root (the CI machine), so without it the test skips."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def remount(self, options: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,{options}", str(self.path)], check=True, capture_output=True)
+
+    def read_only(self) -> None:
+        self.remount("ro")
+
+    def writable(self) -> None:
+        self.remount("rw")
+
+    def fill(self) -> Path:
+        """Take every free byte; remove the returned file to free the space again."""
+        filler = self.path / "filler.bin"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            for size in (1 << 20, 65536, 4096, 512, 1):  # down to the last bytes
+                try:
+                    while os.write(fd, b"\0" * size):
+                        pass
+                except OSError:
+                    continue
+        finally:
+            os.close(fd)
+        return filler
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 16 MB tmpfs at tmp_path/disk: fill() it, or read_only() it."""
+    path = tmp_path / "disk"
+    path.mkdir()
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(path)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode().strip()[:80]})")
+    yield Mount(path)
+    subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_qthreads(request):
     """Fail a test that leaves a QThread running (napari's _dangling_qthreads idea)."""

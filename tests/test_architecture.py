@@ -41,7 +41,8 @@ def test_core_imports_no_widgets_and_qtcore_only_in_runtime():
 # The chain, in order: a stage imports only the stages before it (and itself). The values and
 # settings every stage may use come first; the runtime wires stages; commands drive them.
 STAGES = {
-    "values": 0, "attributes": 0, "links": 0, "cells": 0, "config": 0, "resources": 0, "log": 0, "pin": 0,
+    "values": 0, "attributes": 0, "links": 0, "cells": 0, "storage": 0, "config": 0, "resources": 0,
+    "log": 0, "pin": 0,
     "sensing": 1, "profiling": 2, "content": 3, "push": 4, "report": 5,
     "runtime": 6, "supervisor": 6, "commands": 7,
 }

@@ -93,7 +93,7 @@ def test_report_command(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["totals"]["plays"] == 6 and report["totals"]["observations"] == 2
     assert main.main(["report", "--format", "csv", *common]) == 0
-    assert capsys.readouterr().out.startswith("section,key,metric,value\n")
+    assert capsys.readouterr().out.startswith("section,key,metric,value\r\n")  # RFC 4180
     assert main.main(["report", "--since", "yesterday", *common]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--since" in err

@@ -1,6 +1,7 @@
 """`check`: what is and is not connected, in words an operator or integrator can act on.
 
-Exit 0 when the kiosk can run (its content opens, even read-only); a missing camera, model
+Exit 0 when the kiosk can do its job: its content opens for writing (so plays, visits and
+taps are recorded), its data folder can be written and has room. A missing camera, model
 server or NFC reader is reported but does not stop the kiosk, which then plays its playlist.
 """
 
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     ctx = context(args)
     source, frame = check_source(ctx)
-    checks = [check_database(ctx), source, check_faces(ctx, frame),
+    checks = [*check_storage(ctx), check_database(ctx), source, check_faces(ctx, frame),
               check_model(ctx, contact=not args.no_network), check_nfc(ctx)]
     problems = ctx.settings.validate()
     checks.append(Check("settings", not problems, "; ".join(problems) or f"{ctx.paths.settings_file}",
@@ -55,6 +56,16 @@ def run(args: argparse.Namespace) -> int:
     return 0 if can_run else 1
 
 
+def check_storage(ctx: Context) -> list[Check]:
+    """The data folder (settings, database, PIN state) and the log folder, tried for real."""
+    from cxkiosk.storage import folder_problem
+
+    data = folder_problem(ctx.paths.data)
+    logs = folder_problem(ctx.paths.logs) if not data else ""
+    return [Check("storage", not data, data or f"{ctx.paths.data} writable", required=True),
+            Check("logs", not logs, logs + "; logging to the console only" if logs else f"{ctx.paths.logs}")]
+
+
 def check_database(ctx: Context) -> Check:
     from cxkiosk.content import database, library
 
@@ -65,11 +76,15 @@ def check_database(ctx: Context) -> Check:
     try:
         total = database.Content.select().count()
         playable = len(database.playlist())
+        readonly = database.is_readonly()
     finally:
         database.close_database()
     detail = f"{ctx.db_spec}: {total} items, {playable} in the idle playlist now"
-    if warning:
-        return Check("database", True, f"{warning} ({detail})", required=True)
+    if warning:  # the shipped copy plays, but nothing the kiosk does is recorded
+        return Check("database", False, f"{warning} ({detail})", required=True)
+    if readonly:
+        return Check("database", False, f"{detail}; open read-only: plays, visits and taps are not recorded",
+                     required=True)
     return Check("database", True, detail, required=True)
 
 

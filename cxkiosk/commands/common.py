@@ -59,7 +59,9 @@ def context(args: argparse.Namespace, log_to_file: bool = True) -> Context:
     try:
         paths.create()
     except OSError as exc:
-        raise UsageError(f"cannot create data folder {paths.data}: {exc.strerror or exc}") from exc
+        if not paths.data.is_dir():
+            raise UsageError(f"cannot create data folder {paths.data}: {exc.strerror or exc}") from exc
+        # A read-only or full data folder: run on (the shipped content plays, `check` names it).
     level = logging.DEBUG if getattr(args, "verbose", False) else logging.INFO
     setup_logging(paths.logs if log_to_file else None, level)
     settings = load_settings(paths)

@@ -14,6 +14,10 @@ import json
 import logging
 import os
 import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -200,9 +204,28 @@ def _sqlite_path(spec: str) -> Path | None:
     return Path(spec).expanduser()
 
 
+def describe_fault(exc: BaseException) -> str:
+    """What went wrong with a write, in words an operator can act on. SQLite ends a transaction
+    by itself on a full disk, so peewee's own rollback then fails: the first error is the one."""
+    while "no transaction is active" in str(exc) and exc.__context__ is not None:
+        exc = exc.__context__
+    low = str(exc).lower()
+    if "disk is full" in low or "no space" in low:
+        return "the disk is full; free some space and try again"
+    if "readonly" in low or "read-only" in low:
+        return "the database is read-only"
+    return str(exc)
+
+
 def _explain(exc: BaseException, where: str) -> DatabaseError:
     text = str(exc)
     low = text.lower()
+    if "disk is full" in low or "no space" in low:
+        return DatabaseError(f"the disk holding {where} is full; free some space")
+    folder = Path(where).parent
+    if ("unable to open" in low or "readonly" in low or "read-only" in low) and folder.is_dir() \
+            and not os.access(folder, os.W_OK):
+        return DatabaseError(f"the folder of {where} is read-only, so the database cannot be written")
     if "locked" in low or "busy" in low:
         return DatabaseError(f"database file {where} is locked by another program; close it and restart")
     if "not a database" in low or "malformed" in low or "corrupt" in low:
@@ -293,6 +316,10 @@ def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDat
             raise DatabaseError(f"database file {path} does not exist")
         pragmas["query_only"] = 1
         uri = f"{path.resolve().as_uri()}?mode=ro"
+        if not os.access(path.parent, os.W_OK):
+            # A read-only folder or mount: SQLite cannot make its lock files, and nothing can
+            # change the file meanwhile, so it is read as immutable.
+            uri += "&immutable=1"
         return peewee.SqliteDatabase(uri, uri=True, pragmas=pragmas, timeout=timeout)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -316,8 +343,9 @@ def current_database() -> peewee.Database | None:
 def prepare_database(data_db: Path, shipped_db: Path) -> tuple[peewee.Database, str | None]:
     """Open the kiosk's own database, creating it from the shipped one on first run.
 
-    The shipped (install) file is only ever read. If the data file is locked or corrupt, the
-    shipped file is opened read-only instead and the second value says why, for the admin panel.
+    The shipped (install) file is only ever read. If the data file cannot be written (a read-only
+    folder or mount, a full disk), its own content plays read-only; if it is locked or corrupt,
+    the shipped file does. The second value says why, for the admin panel and `check`.
     """
     data_db, shipped_db = Path(data_db), Path(shipped_db)
     try:
@@ -325,6 +353,14 @@ def prepare_database(data_db: Path, shipped_db: Path) -> tuple[peewee.Database, 
             _copy_sqlite(shipped_db, data_db)
         return open_database(str(data_db)), None
     except DatabaseError as exc:
+        if data_db.is_file() and "locked" not in str(exc) and "corrupt" not in str(exc):
+            try:
+                db = open_database(str(data_db), readonly=True)
+            except DatabaseError:
+                pass
+            else:
+                log.error("%s; playing its content read-only", exc)
+                return db, f"{exc}. Playing its content read-only; nothing is recorded until this is fixed."
         if not shipped_db.is_file() or shipped_db.resolve() == data_db.resolve():
             raise
         log.error("%s; playing the shipped content read-only", exc)
@@ -488,6 +524,44 @@ def _content_id(value: Any) -> int | None:
 
 
 _state = {"readonly": False, "warned": False}
+# Records that could not be written yet (a full disk, a busy or failing database): kept in memory,
+# oldest dropped first beyond BACKLOG_MAX, and written before the next record once it works again.
+BACKLOG_MAX = 5000
+_backlog: deque[tuple[str, Callable[[], Any]]] = deque(maxlen=BACKLOG_MAX)
+_backlog_lock = threading.Lock()
+_failing = {"since": 0.0, "warned": 0.0}
+
+
+def _record(what: str, write: Callable[[], Any]) -> None:
+    """Write a record with every one still waiting, in one transaction; on a storage fault keep
+    them all for the next time (a warning at most every 10 minutes) and carry on."""
+    with _backlog_lock:
+        _backlog.append((what, write))
+        pending = list(_backlog)
+        try:
+            with database.atomic():
+                for _what, pending_write in pending:
+                    pending_write()
+        except (peewee.OperationalError, peewee.DatabaseError, sqlite3.Error, OSError) as exc:
+            moment = time.monotonic()
+            if not _failing["since"]:
+                _failing["since"] = moment
+            if moment - _failing["warned"] >= 600:
+                _failing["warned"] = moment
+                log.error("cannot store %s (%s); %d record(s) kept in memory until the database can be "
+                          "written again", what, exc, len(_backlog))
+            return
+        for _ in pending:
+            _backlog.popleft()
+        if _failing["since"]:
+            log.warning("records stored again: %d kept in memory are written", len(pending))
+            _failing.update(since=0.0, warned=0.0)
+
+
+def pending_records() -> int:
+    """How many records wait in memory for the database (0 when all are stored)."""
+    with _backlog_lock:
+        return len(_backlog)
 
 
 def _logs_writable() -> bool:
@@ -508,13 +582,17 @@ def log_play(item_id: int | None, chosen_id: int | None, started: datetime, ende
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
     if trigger not in TRIGGERS:
         raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
-    ids = {_content_id(item_id), _content_id(chosen_id)} - {None}
-    known = {c.id for c in Content.select(Content.id).where(Content.id.in_(list(ids)))} if ids else set()
-    # An item deleted while it played is still logged (as None) rather than failing the log.
-    PlayLog.create(item=_content_id(item_id) if _content_id(item_id) in known else None,
-                   chosen=_content_id(chosen_id) if _content_id(chosen_id) in known else None,
-                   start=local_naive(started), end=local_naive(ended) if ended else None,
-                   outcome=outcome, reason=reason[:500], trigger=trigger, audience=audience[:500])
+    item, chosen = _content_id(item_id), _content_id(chosen_id)
+    row = dict(start=local_naive(started), end=local_naive(ended) if ended else None, outcome=outcome,
+               reason=reason[:500], trigger=trigger, audience=audience[:500])
+
+    def write() -> None:
+        # An item deleted while it played (or while the record waited) is logged as None.
+        known = _existing({item, chosen})
+        PlayLog.create(item=item if item in known else None, chosen=chosen if chosen in known else None,
+                       **row)
+
+    _record("a play", write)
 
 
 def log_audience(audience: Audience, provider: str = "", latency_ms: float | None = None,
@@ -526,10 +604,10 @@ def log_audience(audience: Audience, provider: str = "", latency_ms: float | Non
     if not sensitive:
         audience = audience.without_sensitive()
     people = [p.to_dict(sensitive) for p in audience.people]
-    AudienceLog.create(time=local_naive(at) if at else now(), source=audience.source[:60],
-                       count=audience.count, people=json.dumps(people, sort_keys=True),
-                       provider=(provider or "")[:60], latency_ms=latency_ms, dwell=dwell,
-                       watchers=watchers)
+    row = dict(time=local_naive(at) if at else now(), source=audience.source[:60], count=audience.count,
+               people=json.dumps(people, sort_keys=True), provider=(provider or "")[:60],
+               latency_ms=latency_ms, dwell=dwell, watchers=watchers)
+    _record("a visit", lambda: AudienceLog.create(**row))
 
 
 def log_tap(item_id: int | None, kind: str, at: datetime | None = None) -> None:
@@ -538,9 +616,14 @@ def log_tap(item_id: int | None, kind: str, at: datetime | None = None) -> None:
     if kind not in TAP_KINDS:
         raise ValueError(f"tap kind must be one of {', '.join(TAP_KINDS)}, not {kind!r}")
     cid = _content_id(item_id)
-    if cid is not None and not Content.select().where(Content.id == cid).exists():
-        cid = None
-    TapLog.create(item=cid, kind=kind, time=local_naive(at) if at else now())
+    when = local_naive(at) if at else now()
+    _record("a tap", lambda: TapLog.create(item=cid if cid in _existing({cid}) else None, kind=kind,
+                                           time=when))
+
+
+def _existing(ids: set[int | None]) -> set[int]:
+    wanted = [i for i in ids if i is not None]
+    return {c.id for c in Content.select(Content.id).where(Content.id.in_(wanted))} if wanted else set()
 
 
 def prune_logs(older_than: timedelta) -> int:

@@ -67,7 +67,7 @@ def save(values: dict[str, Any], item_id: int | None = None, policy: LinkPolicy 
     except LinkError as exc:
         raise ContentError(f"url: {exc}") from exc
     except peewee.PeeweeException as exc:
-        raise ContentError(f"the database refused the change ({exc})") from exc
+        raise ContentError(f"the database refused the change: {database.describe_fault(exc)}") from exc
 
 
 def delete(item_id: int) -> str | None:
@@ -78,7 +78,7 @@ def delete(item_id: int) -> str | None:
     try:
         Content.delete().where(Content.id == item_id).execute()
     except peewee.PeeweeException as exc:
-        raise ContentError(f"the database refused the change ({exc})") from exc
+        raise ContentError(f"the database refused the change: {database.describe_fault(exc)}") from exc
     return str(row.title)
 
 
@@ -86,7 +86,7 @@ def set_enabled(item_id: int, on: bool) -> None:
     try:
         Content.update(enabled=on, updated=database.now()).where(Content.id == item_id).execute()
     except peewee.PeeweeException as exc:
-        raise ContentError(f"the database refused ({exc})") from exc
+        raise ContentError(f"the database refused: {database.describe_fault(exc)}") from exc
 
 
 def listing() -> list[dict[str, Any]]:
@@ -101,7 +101,8 @@ def import_file(path: str, policy: LinkPolicy = HTTPS_ONLY) -> ImportResult:
     try:
         return transfer.import_file(path, policy)
     except peewee.PeeweeException as exc:
-        raise ContentError(f"the database refused the import ({exc})") from exc
+        raise ContentError(f"the database refused the import: {database.describe_fault(exc)}; nothing was "
+                           "imported") from exc
 
 
 def export_file(path: str) -> int:
