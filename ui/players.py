@@ -18,7 +18,7 @@ from cxkiosk.content.media import MediaError, MediaFolders
 from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
 from cxkiosk.resources import resource
 from cxkiosk.values import Item
-from ui.webpage import PLAYER_ORIGIN, LockedPage, SlideServer, slide_profile
+from ui.webpage import PLAYER_ORIGIN, LockedPage, SlideServer, lock_down_for_slides, slide_server
 
 log = logging.getLogger("cxkiosk.billboard")
 
@@ -208,11 +208,10 @@ class PageView(Player):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.server: SlideServer | None = None
         self._shown: Item | None = None  # the item whose page has loaded
+        self.page = LockedPage(self.view)
         if slides:
-            profile, self.server = slide_profile()
-            self.page = LockedPage(self.view, profile=profile)
-        else:
-            self.page = LockedPage(self.view)
+            self.server = slide_server()
+            lock_down_for_slides(self.page)
         self.view.setPage(self.page)
         self.view.loadFinished.connect(self._on_loaded)
 

@@ -3,9 +3,9 @@ and the sandbox HTML slides run in.
 
 Visitors must never see a browser: no foreign page, no new window, no context menu, no dev tools.
 An HTML slide is marketing's file, so it is treated as a stranger's page: it is served by
-`SlideServer` from its own folder under its own origin (`cxslide://<folder token>/`), in a
-profile of its own that keeps nothing on disk, reaches no `file:` URL, no other slide's folder
-and no server on this machine, and cannot navigate away or open a window.
+`SlideServer` from its own folder under its own origin (`cxslide://<folder token>/`), off the
+record (nothing kept on disk), and reaches no `file:` URL, no other slide's folder and no
+server on this machine (`_SlideFence`), and cannot navigate away or open a window.
 """
 
 from __future__ import annotations
@@ -134,12 +134,16 @@ def _answer(job: QWebEngineUrlRequestJob, data: bytes, mime: str = "text/plain")
 
 class _SlideFence(QWebEngineUrlRequestInterceptor):
     """Every request a slide makes: no file:, qrc: or other local scheme, no server on this
-    machine or another slide's folder; https and the slide's own folder only."""
+    machine or another slide's folder; https and the slide's own folder only. Other pages (the
+    YouTube player, web items) are left to their own locks."""
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 - Qt override
         url = info.requestUrl()
         scheme = url.scheme()
         first = info.firstPartyUrl()
+        slide = SLIDE_SCHEME.decode()
+        if first.scheme() != slide and scheme != slide:
+            return
         allowed = (scheme in ("data", "blob")
                    or scheme == SLIDE_SCHEME.decode() and (first.host() == url.host() or first.isEmpty())
                    or scheme == "https" and not _is_local_host(url.host()))
@@ -159,29 +163,34 @@ def _is_local_host(host: str) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
 
 
-_SLIDES: tuple[QWebEngineProfile, SlideServer] | None = None
+_SLIDES: list[SlideServer] = []
 _FENCE: list[QWebEngineUrlRequestInterceptor] = []  # Python must hold the interceptor too
 
 
-def slide_profile() -> tuple[QWebEngineProfile, SlideServer]:
-    """The one profile HTML slides run in (off the record: no cookies or storage on disk)."""
-    global _SLIDES
-    if _SLIDES is None:
-        app = QCoreApplication.instance()
-        profile = QWebEngineProfile(app)  # no name: off the record
+def slide_server() -> SlideServer:
+    """The slides' server on the default profile (off the record in Qt 6: no cookies or storage
+    on disk), with the fence on every request a slide makes. One profile for every page, so no
+    profile outlives or predeceases its pages at exit."""
+    if not _SLIDES:
+        profile = QWebEngineProfile.defaultProfile()
         server = SlideServer(profile)
         profile.installUrlSchemeHandler(QByteArray(SLIDE_SCHEME), server)
         fence = _SlideFence(profile)
         _FENCE.append(fence)
         profile.setUrlRequestInterceptor(fence)
-        settings = profile.settings()
-        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, False)
-        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
-        settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
-        settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanAccessClipboard, False)
-        settings.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
-        _SLIDES = (profile, server)
-    return _SLIDES
+        _SLIDES.append(server)
+    return _SLIDES[0]
+
+
+def lock_down_for_slides(page: QWebEnginePage) -> None:
+    """A slide's page: no file: URLs, no reaching out as local content, no windows, no plugins."""
+    settings = page.settings()
+    for attribute, on in ((QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, False),
+                          (QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False),
+                          (QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False),
+                          (QWebEngineSettings.WebAttribute.JavascriptCanAccessClipboard, False),
+                          (QWebEngineSettings.WebAttribute.PluginsEnabled, False)):
+        settings.setAttribute(attribute, on)
 
 
 def ensure_sandbox_flag() -> None:
