@@ -47,7 +47,8 @@ def test_all_matching_attributes_count_and_are_explained(db):
     choice = Selector().choose(one(gender="female", age=34, clothing="business suit", glasses=True), NOON)
     assert choice.item.title == "suit women 25-40"
     assert choice.reasons == ("female matches", "age 34 in 25-40", "suit keyword", "glasses keyword")
-    assert choice.score == 4.0
+    # 4 attributes, the age point weighted by the fit: 0.5 * 10/15 narrow + 0.25 * 0.8 centred
+    assert choice.score == pytest.approx(4 + 0.5 * 10 / 15 + 0.25 * 0.8, abs=1e-3)
 
 
 @pytest.mark.parametrize(("age", "expected"), [
@@ -180,7 +181,7 @@ def test_select_command(tmp_path, capsys):
 
     assert run_cli("select", "--audience", audience, "--at", "2025-06-04T12:00", *common) == 0
     out = json.loads(capsys.readouterr().out)
-    assert (out["title"], out["kind"], out["score"]) == ("suit women", "youtube", 3.0)
+    assert (out["title"], out["kind"], round(out["score"])) == ("suit women", "youtube", 4)  # 3 + age fit
     assert out["url"] == "https://www.youtube.com/watch?v=AAAAAAAAAAA"
     assert out["reasons"] == ["female matches", "age 34 in 25-40", "suit keyword"]
 

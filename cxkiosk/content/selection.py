@@ -22,6 +22,7 @@ from statistics import median
 import peewee
 from peewee import SQL, Case, Value, fn
 
+from cxkiosk.attributes import AGE_MAX
 from cxkiosk.content.database import Content, PlayLog, database, local_naive, schedule_clause
 from cxkiosk.content.targeting import keyword_matches
 from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
@@ -121,7 +122,10 @@ class Selector:
         group_words = {k for k in vocabulary if any(keyword_matches(k, p) for p in audience.people)}
         # Scoring runs in SQL so only the head of the ranking ever reaches Python.
         is_group = fn.COALESCE(Content.group_min, 0) >= 2
-        points = Case(None, [(is_group, _points(group, group_words))], _points(solo, solo_words))
+        solo_points = _points(solo, solo_words)
+        if audience.count >= 2:  # an item for one person speaks to one of several here
+            solo_points = solo_points * SOLO_IN_GROUP
+        points = Case(None, [(is_group, _points(group, group_words))], solo_points)
         score = points * Content.weight
         where = self._where(audience, solo, group, at) & (score > 0)
         resting = self._resting(at)
@@ -196,20 +200,53 @@ class Selector:
         return found
 
 
+# A group in front of the screen: an item made for a group of that size counts GROUP_POINTS; an
+# item for one person is scored for the nearest one and counts SOLO_IN_GROUP of that.
+GROUP_POINTS, SOLO_IN_GROUP = 2, 0.5
+# What an item asks for that is not known of the visitor (their age, a keyword) costs a little:
+# of two items that fit what is known, the one asking for less that is unknown fits better.
+UNCONFIRMED = 0.1
+# An age range fitting the visitor earns 1 point, plus up to NARROW_BONUS for a narrow range and
+# up to CENTRE_BONUS for the visitor near its middle: "men in their 40s" beats "men 35-70" for a
+# 44-year-old, while one more matched attribute (a whole point) still counts for more.
+NARROW_BONUS, CENTRE_BONUS, NARROW_YEARS = 0.5, 0.25, 10.0
+
+
+def _age_points(age: int) -> peewee.Node:
+    low = fn.COALESCE(Content.age_min, 0)
+    high = fn.COALESCE(Content.age_max, AGE_MAX)
+    width = high - low
+    floor = Case(None, [(width < NARROW_YEARS, NARROW_YEARS)], width)
+    narrow = Value(NARROW_BONUS * NARROW_YEARS) / (floor * 1.0)
+    half = Case(None, [(width < 1, 1.0)], width / 2.0)
+    centre = Value(CENTRE_BONUS) * (Value(1.0) - fn.ABS((low + high) / 2.0 - age) / half)
+    return 1 + narrow + Case(None, [(centre > 0, centre)], 0)
+
+
 def _points(target: Target, words: set[str]) -> peewee.Node:
-    """SQL: one point per attribute of the target that the item asks for and gets."""
+    """SQL: one point per attribute of the target that the item asks for and gets, the age point
+    weighted by how closely the item's range fits (see NARROW_BONUS)."""
     points: peewee.Node = Value(0)
     if target.gender:
         points = points + Case(None, [(Content.genders == target.gender, 1)], 0)
     if target.age is not None:
         has_ages = Content.age_min.is_null(False) | Content.age_max.is_null(False)
-        points = points + Case(None, [(has_ages, 1)], 0)
+        points = points + Case(None, [(has_ages, _age_points(target.age))], 0)
+    else:
+        points = points - Case(None, [(Content.age_min.is_null(False) | Content.age_max.is_null(False),
+                                       UNCONFIRMED)], 0)
     has_group = Content.group_min.is_null(False) | Content.group_max.is_null(False)
-    points = points + Case(None, [(has_group, 1)], 0)
+    points = points + Case(None, [(has_group, GROUP_POINTS)], 0)
     padded = Value(",").concat(Content.keywords).concat(",")
     for word in sorted(words):
         points = points + Case(None, [(padded.contains(f",{word},"), 1)], 0)
-    return points
+    # Each keyword the item lists beyond those matched: commas count them (",a,b," has 3).
+    listed = fn.LENGTH(padded) - fn.LENGTH(fn.REPLACE(padded, ",", "")) - 1
+    matched: peewee.Node = Value(0)
+    for word in sorted(words):
+        matched = matched + Case(None, [(padded.contains(f",{word},"), 1)], 0)
+    unmatched = Case(None, [(Content.keywords == "", 0)], listed - matched)
+    return points - unmatched * UNCONFIRMED
 
 
 def _reasons(row: tuple, audience: Audience, solo: Target, group: Target, solo_words: set[str],

@@ -114,13 +114,37 @@ def parse_keywords(text: str) -> list[str]:
     return found
 
 
+_DECADE_WORDS = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6, "seventies": 7,
+                 "eighties": 8}
+_DECADE = r"(?:(\d)0\s*'?s|(" + "|".join(_DECADE_WORDS) + r"))"
+
+
+def _decade(digit: str | None, word: str | None) -> int:
+    return int(digit) * 10 if digit else _DECADE_WORDS[word or ""] * 10
+
+
 def parse_ages(text: str) -> tuple[int | None, int | None]:
-    """Age range in text: '30s' -> 30-39, '20-30', 'aged 35' -> 30-40, 'over 50', 'teenagers'."""
+    """Age range in text: '30s' -> 30-39, '20-30', 'aged 35' -> 30-40, 'over 50', 'teenagers',
+    'in their 30s and 40s' -> 30-49, 'forties', 'the over-60s' -> 60+."""
     low = text.lower()
-    m = re.search(r"\b(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})\b", low)
+    m = re.search(r"\b(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})\b(?!\s*'?s)", low)
     if m:
         lo, hi = sorted((int(m.group(1)), int(m.group(2))))
         return _clamp(lo), _clamp(hi)
+    m = re.search(r"\b(?:over|above)[\s-]*(\d{2})\s*'?s\b", low)  # "the over-60s"
+    if m:
+        return _clamp(int(m.group(1))), None
+    m = re.search(rf"\b{_DECADE}\s*(?:and|or|to|&|-|–)\s*(?:their\s+|the\s+)?(?:early\s+|mid\s+|late\s+)?"
+                  rf"{_DECADE}", low)
+    if m:
+        lo, hi = sorted((_decade(m.group(1), m.group(2)), _decade(m.group(3), m.group(4))))
+        return _clamp(lo), _clamp(hi + 9)
+    m = re.search(r"\b(early|mid|late)?[\s-]*(" + "|".join(_DECADE_WORDS) + r")\b", low)
+    if m:
+        base = _decade(None, m.group(2))
+        part = m.group(1)
+        return {"early": (base, base + 3), "mid": (base + 3, base + 6), "late": (base + 6, base + 9)}.get(
+            part or "", (base, base + 9))
     m = re.search(r"\b(early|mid|late)?[\s-]*(\d)0\s*'?s\b", low)
     if m:
         base = int(m.group(2)) * 10
@@ -156,7 +180,7 @@ def _clamp(age: int) -> int:
 
 def parse_description(text: str) -> Targeting:
     """Structured targeting read from a free-text description (the seed's only field)."""
-    text = text or ""
+    text = re.sub(r"(?<=[a-z])'s?(?![a-z])", "", text or "", flags=re.I)  # "men's", "ladies'" -> men, ladies
     words = set(_words(text))
     male, female = bool(words & _MALE), bool(words & _FEMALE)
     genders = "male" if male and not female else "female" if female and not male else ""
@@ -187,6 +211,12 @@ def normalize_keywords(value: str | list[str] | tuple[str, ...] | None) -> str:
 
 _NEGATIONS = ("no ", "without ", "not ")
 
+# Styles a person wears through one of these garments: a t-shirt is casual, a suit is formal.
+STYLES: dict[str, tuple[str, ...]] = {
+    "casual": ("t-shirt", "polo shirt", "hoodie", "jeans", "sweater", "sportswear"),
+    "formal": ("suit", "tie", "dress"),
+}
+
 
 def keyword_matches(keyword: str, person: Person) -> bool:
     """Whether an item keyword fits what is known of a person (unknown never matches)."""
@@ -199,6 +229,8 @@ def keyword_matches(keyword: str, person: Person) -> bool:
     if not text:
         return False
     if keyword in VOCABULARY and any(_phrase_in(p, text) for p in VOCABULARY[keyword]):
+        return True
+    if keyword in STYLES and any(keyword_matches(garment, person) for garment in STYLES[keyword]):
         return True
     # Free keywords: every word of the keyword appears (ignoring 'hair'): 'long hair' ~ 'straight long'.
     wanted = [w for w in _words(keyword) if w != "hair"]
