@@ -492,3 +492,15 @@ def test_a_missing_pin_on_a_kiosk_that_had_one_offers_no_new_pin_at_the_screen(q
 def test_a_pin_seen_once_is_remembered_for_the_next_start(qtbot, paths, db):
     make_panel(qtbot, paths, guard=PinGuard(paths.data / STATE_FILE))
     assert PinGuard(paths.data / STATE_FILE).had_pin
+
+
+def test_the_editor_shows_the_targeting_read_from_the_description_and_can_use_it(panel):
+    editor = panel.content.add()
+    editor.description.setPlainText("Tailored business suits for men in their 40s")
+    assert "Men, age 40–49; suit" in editor.read_targeting.text()
+    editor.use_read.click()
+    assert editor.genders.currentData() == "male"
+    assert (editor.age_min.get(), editor.age_max.get()) == (40, 49)
+    assert editor.keywords.text() == "suit"
+    editor.description.setPlainText("a fine film")
+    assert "names no audience" in editor.read_targeting.text() and not editor.use_read.isEnabled()

@@ -124,7 +124,7 @@ class Selector:
         is_group = fn.COALESCE(Content.group_min, 0) >= 2
         solo_points = _points(solo, solo_words)
         if audience.count >= 2:  # an item for one person speaks to one of several here
-            solo_points = solo_points * SOLO_IN_GROUP
+            solo_points = solo_points * Value(SOLO_IN_GROUP)
         points = Case(None, [(is_group, _points(group, group_words))], solo_points)
         score = points * Content.weight
         where = self._where(audience, solo, group, at) & (score > 0)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from cxkiosk.content import library
 from cxkiosk.content.database import Content
 from cxkiosk.content.library import ContentError
+from cxkiosk.content.targeting import parse_description
 from cxkiosk.content.transfer import (
     ContentFileError,
     format_days,
@@ -90,6 +91,10 @@ class ContentEditor(QDialog):
         self.path.setPlaceholderText("local video or slide file (video/slide items)")
         self.description = QPlainTextEdit()
         self.description.setFixedHeight(60)
+        self.read_targeting = QLabel()  # what the description says to the selector
+        self.read_targeting.setWordWrap(True)
+        self.use_read = QPushButton("Use this targeting")
+        self.use_read.clicked.connect(self._use_read_targeting)
         self.tagline = QLineEdit()
         self.duration = QDoubleSpinBox()
         self.duration.setRange(1, 24 * 3600)
@@ -118,6 +123,7 @@ class ContentEditor(QDialog):
         form.addRow("", self.url_check)
         form.addRow("File", self.path)
         form.addRow("Description", self.description)
+        form.addRow("", pair(self.read_targeting, self.use_read))
         form.addRow("Tagline", self.tagline)
         form.addRow("Duration", self.duration)
         form.addRow("Gender", self.genders)
@@ -142,7 +148,9 @@ class ContentEditor(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.url.textChanged.connect(self._check_url)
+        self.description.textChanged.connect(self._show_read_targeting)
         self._fill(row)
+        self._show_read_targeting()
 
     def _fill(self, row: Content | None) -> None:
         self.duration.setValue(10.0)
@@ -172,6 +180,27 @@ class ContentEditor(QDialog):
         self.days.setText(format_days(row.days or ""))
         self.hour_from.put(row.hour_from)
         self.hour_to.put(row.hour_to)
+
+    def _show_read_targeting(self) -> None:
+        """What the description says (as an imported seed row would target), for the operator to
+        check and, with one click, put into the fields."""
+        read = parse_description(self.description.toPlainText())
+        parts = [_who_text(read.genders, read.age_min, read.age_max, read.group_min, read.group_max)]
+        if read.keywords:
+            parts.append(read.keywords.replace(",", ", "))
+        text = "; ".join(p for p in parts if p)
+        self.read_targeting.setText(f"The description reads as: {text}" if text else
+                                    "The description names no audience.")
+        self.use_read.setEnabled(bool(text))
+
+    def _use_read_targeting(self) -> None:
+        read = parse_description(self.description.toPlainText())
+        self.genders.setCurrentIndex(max(0, self.genders.findData(read.genders)))
+        self.age_min.put(read.age_min)
+        self.age_max.put(read.age_max)
+        self.group_min.put(read.group_min)
+        self.group_max.put(read.group_max)
+        self.keywords.setText(read.keywords.replace(",", ", "))
 
     def _check_url(self, text: str) -> None:
         if not text.strip():
@@ -216,6 +245,16 @@ def _who(row: Content) -> str:
                      f"{row.age_max if row.age_max is not None else ''}")
     if row.group_min or row.group_max:
         parts.append(f"groups {row.group_min or 1}–{row.group_max or ''}")
+    return ", ".join(parts)
+
+
+def _who_text(genders: str, age_min: int | None, age_max: int | None, group_min: int | None,
+              group_max: int | None) -> str:
+    parts = [dict(GENDER_CHOICES).get(genders, genders)] if genders else []
+    if age_min is not None or age_max is not None:
+        parts.append(f"age {age_min if age_min is not None else ''}–{age_max if age_max is not None else ''}")
+    if group_min or group_max:
+        parts.append(f"groups {group_min or 1}–{group_max or ''}")
     return ", ".join(parts)
 
 
