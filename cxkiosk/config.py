@@ -87,6 +87,8 @@ class Settings:
     # Billboard
     slide_seconds: float = setting(10.0, bounds=(1, 3600))
     unhealthy_minutes: float = setting(30.0, bounds=(0, 1440))  # a failed item is skipped this long
+    # share of visits shown the idle loop instead of their targeted item, to measure targeting
+    holdout_share: float = restart(0.1, "holdout share", bounds=(0, 0.5))
     # targeted choice rests an item played this often in the last hour
     item_cap_per_hour: int = setting(4, bounds=(1, 60))
     qr_enabled: bool = True

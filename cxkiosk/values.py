@@ -185,6 +185,12 @@ class VisitEnded(VisitEvent):
     pass
 
 
+@dataclass(frozen=True)
+class VisitProgress(VisitEvent):
+    """The same audience a little later (every PROGRESS_SECONDS during a visit): attention keeps
+    growing between changes, and audience-per-play measurement needs it. Nothing to target on."""
+
+
 # --- what plays ---------------------------------------------------------------------------------
 
 
@@ -211,7 +217,7 @@ class Choice:
     """An item chosen for an audience (or the idle playlist), with the reasons why."""
 
     item: Item
-    trigger: str = "idle"  # "idle" | "targeted"
+    trigger: str = "idle"  # "idle" | "targeted" | "holdout" (the idle item, for a visit, on purpose)
     score: float = 0.0
     reasons: tuple[str, ...] = field(default_factory=tuple)
     caption: str = ""  # optional generated headline for this audience
@@ -219,6 +225,8 @@ class Choice:
     # What the selector chose when the screen plays a next-best item instead (YouTube refused
     # embedding, no network): its link still goes to the QR code and the NFC tag.
     chosen: Item | None = None
+    segment: str = ""  # whom a targeted or holdout play is for: "female 25-34", "group of 3"
+    code: str = ""  # this play's own code, in the pushed link (utm_content) and its taps
 
     @property
     def pushed_item(self) -> Item:

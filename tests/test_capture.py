@@ -16,7 +16,7 @@ from cxkiosk.runtime.capture import CaptureWorker
 from cxkiosk.runtime.threads import WorkerThread
 from cxkiosk.sensing.sources.camera import Backoff, CameraSource
 from cxkiosk.sensing.sources.video import VideoFileSource
-from cxkiosk.values import AudienceChanged, VisitEnded, VisitStarted
+from cxkiosk.values import AudienceChanged, VisitEnded, VisitProgress, VisitStarted
 
 
 def _make_demo():
@@ -42,12 +42,16 @@ def clip(tmp_path_factory) -> Path:
 class Recorder:
     def __init__(self, worker: CaptureWorker) -> None:
         self.events, self.statuses, self.previews, self.failures = [], [], [], []
-        self.requests = []
-        worker.visit_event.connect(self.events.append)
+        self.requests, self.progress = [], []
+        worker.visit_event.connect(self._event)
         worker.profile_request.connect(self.requests.append)
         worker.status.connect(self.statuses.append)
         worker.preview.connect(self.previews.append)
         worker.failed.connect(self.failures.append)
+
+    def _event(self, event) -> None:
+        # A VisitProgress only brings a visit's figures up to date; the rest change the visit.
+        (self.progress if isinstance(event, VisitProgress) else self.events).append(event)
 
 
 @pytest.fixture

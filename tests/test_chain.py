@@ -3,6 +3,8 @@ silence) decides in full mode, a next-best item plays when the best cannot, link
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from cxkiosk.config import Privacy, Settings
@@ -81,7 +83,8 @@ def test_best_item_unplayable_plays_next_best_and_pushes_the_best_link(setup):
     programme, played = setup
     pushed = []
     chain = KioskChain(programme, chooser, privacy=Privacy("local"),
-                       playable=lambda item: item.kind != "youtube", push_link=pushed.append)
+                       playable=lambda item: item.kind != "youtube",
+                       push_link=lambda choice: pushed.append(choice.pushed_item))
     chain.on_visit_event(event(VisitStarted, audience=MALE))
     choice = played[0]
     assert choice.item == STYLE and choice.chosen == BRAND
@@ -118,7 +121,7 @@ def test_targeted_item_failing_on_screen_plays_the_next_best_and_keeps_its_link(
     programme, played = setup
     pushed = []
     chain = KioskChain(programme, chooser, privacy=Privacy("local"), playable=programme.playlist.healthy,
-                       push_link=pushed.append)
+                       push_link=lambda choice: pushed.append(choice.pushed_item))
     # Connected before the programme's own handlers exist or after: order does not matter, the
     # programme says what it concluded and carries the choice.
     programme.choice_failed.connect(chain.on_choice_failed)
@@ -142,7 +145,8 @@ def test_qr_code_and_nfc_tag_carry_the_same_link_even_for_a_next_best_item(qtbot
     settings = Settings(utm_tags=True, kiosk_id="hall-2")
     slide = Item(2, "Style", "https://example.com/style", kind="slide",
                  path=str(write_image(tmp_path / "s.png")), duration=5)
-    board = Billboard(link_for=lambda item: pushed_link(item, settings), media=MediaFolders((tmp_path,)))
+    board = Billboard(link_for=lambda choice: pushed_link(choice.pushed_item, settings),
+                      media=MediaFolders((tmp_path,)))
     qtbot.addWidget(board)
     board.resize(640, 360)
     board.show()
@@ -152,7 +156,7 @@ def test_qr_code_and_nfc_tag_carry_the_same_link_even_for_a_next_best_item(qtbot
     tag = []
     chain = KioskChain(programme, lambda audience, playable: Choice(item=slide, chosen=BRAND, reasons=("x",)),
                        privacy=Privacy("local"),
-                       push_link=lambda item: tag.append(pushed_link(item, settings)))
+                       push_link=lambda choice: tag.append(pushed_link(choice.pushed_item, settings)))
     programme.now_playing.connect(chain.on_now_playing)
     with qtbot.waitSignal(board.started, timeout=5000):
         chain.on_visit_event(event(VisitStarted, audience=MALE))
@@ -197,6 +201,8 @@ def test_the_programme_tells_what_plays_and_what_failed_with_the_choice_itself(s
     targeted = Choice(item=BRAND, trigger="targeted", audience_summary="1 person: male 50")
     programme.targeted(targeted)
     programme.on_started(BRAND)
-    assert seen == [("playing", targeted)]
+    playing = seen[0][1]
+    assert seen == [("playing", replace(targeted, code=playing.code))]
+    assert len(playing.code) == 8 and playing.code.isalnum()  # its own code, for its link and taps
     programme.on_failed(BRAND, "YouTube error 150")
-    assert seen[-1] == ("failed", targeted, "YouTube error 150", False)  # already marked unhealthy
+    assert seen[-1] == ("failed", playing, "YouTube error 150", False)  # already marked unhealthy

@@ -16,15 +16,26 @@ def face(x: float, frontal: bool = True, y: float = 150, side: float = 100) -> F
     return Face(int(x), int(y), int(side), int(side), frontal, 10.0)
 
 
-def run(tracker: VisitorTracker, frames: list[list], t0: float = 0.0) -> list:
+def run(tracker: VisitorTracker, frames: list[list], t0: float = 0.0, progress: bool = False) -> list:
+    """The events of these frames; without `progress`, only those that change the visit (a
+    VisitProgress only brings the figures up to date)."""
     events = []
     for i, faces in enumerate(frames):
         events += tracker.update(faces, t0 + i / FPS, SIZE)
-    return events
+    return [e for e in events if progress or type(e).__name__ != "VisitProgress"]
 
 
 def kinds(events) -> list[str]:
     return [type(e).__name__ for e in events]
+
+
+def test_a_long_visit_brings_its_figures_up_to_date_every_two_seconds():
+    frames = [[face(300)]] * 100  # 10 s in front of the screen, nothing changing
+    events = run(VisitorTracker(grace_seconds=1.0), frames, progress=True)
+    progress = [e for e in events if type(e).__name__ == "VisitProgress"]
+    assert 3 <= len(progress) <= 5
+    attention = [e.visitors[0].attention for e in progress]
+    assert attention == sorted(attention) and attention[-1] > 7
 
 
 def test_one_visitor_gives_one_visit_with_dwell_and_attention():

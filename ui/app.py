@@ -46,9 +46,10 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from cxkiosk.content.media import MediaFolders
     from cxkiosk.content.playlist import Playlist
     from cxkiosk.push.links import link_policy, qr_link
-    from cxkiosk.runtime.build import build_runtime
+    from cxkiosk.runtime.build import build_runtime, record_play
     from cxkiosk.runtime.programme import Programme
     from cxkiosk.runtime.status import StatusBoard
+    from cxkiosk.sensing.exposure import Exposure
     from ui.admin.opener import AdminOpener
     from ui.billboard import Billboard
     from ui.webpage import ensure_sandbox_flag  # also declares the slides' scheme, before the QApplication
@@ -73,13 +74,13 @@ def run_kiosk(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cxkiosk")
     billboard = Billboard(slide_seconds=settings.slide_seconds, call_to_action=settings.qr_call_to_action,
-                          link_for=lambda item: qr_link(item, settings), policy=link_policy(settings),
+                          link_for=lambda choice: qr_link(choice.pushed_item, settings, choice.code),
+                          policy=link_policy(settings),
                           media=MediaFolders.for_data_dir(ctx.paths.data))
     billboard.qr_enabled = settings.qr_enabled
     billboard.set_reasons_visible(settings.show_reasons)
     playlist = Playlist(database.playlist(), unhealthy_seconds=settings.unhealthy_minutes * 60)
-    programme = Programme(playlist, record=lambda r: database.log_play(
-        r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience))
+    programme = Programme(playlist, record=record_play, exposure=Exposure())
     programme.play.connect(billboard.play)
     programme.fallback.connect(billboard.show_fallback)
     billboard.started.connect(programme.on_started)

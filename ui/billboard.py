@@ -42,7 +42,7 @@ class Billboard(QWidget):
     admin_requested = Signal()
 
     def __init__(self, *, slide_seconds: float = 10.0, call_to_action: str = "",
-                 link_for: Callable[[Item], str] | None = None, load_timeout: float = LOAD_TIMEOUT_S,
+                 link_for: Callable[[Choice], str] | None = None, load_timeout: float = LOAD_TIMEOUT_S,
                  fallback_title: str = "Welcome", fallback_subtitle: str = "",
                  youtube_api: str = YOUTUBE_API, media: MediaFolders | None = None,
                  policy: LinkPolicy = HTTPS_ONLY) -> None:
@@ -52,7 +52,7 @@ class Billboard(QWidget):
         palette = self.palette()
         palette.setColor(self.backgroundRole(), QColor("black"))
         self.setPalette(palette)
-        self._link_for = link_for or (lambda item: qr_link(item, Settings()))
+        self._link_for = link_for or (lambda choice: qr_link(choice.pushed_item, Settings(), choice.code))
         self._media = media or MediaFolders.shipped()
         self._policy = policy
         self._slide_seconds = slide_seconds
@@ -197,7 +197,7 @@ class Billboard(QWidget):
     # -- overlays -------------------------------------------------------------------------------
 
     def _show_overlays(self, choice: Choice) -> None:
-        link = self._link_for(choice.pushed_item) if self.qr_enabled else ""
+        link = self._link_for(choice) if self.qr_enabled else ""
         self.qr.show_link(link, self.height())
         if self._show_reasons and choice.trigger == "targeted":
             text = choice.audience_summary + (" — " if choice.audience_summary else "")

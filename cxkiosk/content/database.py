@@ -44,9 +44,9 @@ from cxkiosk.values import Audience, Item
 
 log = logging.getLogger("cxkiosk.db")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 OUTCOMES = ("completed", "skipped", "failed")
-TRIGGERS = ("idle", "targeted")
+TRIGGERS = ("idle", "targeted", "holdout")  # holdout: the idle item played for a visit on purpose
 TAP_KINDS = ("nfc-write", "nfc-read", "qr")
 PROMPT_SOURCES = ("camera", "thermal")
 GENDER_SETS = ("", "male", "female", "female,male")  # stored sorted; "" targets everyone
@@ -158,6 +158,12 @@ class PlayLog(BaseModel):
     reason = TextField(default="")
     trigger = CharField(max_length=10, default="idle")
     audience = TextField(default="")
+    # Who was in front of the screen while it played (from the tracker; nothing identifying):
+    ots = IntegerField(null=True)  # people present at some time during the play
+    watchers = IntegerField(null=True)  # of them, those who faced the screen during it
+    attention = FloatField(null=True)  # seconds faced, summed over the watchers
+    segment = CharField(max_length=40, default="")  # whom a targeted (or holdout) play was for
+    code = CharField(max_length=12, default="", index=True)  # per play, in the pushed link
 
     class Meta:
         table_name = "play_log"
@@ -184,6 +190,7 @@ class TapLog(BaseModel):
     item = ForeignKeyField(Content, null=True, on_delete="SET NULL", backref="taps")
     time = DateTimeField(default=now, index=True)
     kind = CharField(max_length=10)  # nfc-write | nfc-read | qr
+    code = CharField(max_length=12, default="", index=True)  # the play on screen (PlayLog.code)
 
     class Meta:
         table_name = "tap_log"
@@ -474,7 +481,24 @@ def _upgrade_1_to_2(db: peewee.Database) -> None:
     migrate(*ops)
 
 
-_UPGRADES = {1: _upgrade_1_to_2}
+def _upgrade_2_to_3(db: peewee.Database) -> None:
+    """v3 records the audience of each play, the segment a play was for and a per-play code."""
+    migrator = SchemaMigrator.from_database(db)
+    tables = set(db.get_tables())  # a v1 file upgraded in the same run may lack the log tables
+    ops = []
+    if "play_log" in tables:
+        play_cols = {c.name for c in db.get_columns("play_log")}
+        ops += [migrator.add_column("play_log", name, field) for name, field in (
+            ("ots", IntegerField(null=True)), ("watchers", IntegerField(null=True)),
+            ("attention", FloatField(null=True)), ("segment", CharField(max_length=40, default="")),
+            ("code", CharField(max_length=12, default=""))) if name not in play_cols]
+    if "tap_log" in tables and "code" not in {c.name for c in db.get_columns("tap_log")}:
+        ops.append(migrator.add_column("tap_log", "code", CharField(max_length=12, default="")))
+    if ops:
+        migrate(*ops)
+
+
+_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
 
 
 # --- schedule ------------------------------------------------------------------------------------
@@ -574,8 +598,10 @@ def _logs_writable() -> bool:
     return False
 
 
-def log_play(item_id: int | None, chosen_id: int | None, started: datetime, ended: datetime | None,
-             outcome: str, reason: str = "", trigger: str = "idle", audience: str = "") -> None:
+def log_play(item_id: int | None, chosen_id: int | None, started: datetime | None, ended: datetime | None,
+             outcome: str, reason: str = "", trigger: str = "idle", audience: str = "", *,
+             ots: int | None = None, watchers: int | None = None, attention: float | None = None,
+             segment: str = "", code: str = "") -> None:
     if not _logs_writable():
         return
     if outcome not in OUTCOMES:
@@ -584,7 +610,9 @@ def log_play(item_id: int | None, chosen_id: int | None, started: datetime, ende
         raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
     item, chosen = _content_id(item_id), _content_id(chosen_id)
     row = dict(start=local_naive(started), end=local_naive(ended) if ended else None, outcome=outcome,
-               reason=reason[:500], trigger=trigger, audience=audience[:500])
+               reason=reason[:500], trigger=trigger, audience=audience[:500], ots=ots, watchers=watchers,
+               attention=round(attention, 1) if attention is not None else None, segment=segment[:40],
+               code=code[:12])
 
     def write() -> None:
         # An item deleted while it played (or while the record waited) is logged as None.
@@ -610,7 +638,7 @@ def log_audience(audience: Audience, provider: str = "", latency_ms: float | Non
     _record("a visit", lambda: AudienceLog.create(**row))
 
 
-def log_tap(item_id: int | None, kind: str, at: datetime | None = None) -> None:
+def log_tap(item_id: int | None, kind: str, at: datetime | None = None, code: str = "") -> None:
     if not _logs_writable():
         return
     if kind not in TAP_KINDS:
@@ -618,7 +646,7 @@ def log_tap(item_id: int | None, kind: str, at: datetime | None = None) -> None:
     cid = _content_id(item_id)
     when = local_naive(at) if at else now()
     _record("a tap", lambda: TapLog.create(item=cid if cid in _existing({cid}) else None, kind=kind,
-                                           time=when))
+                                           time=when, code=code[:12]))
 
 
 def _existing(ids: set[int | None]) -> set[int]:

@@ -71,6 +71,10 @@ class Playlist:
             choice = self._pending.pop(0)
             if self.healthy(choice.item):
                 return choice
+        return self.next_idle()
+
+    def next_idle(self) -> Choice | None:
+        """The idle loop's next item (what plays when no visitor is targeted), moving the loop on."""
         count = len(self._items)
         for step in range(1, count + 1):
             index = (self._position + step) % count

@@ -288,3 +288,19 @@ def _range(lo: int | None, hi: int | None) -> str:
 def _item(row: tuple) -> Item:
     return Item(id=row[0], title=row[1], url=row[2], kind=row[3], path=row[4], duration=row[5],
                 tagline=row[6], description=row[7])
+
+
+AGE_BANDS = ((0, 17, "under 18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
+             (55, 64, "55-64"), (65, 200, "65+"))
+
+
+def segment_of(audience: Audience) -> str:
+    """Whom a choice is for, coarsely, for proof of play and the report: "female 25-34",
+    "male", "anyone 45-54", "group of 3". Never more than a gender and a ten-year band."""
+    if audience.count >= 2:
+        return f"group of {audience.count}"
+    person = audience.primary()
+    if person is None:
+        return ""
+    band = next((name for lo, hi, name in AGE_BANDS if person.age is not None and lo <= person.age <= hi), "")
+    return " ".join(x for x in (person.gender or "anyone", band) if x)

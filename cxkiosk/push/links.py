@@ -7,6 +7,8 @@ way when campaign tags are on).
 
 from __future__ import annotations
 
+import base64
+import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import ndef
@@ -26,8 +28,15 @@ def link_policy(settings: Settings) -> LinkPolicy:
     return LinkPolicy.allowing(settings.http_hosts)
 
 
-def pushed_link(item: Item, settings: Settings) -> str:
-    """The item's validated link, with campaign tags when `settings.utm_tags` is on.
+def new_play_code() -> str:
+    """A short random code for one play (8 base32 letters): joins a scan or tap to the play in
+    the showroom's own web analytics, and says nothing about anyone."""
+    return base64.b32encode(secrets.token_bytes(5)).decode("ascii").lower()
+
+
+def pushed_link(item: Item, settings: Settings, code: str = "") -> str:
+    """The item's validated link, with campaign tags when `settings.utm_tags` is on:
+    utm_source=<kiosk id>, utm_content=<item id>-<play code>.
 
     Raises LinkError (with the reason) for a link that may not be pushed.
     """
@@ -37,15 +46,16 @@ def pushed_link(item: Item, settings: Settings) -> str:
     parts = urlsplit(url)
     # Keep the item's own parameters in order; ours replace any stale utm_source/content.
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in UTM_KEYS]
-    query += [("utm_source", settings.kiosk_id or "kiosk"), ("utm_content", str(item.id))]
+    content = f"{item.id}-{code}" if code else str(item.id)
+    query += [("utm_source", settings.kiosk_id or "kiosk"), ("utm_content", content)]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def qr_link(item: Item, settings: Settings) -> str:
+def qr_link(item: Item, settings: Settings, code: str = "") -> str:
     """The link the QR code and the tag carry: `pushed_link`, or "" for an item without a valid
     link (no code rather than a wrong one)."""
     try:
-        return pushed_link(item, settings) if item.url else ""
+        return pushed_link(item, settings, code) if item.url else ""
     except LinkError:
         return ""
 

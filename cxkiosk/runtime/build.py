@@ -10,6 +10,7 @@ answer, decided once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,11 +25,11 @@ from cxkiosk.runtime.capture import CaptureWorker
 from cxkiosk.runtime.chain import KioskChain
 from cxkiosk.runtime.classifier import ClassifierWorker
 from cxkiosk.runtime.nfc import NfcWorker
-from cxkiosk.runtime.programme import Programme
+from cxkiosk.runtime.programme import PlayRecord, Programme
 from cxkiosk.runtime.status import StatusBoard
 from cxkiosk.runtime.threads import WorkerThread
 from cxkiosk.sensing.sources import SourceError, parse_spec
-from cxkiosk.values import Audience, Item, VisitEvent
+from cxkiosk.values import Audience, Choice, VisitEvent
 
 log = logging.getLogger("cxkiosk.runtime")
 
@@ -61,11 +62,14 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
                   status: StatusBoard, data_dir: Path) -> Runtime:
     """Every worker for these settings, wired to the programme; `source` is the resolved spec."""
     selector = Selector.from_settings(settings)
-    nfc = _nfc_worker(settings, status)
+    on_screen = {"code": ""}  # the play whose link the tag carries: a tap counts for it
+    nfc = _nfc_worker(settings, status, lambda: on_screen["code"])
 
-    def push(item: Item) -> None:
+    def push(choice: Choice) -> None:
+        on_screen["code"] = choice.code
+        item = choice.pushed_item
         if nfc is not None:
-            nfc.set_link(qr_link(item, settings) or None, item.id, item.title)
+            nfc.set_link(qr_link(item, settings, choice.code) or None, item.id, item.title)
 
     def log_visit(event: VisitEvent, audience: Audience, provider: str, latency: float | None) -> None:
         database.log_audience(audience, provider=provider, latency_ms=latency, dwell=event.dwell,
@@ -84,7 +88,8 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
 
     chain = KioskChain(programme, lambda audience, playable: selector.choose(audience, playable=playable),
                        privacy=privacy, source_kind=kind, playable=playlist.healthy, push_link=push,
-                       log_visit=log_visit, model_wait=settings.model_timeout + 2.0)
+                       log_visit=log_visit, model_wait=settings.model_timeout + 2.0,
+                       holdout_share=settings.holdout_share)
     programme.now_playing.connect(chain.on_now_playing)
     programme.choice_failed.connect(chain.on_choice_failed)
     runtime = Runtime(chain, selector, nfc=nfc)
@@ -122,7 +127,7 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
     return runtime
 
 
-def _nfc_worker(settings: Settings, status: StatusBoard) -> NfcWorker | None:
+def _nfc_worker(settings: Settings, status: StatusBoard, code: Callable[[], str]) -> NfcWorker | None:
     """The NFC worker, or None when NFC is off or its device path is malformed (the QR code
     still carries the link)."""
     if is_off(settings.nfc_device):
@@ -134,15 +139,24 @@ def _nfc_worker(settings: Settings, status: StatusBoard) -> NfcWorker | None:
         logging.getLogger("cxkiosk.nfc").error("NFC off: %s", exc)
         return None
     worker.status.connect(status.nfc)
-    worker.pushed.connect(_log_tap)
+    worker.pushed.connect(lambda result: _log_tap(result, code()))
     return worker
 
 
-def _log_tap(result: PushResult) -> None:
-    """A verified NFC push counts as a tap; a database hiccup costs that row, never the kiosk."""
+def _log_tap(result: PushResult, code: str) -> None:
+    """A verified NFC push counts as a tap, for the play on screen; a database hiccup costs that
+    row, never the kiosk."""
     if not result.ok:
         return
     try:
-        database.log_tap(result.item_id, result.kind)
+        database.log_tap(result.item_id, result.kind, code=code)
     except Exception:
         logging.getLogger("cxkiosk.nfc").exception("could not store the tap")
+
+
+def record_play(r: PlayRecord) -> None:
+    """Proof of play, with who saw it, into the PlayLog."""
+    viewers = r.viewers
+    database.log_play(r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience,
+                      ots=viewers.ots if viewers else None, watchers=viewers.watchers if viewers else None,
+                      attention=viewers.attention if viewers else None, segment=r.segment, code=r.code)

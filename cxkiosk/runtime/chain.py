@@ -5,9 +5,13 @@ CaptureWorker.visit_event ─▶ on_visit_event ─(local)─▶ _target(audienc
 CaptureWorker.profile_request ─(full/thermal, capture thread to classifier thread)─▶ ClassifierWorker
 ClassifierWorker.classified ─▶ on_classified ─▶ _target(audience)
                                   _target ─▶ Programme.targeted(Choice)  (plays at once)
-Programme.now_playing ─▶ on_now_playing ─▶ push_link(item)  (NFC tag / emulation)
+Programme.now_playing ─▶ on_now_playing ─▶ push_link(choice)  (NFC tag / emulation)
 Programme.choice_failed ─▶ on_choice_failed ─▶ _target(same audience): the next-best
 ```
+
+A random share of visits (`holdout_share`, drawn once per visit) is a holdout: the idle loop's
+next item plays instead of the targeted one, recorded as such with the segment it was for, so
+the report can compare taps with and without targeting.
 
 Only plain values cross threads, and no frame comes through here: the capture thread sends the
 model's picture to the classifier itself. When the best item cannot play on this screen
@@ -18,6 +22,7 @@ link still goes to the tag and the QR code: the visitor's phone can open what th
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -25,8 +30,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cxkiosk.config import Privacy
+from cxkiosk.content.selection import segment_of
 from cxkiosk.runtime.programme import Programme
-from cxkiosk.values import Audience, Choice, Item, VisitEnded
+from cxkiosk.values import Audience, Choice, Item, VisitEnded, VisitProgress
 
 log = logging.getLogger("cxkiosk.chain")
 LOCAL = Privacy("local")
@@ -41,9 +47,10 @@ class KioskChain(QObject):
     def __init__(self, programme: Programme, choose: Chooser, *, privacy: Privacy = LOCAL,
                  source_kind: str = "camera",
                  playable: Callable[[Item], bool] = lambda item: True,
-                 push_link: Callable[[Item], None] | None = None,
+                 push_link: Callable[[Choice], None] | None = None,
                  log_visit: Callable[[Any, Audience, str, float | None], None] | None = None,
-                 model_wait: float = 12.0) -> None:
+                 model_wait: float = 12.0, holdout_share: float = 0.0,
+                 rng: random.Random | None = None) -> None:
         super().__init__()
         self.programme = programme
         self._choose = choose
@@ -61,6 +68,9 @@ class KioskChain(QObject):
         self._model_timer.timeout.connect(self._model_silent)
         self._local: Audience | None = None
         self._last_choice: Choice | None = None
+        self._holdout_share = holdout_share
+        self._rng = rng or random.Random()
+        self._arm = ""  # this visit: "targeted", "holdout" (not played yet) or "holdout played"
 
     # -- from the capture thread ----------------------------------------------------------------
 
@@ -68,9 +78,14 @@ class KioskChain(QObject):
     def on_visit_event(self, event: Any) -> None:
         if not self.sensing:
             return
+        self.programme.observe(event)  # who sees what plays, for proof of play
         if isinstance(event, VisitEnded):
             self._end(event)
             return
+        if isinstance(event, VisitProgress):
+            return  # the same audience, a little later: nothing to choose again
+        if event.visit_id != self._visit:
+            self._arm = "holdout" if self._rng.random() < self._holdout_share else "targeted"
         self._visit = event.visit_id
         self._local = event.audience
         if not self.uses_model:
@@ -113,7 +128,16 @@ class KioskChain(QObject):
         reasons = tuple(choice.reasons)
         if choice.chosen is not None:
             reasons += (f"{choice.chosen.title} cannot play here; its link is on the tag",)
-        choice = replace(choice, trigger="targeted", reasons=reasons, audience_summary=audience.summary())
+        segment = segment_of(audience)
+        if self._arm == "holdout played":
+            return  # once per visit; the idle loop goes on for the rest of it
+        if self._arm == "holdout":
+            log.info("holdout visit (%s): the idle loop plays instead of %s", segment, choice.item.title)
+            self._arm = "holdout played"
+            self.programme.holdout(segment, audience.summary())
+            return
+        choice = replace(choice, trigger="targeted", reasons=reasons, audience_summary=audience.summary(),
+                         segment=segment)
         log.info("targeting %s: %s (%s)", audience.summary(), choice.item.title, "; ".join(choice.reasons))
         self._last_choice = choice
         self.programme.targeted(choice)
@@ -133,6 +157,7 @@ class KioskChain(QObject):
         self._profile = None
         self._local = None
         self._last_choice = None
+        self._arm = ""
 
     # -- from the billboard ---------------------------------------------------------------------
 
@@ -155,4 +180,4 @@ class KioskChain(QObject):
     def on_now_playing(self, choice: Choice) -> None:
         """The screen shows `choice`: the tag and QR carry the pushed item's link."""
         if self._push_link is not None:
-            self._push_link(choice.pushed_item)
+            self._push_link(choice)

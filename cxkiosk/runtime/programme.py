@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cxkiosk.content.playlist import Playlist
-from cxkiosk.values import Choice, Item
+from cxkiosk.push.links import new_play_code
+from cxkiosk.sensing.exposure import Exposure, PlayAudience, Window
+from cxkiosk.values import Choice, Item, VisitEvent
 
 log = logging.getLogger("cxkiosk.programme")
 
@@ -31,8 +33,11 @@ class PlayRecord:
     ended: datetime
     outcome: str  # completed | skipped | failed
     reason: str
-    trigger: str  # idle | targeted
+    trigger: str  # idle | targeted | holdout
     audience: str
+    segment: str = ""
+    code: str = ""
+    viewers: PlayAudience | None = None  # who saw it (None when nothing senses the room)
 
 
 class Programme(QObject):
@@ -44,10 +49,13 @@ class Programme(QObject):
     # marked unhealthy and replaced by the idle loop, so choosing again skips it
 
     def __init__(self, playlist: Playlist, record: Callable[[PlayRecord], None] | None = None,
-                 retry_seconds: float = 30.0, clock: Callable[[], datetime] = datetime.now) -> None:
+                 retry_seconds: float = 30.0, clock: Callable[[], datetime] = datetime.now,
+                 exposure: Exposure | None = None) -> None:
         super().__init__()
         self.playlist = playlist
         self._record = record
+        self._exposure = exposure  # who sees each play, from the visit events (None: no sensing)
+        self._window: Window | None = None
         self._clock = clock
         self._asked: Choice | None = None  # asked the billboard to play, not started yet
         self._playing: Choice | None = None
@@ -67,8 +75,8 @@ class Programme(QObject):
             self._retry.start()
             return
         self._retry.stop()
-        self._asked = choice
-        self.play.emit(choice)
+        self._asked = replace(choice, code=new_play_code())
+        self.play.emit(self._asked)
 
     def stop(self) -> None:
         """The kiosk is closing: what is on screen goes into proof of play as cut short."""
@@ -76,6 +84,21 @@ class Programme(QObject):
         if self._playing is not None:
             self._store(self._playing, "skipped", "kiosk stopped")
             self._playing = None
+
+    def observe(self, event: VisitEvent) -> None:
+        """A visit event from the tracker: who is in front of the screen, for proof of play."""
+        if self._exposure is not None:
+            self._exposure.observe(event)
+
+    def holdout(self, segment: str, audience: str) -> None:
+        """Play what the idle loop would have played for this visit, recorded as a holdout for
+        `segment`: the comparison that tells what targeting is worth."""
+        choice = self.playlist.next_idle()
+        if choice is None:
+            return
+        self.playlist.interrupt(replace(choice, trigger="holdout", segment=segment,
+                                        audience_summary=audience))
+        self.advance()
 
     def targeted(self, choice: Choice) -> None:
         """Play this now (a visitor just arrived); the idle loop resumes after it."""
@@ -93,6 +116,8 @@ class Programme(QObject):
         self._asked = None
         self._playing = asked
         self._started_at = self._clock()
+        if self._exposure is not None:
+            self._window = self._exposure.open()
         self.playlist.mark_ok(item)
         self.now_playing.emit(asked)
 
@@ -119,9 +144,14 @@ class Programme(QObject):
     def _store(self, choice: Choice, outcome: str, reason: str, started: datetime | None = None) -> None:
         if started is None and outcome != "failed":
             started = self._started_at
+        viewers = None
+        if self._exposure is not None and self._window is not None and choice is self._playing:
+            viewers = self._exposure.close(self._window)
+            self._window = None
         record = PlayRecord(item=choice.item, chosen=choice.chosen or choice.item, started=started,
                             ended=self._clock(), outcome=outcome, reason=reason, trigger=choice.trigger,
-                            audience=choice.audience_summary)
+                            audience=choice.audience_summary, segment=choice.segment, code=choice.code,
+                            viewers=viewers)
         if self._record is not None:
             try:
                 self._record(record)

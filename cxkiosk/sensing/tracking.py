@@ -28,7 +28,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cxkiosk.values import Audience, AudienceChanged, Person, VisitEnded, VisitEvent, Visitor, VisitStarted
+from cxkiosk.values import (
+    Audience,
+    AudienceChanged,
+    Person,
+    VisitEnded,
+    VisitEvent,
+    Visitor,
+    VisitProgress,
+    VisitStarted,
+)
+
+PROGRESS_SECONDS = 2.0  # how often a visit's attention figures are brought up to date
 
 
 class Detection(Protocol):
@@ -151,6 +162,7 @@ class VisitorTracker:
         self._tracks: list[_Track] = []
         self._next_track = 1
         self._visit_id = 0
+        self._progress_at = 0.0  # when the last event of the visit went out
         self._visit_start: float | None = None
         self._visit_people: dict[int, _Track] = {}
         self._present_ids: frozenset[int] = frozenset()
@@ -277,6 +289,10 @@ class VisitorTracker:
             events.append(self._event(AudienceChanged, t))
         else:
             self._present_ids = present  # one person swapped for another track id: same audience
+        if present and not events and t - self._progress_at >= PROGRESS_SECONDS:
+            events.append(self._event(VisitProgress, t))
+        if events:
+            self._progress_at = t
         return events
 
     def _event(self, kind: type[VisitEvent], t: float) -> VisitEvent:
