@@ -20,6 +20,7 @@ from peewee import SQL, Case, fn
 
 from cxkiosk.cells import protect
 from cxkiosk.content.database import AudienceLog, Content, PlayLog, TapLog, database, local_naive
+from cxkiosk.uplift import uplift_report
 
 AGE_BANDS = ((0, 17, "<18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
              (55, 64, "55-64"), (65, 200, "65+"))
@@ -71,8 +72,8 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
         if item_id not in items:
             items[item_id] = {"item_id": item_id, "title": titles.get(item_id, "(deleted item)"),
                               "plays": 0, "completed": 0, "skipped": 0, "failed": 0, "completion_rate": None,
-                              "targeted": 0, "seconds": 0.0, "taps": 0, "nfc_write": 0, "nfc_read": 0,
-                              "qr": 0}
+                              "targeted": 0, "holdout": 0, "seconds": 0.0, "ots": 0, "watchers": 0,
+                              "attention": 0.0, "taps": 0, "nfc_write": 0, "nfc_read": 0, "qr": 0}
         return items[item_id]
 
     # Plays are aggregated by the database (a year of a busy kiosk is millions of rows).
@@ -82,17 +83,22 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
     seconds, hour = _play_seconds(), _hour(PlayLog.start)
     per_item = (PlayLog.select(PlayLog.item, fn.COUNT(PlayLog.id), _count(PlayLog.outcome == "completed"),
                                _count(PlayLog.outcome == "skipped"), _count(PlayLog.outcome == "failed"),
-                               _count(PlayLog.trigger == "targeted"), fn.SUM(seconds))
+                               _count(PlayLog.trigger == "targeted"), _count(PlayLog.trigger == "holdout"),
+                               fn.SUM(seconds), fn.SUM(PlayLog.ots), fn.SUM(PlayLog.watchers),
+                               fn.SUM(PlayLog.attention))
                 .where(period).group_by(PlayLog.item).tuples())
     totals: Counter[str] = Counter()
-    seconds_total = 0.0
-    for item_id, n, completed, skipped, failed, targeted, secs in per_item:
+    seconds_total = attention_total = 0.0
+    for item_id, n, completed, skipped, failed, targeted, holdout, secs, ots, watchers, attention in per_item:
         row = item_row(item_id)
         row.update(plays=n, completed=completed or 0, skipped=skipped or 0, failed=failed or 0,
-                   targeted=targeted or 0, seconds=float(secs or 0.0))
-        for key in ("plays", "completed", "skipped", "failed", "targeted"):
+                   targeted=targeted or 0, holdout=holdout or 0, seconds=float(secs or 0.0), ots=ots or 0,
+                   watchers=watchers or 0, attention=round(float(attention or 0.0), 1))
+        for key in ("plays", "completed", "skipped", "failed", "targeted", "holdout", "ots"):
             totals[key] += row[key]
+        totals["play_watchers"] += row["watchers"]
         seconds_total += row["seconds"]
+        attention_total += row["attention"]
     for h, n in PlayLog.select(hour, fn.COUNT(PlayLog.id)).where(period).group_by(hour).tuples():
         if h is not None:
             hours[int(h)]["plays"] += n
@@ -143,7 +149,9 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
         "totals": {
             "plays": totals["plays"], "completed": totals["completed"], "skipped": totals["skipped"],
             "failed": totals["failed"], "completion_rate": _rate(totals["completed"], totals["plays"]),
-            "targeted": totals["targeted"], "seconds": round(seconds_total, 1), "taps": totals["taps"],
+            "targeted": totals["targeted"], "holdout": totals["holdout"], "seconds": round(seconds_total, 1),
+            "ots": totals["ots"], "play_watchers": totals["play_watchers"],
+            "attention": round(attention_total, 1), "taps": totals["taps"],
             "observations": totals["observations"], "visitors": totals["visitors"],
             "watchers": totals["watchers"],
             "dwell_avg": round(sum(dwell) / len(dwell), 1) if dwell else None,
@@ -153,6 +161,7 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
         "segments": [{"gender": g, "age_band": band, "people": n}
                      for (g, band), n in sorted(segments.items(), key=lambda kv: (-kv[1], kv[0]))],
         "hours": [hours[h] for h in range(24)],
+        "uplift": uplift_report(since, until),
     }
 
 
@@ -177,6 +186,15 @@ def render_csv(report: dict[str, Any]) -> str:
     for row in report["hours"]:
         for metric in ("plays", "taps", "visitors"):
             out.writerow(("hour", f"{row['hour']:02d}", metric, row[metric]))
+    uplift = report.get("uplift") or {}
+    for key, row in [("all", uplift.get("overall"))] + [(r["item_id"], r) for r in uplift.get("items", [])]:
+        if not row:
+            continue
+        for side in ("targeted", "holdout"):
+            for metric in ("plays", "ots", "watchers", "attention", "taps", "rate"):
+                out.writerow(("uplift", key, f"{side}_{metric}", _cell(row[side][metric])))
+        for metric in ("difference", "low", "high", "verdict"):
+            out.writerow(("uplift", key, metric, _cell(row[metric])))
     return buf.getvalue()
 
 

@@ -1,4 +1,5 @@
-"""`report [--since DATE] [--format csv|json]`: proof of play, taps and audience figures."""
+"""`report [--since DATE] [--format csv|json|html]`: proof of play, taps, audience figures and
+what targeting is worth (targeted against holdout plays)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from cxkiosk.commands.common import UsageError, fail
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("report", parents=[common], help="plays, taps and audience figures")
     p.add_argument("--since", metavar="DATE", help="from this date or ISO time (default: all history)")
-    p.add_argument("--format", choices=("csv", "json"), default="json")
+    p.add_argument("--format", choices=("csv", "json", "html"), default="json",
+                   help="html: one printable page with charts (no network needed)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from cxkiosk.commands.content import DatabaseUnavailable, opened_database
     from cxkiosk.report import build_report, render_csv, render_json
+    from cxkiosk.report_html import render_html
 
     since = None
     if args.since:
@@ -33,5 +36,6 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc), 1)
     if args.format == "csv" and hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(newline="")  # the CSV's own \r\n, untranslated on Windows
-    sys.stdout.write(render_csv(report) if args.format == "csv" else render_json(report) + "\n")
+    render = {"csv": render_csv, "html": render_html}.get(args.format)
+    sys.stdout.write(render(report) if render else render_json(report) + "\n")
     return 0
