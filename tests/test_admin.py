@@ -421,14 +421,22 @@ def _bar_totals(page):
     return {s.label(): sum(s.at(i) for i in range(s.count())) for s in series.barSets()}
 
 
-def test_figures_with_an_empty_database(panel):
+def shown_figures(panel, qtbot):
+    """Open the Figures tab and wait for its report (it is added up on a worker thread)."""
+    panel.figures.report = {}
     panel.tabs.setCurrentWidget(panel.figures)
+    qtbot.waitUntil(lambda: bool(panel.figures.report), timeout=10000)
+    return panel.figures
+
+
+def test_figures_with_an_empty_database(panel, qtbot):
+    shown_figures(panel, qtbot)
     assert "0</b> plays" in panel.figures.totals.text()
     assert _bar_totals(panel.figures) == {"Plays": 0, "Visitors": 0}
     assert panel.figures.model.rowCount() == 0
 
 
-def test_figures_count_todays_plays_visitors_and_taps(panel):
+def test_figures_count_todays_plays_visitors_and_taps(panel, qtbot, tmp_path):
     a, b = add_item("A", "https://example.com/a"), add_item("B", "https://example.com/b")
     start = datetime.now().replace(minute=0, second=0, microsecond=0)
     for _ in range(3):
@@ -437,14 +445,32 @@ def test_figures_count_todays_plays_visitors_and_taps(panel):
     database.log_play(b.id, b.id, start - timedelta(days=1), None, "completed")  # yesterday: not shown
     database.log_tap(a.id, "qr", at=start)
     database.log_audience(Audience(count=2, people=(Person(gender="female", age=30), Person())), at=start)
-    panel.tabs.setCurrentWidget(panel.figures)
-    page = panel.figures
+    page = shown_figures(panel, qtbot)
     assert _bar_totals(page) == {"Plays": 4, "Visitors": 2}
     hour_plays = page.chart.series()[0].barSets()[0]
     assert hour_plays.at(start.hour) == 4
-    rows = {row[0]: row[1:3] for row in page.model.rows}
+    rows = {row[0]: (row[1], row[5]) for row in page.model.rows}  # plays, taps
     assert rows == {"A": ("3", "1"), "B": ("1", "0")}
     assert "4</b> plays" in page.totals.text() and "1</b> taps" in page.totals.text()
+    page.report = {}
+    page.period.setCurrentText("7 days")  # yesterday's play counts now
+    qtbot.waitUntil(lambda: bool(page.report), timeout=10000)
+    assert "5</b> plays" in page.totals.text()
+    assert page.export(str(tmp_path / "figures.csv"))
+    assert "item," in (tmp_path / "figures.csv").read_text()
+
+
+def test_figures_show_what_targeting_is_worth(panel, qtbot):
+    a = add_item("A", "https://example.com/a")
+    start = datetime.now().replace(minute=0, second=0, microsecond=0)
+    for n, trigger in enumerate(["targeted"] * 9 + ["holdout"]):
+        database.log_play(a.id, None, start, start + timedelta(seconds=5), "completed", trigger=trigger,
+                          watchers=2, code=f"code{n:04d}")
+    database.log_tap(a.id, "nfc-write", at=start, code="code0000")
+    page = shown_figures(panel, qtbot)
+    assert "Not enough visits yet" in page.verdict.text()
+    rates = page.uplift_chart.series()[0].barSets()[0]
+    assert (rates.at(0), rates.at(1)) == (pytest.approx(100 / 18, abs=0.01), 0.0)  # 1 tap, 18 watchers
 
 
 def test_a_long_preview_does_not_wear_down_the_interpreter(panel, qtbot):

@@ -1,15 +1,17 @@
-"""The Figures tab: today's plays and visitors per hour."""
+"""The Figures tab: plays, visitors and what targeting is worth, per period."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -18,6 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cxkiosk.runtime.figures import PERIODS, FiguresWorker, period_start
+from cxkiosk.runtime.threads import WorkerThread
+from ui.admin import widgets
 from ui.admin.widgets import (
     RowsModel,
     message,
@@ -31,54 +36,111 @@ log = logging.getLogger("cxkiosk.admin")
 
 
 def today_start(now: datetime | None = None) -> datetime:
-    return (now or datetime.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    return period_start("today", now)
 
 
 class FiguresPage(QWidget):
-    """Today's plays and visitors per hour, and plays/taps per item; rebuilt when shown."""
+    """Plays, visitors, watchers and what targeting is worth, for today / 7 / 30 days; built on
+    a worker thread when shown or asked, and exportable as CSV exactly as drawn."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.totals = QLabel()
+        self.totals.setWordWrap(True)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.period = QComboBox()
+        self.period.addItems(list(PERIODS))
+        self.period.currentIndexChanged.connect(lambda _i: self.refresh())
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.clicked.connect(self.export)
         self.chart = QChart()
-        self.chart.setTitle("Today, per hour")
+        self.chart.setTitle("Per hour of the day")
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(240)
-        self.model = RowsModel(("Item", "Plays", "Taps", "Completed"), right_from=1)
+        self.chart_view.setMinimumHeight(220)
+        self.uplift_chart = QChart()
+        self.uplift_chart.setTitle("Taps per 100 watchers")
+        self.uplift_chart.legend().hide()
+        self.uplift_view = QChartView(self.uplift_chart)
+        self.uplift_view.setMinimumHeight(160)
+        self.model = RowsModel(("Item", "Plays", "Targeted", "Holdout", "Watchers", "Taps", "Completed"),
+                               right_from=1)
         self.table = table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         top = QHBoxLayout()
         top.addWidget(self.totals, 1)
+        top.addWidget(self.period)
         top.addWidget(self.refresh_button)
+        top.addWidget(self.export_button)
+        charts = QHBoxLayout()
+        charts.addWidget(self.chart_view, 3)
+        charts.addWidget(self.uplift_view, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.chart_view, 3)
+        layout.addWidget(self.verdict)
+        layout.addLayout(charts, 3)
         layout.addWidget(self.table, 2)
         self.report: dict[str, Any] = {}
+        self._thread: WorkerThread | None = None
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         self.refresh()
 
-    def refresh(self) -> None:
-        from cxkiosk.report import build_report
+    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().hideEvent(event)
+        self.stop()
 
-        try:
-            self.report = build_report(since=today_start())
-        except Exception as exc:  # figures are a view; a database problem must not close the panel
-            log.exception("figures unavailable")
-            message(self.totals, f"Figures unavailable: {exc}", False)
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._thread.stop(2.0)
+            self._thread = None
+
+    def refresh(self) -> None:
+        """Ask for the chosen period's figures; they arrive in `show_report`."""
+        if self._thread is not None and self._thread.running:
             return
-        t = self.report["totals"]
+        worker = FiguresWorker(self.period.currentText())
+        worker.done.connect(self.show_report)
+        worker.failed.connect(lambda reason: message(self.totals, f"Figures unavailable: {reason}", False))
+        self._thread = WorkerThread(worker, "admin-figures")
+        self.totals.setText("Adding up…")
+        self._thread.start()
+
+    def show_report(self, report: dict[str, Any]) -> None:
+        self.report = report
+        t = report["totals"]
         dwell = f", average dwell {t['dwell_avg']:g} s" if t["dwell_avg"] is not None else ""
-        self.totals.setText(f"Today: <b>{t['plays']}</b> plays, <b>{t['taps']}</b> taps, "
-                            f"<b>{t['visitors']}</b> visitors{dwell}")
-        self._fill_chart(self.report["hours"])
-        self._fill_table(self.report["items"])
+        self.totals.setText(f"{self.period.currentText().capitalize()}: <b>{t['plays']}</b> plays "
+                            f"({t['targeted']} targeted, {t['holdout']} holdout), <b>{t['taps']}</b> taps, "
+                            f"<b>{t['visitors']}</b> visitors, <b>{t['play_watchers']}</b> watchers{dwell}")
+        overall = (report.get("uplift") or {}).get("overall") or {}
+        self.verdict.setText(overall.get("verdict", ""))
+        self._fill_chart(report["hours"])
+        self._fill_uplift(overall)
+        self._fill_table(report["items"])
+
+    def export(self, path: str | None = None) -> bool:
+        """What is drawn, as the report's CSV (a spreadsheet opens it safely)."""
+        from cxkiosk.report import render_csv
+
+        if not self.report:
+            message(self.totals, "Nothing to export yet.", False)
+            return False
+        path = path or widgets.pick_file(self, "Export figures", "CSV (*.csv)", save=True)
+        if not path:
+            return False
+        try:
+            Path(path).write_text(render_csv(self.report), encoding="utf-8", newline="")
+        except OSError as exc:
+            message(self.totals, f"Not exported: {exc.strerror or exc}", False)
+            return False
+        message(self.totals, f"Exported to {path}.", True)
+        return True
 
     def _fill_chart(self, hours: list[dict[str, Any]]) -> None:
         self.chart.removeAllSeries()
@@ -103,7 +165,30 @@ class FiguresPage(QWidget):
         series.attachAxis(x)
         series.attachAxis(y)
 
+    def _fill_uplift(self, overall: dict[str, Any]) -> None:
+        self.uplift_chart.removeAllSeries()
+        for axis in self.uplift_chart.axes():
+            self.uplift_chart.removeAxis(axis)
+        if not overall:
+            return
+        rates = QBarSet("Taps per 100 watchers")
+        values = [float(overall[side]["rate"] or 0.0) for side in ("targeted", "holdout")]
+        rates.append(values)
+        series = QBarSeries()
+        series.append(rates)
+        self.uplift_chart.addSeries(series)
+        x = QBarCategoryAxis()
+        x.append(["Targeted", "Holdout"])
+        y = QValueAxis()
+        y.setRange(0, max([1.0, *values]))
+        y.applyNiceNumbers()
+        self.uplift_chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+        self.uplift_chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(x)
+        series.attachAxis(y)
+
     def _fill_table(self, items: list[dict[str, Any]]) -> None:
-        self.model.set_rows([(row["title"], str(row["plays"]), str(row["taps"]),
+        self.model.set_rows([(row["title"], str(row["plays"]), str(row["targeted"]), str(row["holdout"]),
+                              str(row["watchers"]), str(row["taps"]),
                               "—" if row["completion_rate"] is None else f"{row['completion_rate']:.0%}")
                              for row in items], [row["item_id"] for row in items])

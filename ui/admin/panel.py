@@ -260,6 +260,7 @@ class AdminPanel(QWidget):
         if self.body is None:
             return
         self.devices.set_preview_wanted(False)
+        self.figures.stop()
         body, self.body, self.tabs = self.body, None, None
         self._show_pin()
         self.stack.removeWidget(body)
