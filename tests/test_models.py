@@ -30,6 +30,7 @@ from cxkiosk.content.database import (
 from cxkiosk.content.prompt_store import activate_prompt, active_prompt, prompt_versions, save_prompt
 from cxkiosk.profiling.prompts import DEFAULT_PROMPTS
 from cxkiosk.values import Audience, Person
+from tests.postgres import PostgresUnavailable, throwaway_postgres
 
 
 def digest(path) -> str:
@@ -318,39 +319,13 @@ def test_links_are_normalized_on_every_save(db):
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    """A throw-away PostgreSQL server on loopback (initdb + pg_ctl as the postgres user)."""
-    import glob
-    import os
-    import shutil
-    import socket
-    import subprocess
-    import tempfile
-
+    """A throw-away PostgreSQL server on loopback (see tests/postgres.py)."""
     pytest.importorskip("psycopg2")
-    # Debian keeps the server binaries off PATH, in /usr/lib/postgresql/<version>/bin.
-    found = [os.path.dirname(shutil.which("initdb") or "")] + sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-    bindir = next((d for d in found if d and os.path.exists(os.path.join(d, "pg_ctl"))), None)
-    if bindir is None or os.geteuid() != 0:
-        pytest.skip("PostgreSQL server binaries (and root, to run them as postgres) not available")
-    folder = tempfile.mkdtemp(prefix="cxkiosk-pg-")
-    os.chmod(folder, 0o755)
-    shutil.chown(folder, "postgres", "postgres")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-
-    def as_postgres(command: str) -> None:
-        subprocess.run(["su", "postgres", "-c", command], check=True, capture_output=True, timeout=60)
-
     try:
-        as_postgres(f"{bindir}/initdb -D {folder}/data -A trust -U postgres")
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
-        as_postgres(f"{bindir}/pg_ctl -D {folder}/data -o '{options}' -w -l {folder}/log start")
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(["su", "postgres", "-c", f"{bindir}/pg_ctl -D {folder}/data -m immediate stop"],
-                       capture_output=True, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
+        with throwaway_postgres() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 def test_postgresql_url_serves_the_same_features(postgres_url):

@@ -1,0 +1,46 @@
+"""A throw-away PostgreSQL server on loopback, for the fleet tests and the report benchmark:
+initdb + pg_ctl as the postgres user (Debian keeps the binaries in /usr/lib/postgresql/N/bin)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class PostgresUnavailable(RuntimeError):
+    """No server binaries here, or not root (needed to run them as postgres)."""
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """Start a server in a temporary folder; yields its URL; stops it and removes the folder."""
+    found = [os.path.dirname(shutil.which("initdb") or "")] + sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    bindir = next((d for d in found if d and os.path.exists(os.path.join(d, "pg_ctl"))), None)
+    if bindir is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        raise PostgresUnavailable("PostgreSQL server binaries (and root, to run them as postgres) "
+                                  "not available")
+    folder = tempfile.mkdtemp(prefix="cxkiosk-pg-")
+    os.chmod(folder, 0o755)
+    shutil.chown(folder, "postgres", "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    def as_postgres(command: str) -> None:
+        subprocess.run(["su", "postgres", "-c", command], check=True, capture_output=True, timeout=60)
+
+    try:
+        as_postgres(f"{bindir}/initdb -D {folder}/data -A trust -U postgres")
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+        as_postgres(f"{bindir}/pg_ctl -D {folder}/data -o '{options}' -w -l {folder}/log start")
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(["su", "postgres", "-c", f"{bindir}/pg_ctl -D {folder}/data -m immediate stop"],
+                       capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
