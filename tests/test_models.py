@@ -109,6 +109,35 @@ def test_v1_file_upgrades_in_place_without_losing_rows(tmp_path):
     close_database()
 
 
+def test_a_v2_file_gains_audience_per_play_and_codes_without_losing_rows(tmp_path):
+    path = tmp_path / "v2.db"
+    open_database(str(path))
+    item = Content.create(title="Kept", url="https://example.com/kept", kind="web")
+    log_play(item.id, item.id, datetime(2026, 1, 5, 9), datetime(2026, 1, 5, 9, 1), "completed",
+             trigger="targeted")
+    log_tap(item.id, "qr", at=datetime(2026, 1, 5, 9))
+    close_database()
+    con = sqlite3.connect(path)  # back to what a v2 kiosk wrote
+    for table, column in (("play_log", "ots"), ("play_log", "watchers"), ("play_log", "attention"),
+                          ("play_log", "segment"), ("play_log", "code"), ("tap_log", "code")):
+        con.execute(f"DROP INDEX IF EXISTS {table}_{column}")
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    con.execute("UPDATE schema_version SET version = 2")
+    con.commit()
+    con.close()
+    open_database(str(path))
+    try:
+        play = PlayLog.get()
+        assert (play.item_id, play.trigger) == (item.id, "targeted")
+        assert (play.ots, play.segment, play.code) == (None, "", "")
+        assert TapLog.get().code == ""
+        log_play(item.id, None, datetime(2026, 1, 6, 9), None, "completed", trigger="holdout", ots=2,
+                 watchers=1, attention=4.0, segment="female 25-34", code="abcdefgh")
+        assert PlayLog.select().where(PlayLog.trigger == "holdout").get().watchers == 1
+    finally:
+        close_database()
+
+
 def test_newer_schema_is_not_touched(tmp_path):
     path = tmp_path / "future.db"
     open_database(str(path))
