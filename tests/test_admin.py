@@ -530,3 +530,17 @@ def test_the_editor_shows_the_targeting_read_from_the_description_and_can_use_it
     assert editor.keywords.text() == "suit"
     editor.description.setPlainText("a fine film")
     assert "names no audience" in editor.read_targeting.text() and not editor.use_read.isEnabled()
+
+
+def test_enter_in_the_pin_field_counts_as_one_try(qtbot, paths, db):
+    from PySide6.QtCore import Qt
+
+    guard = PinGuard()
+    panel = make_panel(qtbot, paths, guard=guard)
+    dialog = panel.pin_dialog
+    dialog.pin.setText("0000")
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    assert guard.tries_left == MAX_TRIES - 1
+    dialog.pin.setText(PIN)
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+    assert panel.unlocked

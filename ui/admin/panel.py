@@ -81,7 +81,8 @@ class PinDialog(QDialog):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setValidator(digits)
             field.setMaxLength(PIN_MAX)
-            field.returnPressed.connect(self.submit)
+            # Enter reaches the dialog's default button (Unlock / Set PIN); connecting
+            # returnPressed as well would count one Enter as two tries.
         heading = QLabel("<h2>Set an admin PIN</h2>" if self.setting else "<h2>Admin panel</h2>")
         if self.setting:
             intro = QLabel(f"No PIN is set yet. Choose {PIN_MIN} to {PIN_MAX} digits; the settings keep "
