@@ -43,6 +43,20 @@ def db(tmp_path):
     database.close_database()
 
 
+@pytest.fixture
+def memory_keyring():
+    """An OS keyring in memory for the test (the real one is never touched)."""
+    import keyring
+
+    from tests.test_secrets import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
 class Mount:
     """A real small file system (tmpfs) the test can fill or make read-only, as a full disk or a
     read-only share would be; mounting needs root (the CI machine), so without it the test skips."""

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-import keyring
-import keyring.backend
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -34,25 +32,6 @@ class Clock:
         return self.now
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An OS keyring stand-in that keeps passwords in a dict."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
-
-
 @pytest.fixture(autouse=True)
 def answers(monkeypatch):
     """Questions the panel asks, answered 'yes' unless a test says otherwise; every one recorded."""
@@ -71,15 +50,6 @@ def answers(monkeypatch):
 @pytest.fixture
 def paths(data_dir):
     return Paths.for_data_dir(data_dir)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def make_panel(qtbot, paths, settings=None, guard=None):
@@ -324,7 +294,7 @@ def test_save_writes_settings_and_the_key_only_to_the_keyring(panel, qtbot, path
     assert KEY not in text and KEY[-8:] not in text
     stored = json.loads(text)
     assert (stored["source"], stored["privacy"], stored["consent_text"]) == ("none", "off", "Camera in use.")
-    assert memory_keyring.passwords == {("cxkiosk", "openai"): KEY}
+    assert memory_keyring.store == {("cxkiosk", "openai"): KEY}
     assert saved.args[0].source == "none" and saved.args[0].privacy == "off"
     assert "Restart the kiosk to apply" in panel.save_status.text()
     assert "camera source" in panel.save_status.text()

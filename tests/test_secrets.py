@@ -99,20 +99,11 @@ def test_settings_have_no_field_for_a_key():
 # --- a key goes to its own server only ---------------------------------------------------------------
 
 
-@pytest.fixture
-def memory_backend():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
 def _sent_key(server) -> str:
     return server.requests[-1]["headers"].get("authorization", "")
 
 
-def test_the_openai_key_never_goes_to_another_server(memory_backend, monkeypatch):
+def test_the_openai_key_never_goes_to_another_server(memory_keyring, monkeypatch):
     from cxkiosk.profiling.client import Classifier
     from tests.fake_openai import FakeOpenAI
 
@@ -130,7 +121,7 @@ def test_the_openai_key_never_goes_to_another_server(memory_backend, monkeypatch
         assert len(server.requests) == 2  # "openai" at a foreign address needs its own key: no call
 
 
-def test_a_server_gets_the_key_stored_for_its_own_address(memory_backend, monkeypatch):
+def test_a_server_gets_the_key_stored_for_its_own_address(memory_keyring, monkeypatch):
     from cxkiosk.profiling.client import Classifier
     from cxkiosk.profiling.providers import resolve_provider
     from tests.fake_openai import FakeOpenAI
@@ -150,7 +141,7 @@ def test_a_server_gets_the_key_stored_for_its_own_address(memory_backend, monkey
 
 @pytest.mark.parametrize("url", ["http://10.0.0.5:8000/v1", "http://gpu.showroom.local/v1",
                                  "http://api.openai.com/v1", "http://192.168.1.20/v1"])
-def test_no_key_goes_over_plain_http_to_another_machine(memory_backend, monkeypatch, url):
+def test_no_key_goes_over_plain_http_to_another_machine(memory_keyring, monkeypatch, url):
     from cxkiosk.profiling.client import Classifier
     from cxkiosk.profiling.providers import resolve_provider
 
