@@ -1,0 +1,1 @@
+"""Captions: a short headline written for the people in front of the screen, checked in code."""
