@@ -7,12 +7,12 @@ is a module of cxkiosk/commands/.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
 from cxkiosk.commands import command_modules
 from cxkiosk.commands.common import OneLineParser, UsageError, common_parser, fail
+from cxkiosk.log import log_failure_to_file
 
 DEFAULT_COMMAND = "run"
 
@@ -54,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except Exception as exc:  # a bug must still end in one line; the log keeps the traceback
-        logging.getLogger("cxkiosk").exception("command %s failed", getattr(args, "command", "?"))
-        return fail(f"unexpected {type(exc).__name__}: {exc} (details in the log)", 1)
+        where = "details in the log" if log_failure_to_file(f"command {args.command} failed") else \
+            "please report it with the command that was run"
+        return fail(f"unexpected {type(exc).__name__}: {str(exc)[:200]} ({where})", 1)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ def normalize_age(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
+        if isinstance(value, int) and not -1000 <= value <= 1000:  # also too big for a float
+            return None
         if not math.isfinite(value):  # NaN, Infinity
             return None
         age = int(round(value))
@@ -87,5 +89,7 @@ def normalize_text(value: Any, limit: int = TEXT_MAX) -> str | None:
 
 def normalize_unit(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return None
+    if isinstance(value, int) and not -1000 <= value <= 1000:  # a float() of it may overflow
         return None
     return round(max(0.0, min(1.0, float(value))), 4)

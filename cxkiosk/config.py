@@ -10,7 +10,9 @@ import json
 import logging
 import math
 import os
+import stat
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
@@ -143,8 +145,8 @@ def problem(name: str, value: Any) -> str:
     if kind is str:
         if limit and len(value) > limit:
             return f"{name} must be at most {limit} characters, not {len(value)}"
-        if any(ord(c) < 32 and c not in "\n\t" or ord(c) == 127 for c in value):
-            return f"{name} must not contain control characters"
+        if any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" for c in value):
+            return f"{name} must not contain control or invisible characters"
     return ""
 
 
@@ -241,7 +243,7 @@ def read_settings_file(paths: Paths) -> tuple[dict[str, Any], str]:
     """What settings.json holds (upgraded to the current version), and "" or why it could not
     be read. A missing file is an empty one."""
     try:
-        data = json.loads(paths.settings_file.read_text(encoding="utf-8"))
+        data = json.loads(read_small_file(paths.settings_file))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
     except FileNotFoundError:
@@ -254,6 +256,26 @@ def read_settings_file(paths: Paths) -> tuple[dict[str, Any], str]:
         version += 1
         data["version"] = version
     return data, ""
+
+
+def file_problems(paths: Paths) -> list[str]:
+    """What is wrong in settings.json itself (unreadable, values that are ignored), named for
+    `check`: the kiosk runs on the defaults for those meanwhile."""
+    data, unreadable = read_settings_file(paths)
+    if unreadable:
+        return [f"{paths.settings_file} unreadable ({unreadable}); the defaults run"]
+    found = []
+    defaults = asdict(Settings())
+    for f in fields(Settings):
+        if f.name == "version" or f.name not in data:
+            continue
+        try:
+            reason = problem(f.name, _coerce(data[f.name], defaults[f.name]))
+        except (TypeError, ValueError, OverflowError) as exc:
+            reason = f"{f.name}: {exc}"
+        if reason:
+            found.append(f"{reason} (ignored; the default runs)")
+    return found
 
 
 def load_settings(paths: Paths, environ: dict[str, str] | None = None) -> Settings:
@@ -318,6 +340,22 @@ def save_settings(paths: Paths, settings: Settings, old: Settings | None = None)
     data["version"] = SETTINGS_VERSION
     write_atomically(paths.settings_file, json.dumps(data, indent=2, sort_keys=True) + "\n")
     return changed
+
+
+SMALL_FILE_MAX = 1024 * 1024  # settings and state files are a few kB
+
+
+def read_small_file(path: Path, limit: int = SMALL_FILE_MAX) -> str:
+    """A settings or state file's text: only a regular file (never a FIFO or a device, which
+    would hang or fill memory), at most `limit` bytes. FileNotFoundError when absent; other
+    problems as OSError or ValueError with the reason."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: a FIFO would block the open
+        raise ValueError("not a regular file")
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // 1024} kB")
+    return data.decode("utf-8")
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -103,6 +103,10 @@ class LinkPolicy:
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
             raise LinkError(f"only https links are allowed, not {parts.scheme or 'no scheme'!r}")
+        if "[" in parts.netloc and ":" not in (parts.hostname or ""):
+            raise LinkError("link puts a name in brackets, where only an IPv6 address may be")
+        if "%" in (parts.hostname or ""):
+            raise LinkError("link names a network interface (%zone); give a plain address")
         if "@" in parts.netloc:
             raise LinkError("link hides its host behind a user name (user@host); give the host only")
         if port == 0 or parts.netloc.endswith(":"):
@@ -133,8 +137,11 @@ def _ascii_host(host: str) -> str:
     except ValueError:
         address = None
     if address is not None:
-        if address.is_loopback or address.is_unspecified:
+        mapped = getattr(address, "ipv4_mapped", None) or address  # ::ffff:127.0.0.1 is 127.0.0.1
+        if mapped.is_loopback or mapped.is_unspecified:
             raise LinkError(f"link points at this machine ({host}), which a phone cannot open")
+        if mapped.is_link_local or mapped.is_multicast:
+            raise LinkError(f"link points at a link-local or multicast address ({host})")
         return str(address)
     try:
         ascii_host = idna.encode(host, uts46=True).decode("ascii")

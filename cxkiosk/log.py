@@ -42,6 +42,19 @@ def setup_logging(log_dir: Path | None, level: int = logging.INFO, console: bool
     install_excepthooks()
 
 
+def log_failure_to_file(message: str) -> bool:
+    """Put the exception being handled, with its traceback, in the log file only (never on the
+    console); False when no log file is open for this command."""
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, FileLog)]
+    if not handlers:
+        return False
+    record = logging.getLogger("cxkiosk").makeRecord("cxkiosk", logging.ERROR, __file__, 0, message, (),
+                                                     sys.exc_info())
+    for handler in handlers:
+        handler.handle(record)
+    return True
+
+
 def _say(line: str) -> None:
     _console(f"cxkiosk: warning: {line}")
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cxkiosk.config import write_atomically
+from cxkiosk.config import read_small_file, write_atomically
 
 PIN_MIN, PIN_MAX = 4, 8
 MAX_TRIES = 5
@@ -105,7 +105,7 @@ class PinGuard:
         if self.state_file is None:
             return
         try:
-            data = json.loads(self.state_file.read_text(encoding="utf-8"))
+            data = json.loads(read_small_file(self.state_file))
             self._failures = min(self.max_tries, max(0, int(data.get("failures", 0))))
             until = float(data.get("locked_until", 0.0))
             # A clock set back must not lock the panel for longer than one lockout.
@@ -113,7 +113,7 @@ class PinGuard:
             self._had_pin = bool(data.get("had_pin", False))
         except FileNotFoundError:
             return
-        except (OSError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+        except (OSError, ValueError, TypeError, AttributeError, RecursionError, OverflowError) as exc:
             # Damaged: assume a PIN existed, so nobody at the screen is offered a new one.
             log.error("PIN state %s unreadable (%s); treating this kiosk as having a PIN",
                       self.state_file, exc)

@@ -92,7 +92,8 @@ class Audience:
         raw_people = data.get("people")
         people = tuple(Person.from_dict(p) for p in raw_people) if isinstance(raw_people, list) else ()
         count = data.get("count")
-        if isinstance(count, str) and count.strip().isdigit():
+        if isinstance(count, str) and count.strip().isascii() and count.strip().isdigit() \
+                and len(count.strip()) <= 4:
             count = int(count)
         src = source or data.get("source")
         return cls(count=count if isinstance(count, int) else len(people), people=people,

@@ -15,10 +15,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_main(*args: str, env: dict | None = None, timeout: float = 90) -> subprocess.CompletedProcess:
+def run_main(*args: str, env: dict | None = None, timeout: float = 90,
+             input_text: str | None = None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
-                          timeout=timeout, env=full_env, cwd=ROOT)
+                          timeout=timeout, env=full_env, cwd=ROOT, input=input_text)
 
 
 def looks_like_content(path: Path) -> None:

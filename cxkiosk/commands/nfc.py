@@ -49,8 +49,8 @@ def run_write(args: argparse.Namespace) -> int:
     from cxkiosk.push.links import checked_link, link_policy
     from cxkiosk.push.nfc import REFUSED, ReaderMissing, is_off, write_next_tag
 
-    if not args.timeout > 0:
-        raise UsageError("--timeout must be a positive number of seconds")
+    if not 0 < args.timeout <= 3600:  # NaN and infinity fail this too
+        raise UsageError("--timeout must be a number of seconds from 0 to 3600")
     policy = link_policy(context(args).settings)
     try:
         url = checked_link(args.url, policy)

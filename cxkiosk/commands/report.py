@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
             since = datetime.fromisoformat(args.since.strip())
         except ValueError:
             raise UsageError(f"--since {args.since!r} is not a date like 2025-06-01") from None
+        if not 2000 <= since.year <= 2200:
+            raise UsageError(f"--since {args.since!r} is outside the years 2000-2200")
     try:
         with opened_database(args):
             report = build_report(since)

@@ -24,10 +24,14 @@ def parse_audience(text: str):
     from cxkiosk.values import Audience
 
     if text.startswith("@"):
+        from cxkiosk.config import read_small_file
+
         try:
-            text = Path(text[1:]).read_text(encoding="utf-8")
+            text = read_small_file(Path(text[1:]))
         except OSError as exc:
             raise UsageError(f"--audience: cannot read {text[1:]}: {exc.strerror or exc}") from None
+        except ValueError as exc:  # not a regular file, too large, not UTF-8
+            raise UsageError(f"--audience: cannot read {text[1:]}: {exc}") from None
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
@@ -41,9 +45,12 @@ def parse_time(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text.strip())
+        at = datetime.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"--at {text!r} is not an ISO time like 2025-06-01T22:30") from None
+    if not 2000 <= at.year <= 2200:
+        raise UsageError(f"--at {text!r} is outside the years 2000-2200")
+    return at
 
 
 def _choice_dict(choice) -> dict:

@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from cxkiosk.commands.common import context
+from cxkiosk.commands.common import UsageError, context
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -34,6 +34,8 @@ def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from cxkiosk.supervisor import Supervisor
 
+    if not 5 <= args.hang_seconds <= 3600:  # NaN and infinity fail this too
+        raise UsageError(f"--hang-seconds must be 5..3600 seconds, not {args.hang_seconds:g}")
     ctx = context(args)
     supervisor = Supervisor(kiosk_command(args.run_args, args.data_dir), ctx.paths.data / "heartbeat",
                             hang_seconds=args.hang_seconds)

@@ -211,6 +211,18 @@ def _sqlite_path(spec: str) -> Path | None:
     return Path(spec).expanduser()
 
 
+def _check_sqlite_path(path: Path, readonly: bool) -> None:
+    """Refuse what is not a database file the kiosk may keep: memory, a device, a folder, a file
+    in a folder that does not exist."""
+    text = str(path)
+    if not text or text == ":memory:" or text.startswith("file:") or "?" in text:
+        raise DatabaseError(f"database {text or '(empty)'}: give the path of a database file")
+    if path.exists() and not path.is_file():
+        raise DatabaseError(f"database {path} is not a regular file")
+    if not readonly and not path.parent.is_dir():
+        raise DatabaseError(f"database {path}: the folder {path.parent} does not exist")
+
+
 def describe_fault(exc: BaseException) -> str:
     """What went wrong with a write, in words an operator can act on. SQLite ends a transaction
     by itself on a full disk, so peewee's own rollback then fails: the first error is the one."""
@@ -225,7 +237,7 @@ def describe_fault(exc: BaseException) -> str:
 
 
 def _explain(exc: BaseException, where: str) -> DatabaseError:
-    text = str(exc)
+    text = " ".join(str(exc).split())  # a server's message may run over several lines
     low = text.lower()
     if "disk is full" in low or "no space" in low:
         return DatabaseError(f"the disk holding {where} is full; free some space")
@@ -256,6 +268,7 @@ def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
     db: peewee.Database
     try:
         if path is not None:
+            _check_sqlite_path(path, readonly)
             db = _open_sqlite(path, readonly, timeout)
         else:
             db = _open_server(spec, where)
@@ -295,12 +308,19 @@ SERVER_SCHEMES = ("postgresql", "postgres")
 
 
 def _open_server(spec: str, where: str) -> peewee.Database:
-    from playhouse.db_url import connect
-
     scheme = spec.partition("://")[0].lower()
     if scheme not in SERVER_SCHEMES:
         raise DatabaseError(f"database {where}: unknown kind {scheme!r}; give a file path, sqlite:///PATH "
                             "or postgresql://user@host/db")
+    try:
+        return _connect(spec)
+    except ValueError as exc:  # a URL playhouse cannot read: no database name, a bad port
+        raise DatabaseError(f"database {where}: {exc}") from None
+
+
+def _connect(spec: str) -> peewee.Database:
+    from playhouse.db_url import connect
+
     return connect(spec, connect_timeout=CONNECT_TIMEOUT_S,
                    options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
                    keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
@@ -328,8 +348,6 @@ def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDat
             # change the file meanwhile, so it is read as immutable.
             uri += "&immutable=1"
         return peewee.SqliteDatabase(uri, uri=True, pragmas=pragmas, timeout=timeout)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
     # WAL: readers never block the writer; FULL: a committed edit survives a power cut.
     pragmas.update({"journal_mode": "wal", "synchronous": 2})
     return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=timeout)
@@ -416,6 +434,11 @@ def _stored_version(db: peewee.Database) -> int | None:
 
 def _create_and_upgrade(db: peewee.Database) -> None:
     version = _stored_version(db)
+    if version is None:
+        foreign = sorted(t for t in db.get_tables() if not t.startswith("sqlite_"))
+        if foreign:
+            raise DatabaseError(f"{db.database} is not a cxkiosk database (it holds "
+                                f"{', '.join(foreign[:5])}); to take its content, use `content import` on it")
     if version is not None and version > SCHEMA_VERSION:
         raise DatabaseError(f"database {db.database} was written by a newer cxkiosk (schema v{version}, this "
                             f"program knows v{SCHEMA_VERSION}); update the program")

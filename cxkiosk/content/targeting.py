@@ -201,11 +201,11 @@ def normalize_keywords(value: str | list[str] | tuple[str, ...] | None) -> str:
     if value is None:
         return ""
     parts = value.split(",") if isinstance(value, str) else [str(v) for v in value]
-    seen: list[str] = []
+    seen: dict[str, None] = {}  # ordered and linear, however many words a file holds
     for part in parts:
         word = " ".join(part.strip().lower().split())
-        if word and word not in seen:
-            seen.append(word)
+        if word:
+            seen.setdefault(word, None)
     return ",".join(seen)
 
 

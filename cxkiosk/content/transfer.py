@@ -13,6 +13,7 @@ import io
 import json
 import os
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,6 +37,7 @@ FIELDS = ("title", "description", "url", "kind", "path", "duration", "tagline", 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_GROUPS = {"weekend": (5, 6), "weekends": (5, 6), "weekdays": (0, 1, 2, 3, 4),
                "workdays": (0, 1, 2, 3, 4)}
+SEED_ROWS_MAX = 200_000  # a showroom has hundreds of items; a file with more is not a playlist
 _BATCH = 400  # rows per INSERT; 21 columns stays far below SQLite's variable limit
 
 
@@ -70,6 +72,12 @@ def _text(value: Any, name: str, limit: int) -> str:
     text = str(value).strip()
     if len(text) > limit:
         raise RowError(f"{name}: longer than {limit} characters")
+    # Terminal escapes, bidirectional overrides, NULs: text reaches a console, a screen and a
+    # spreadsheet; only a description may hold line breaks and tabs.
+    allowed = "\n\r\t" if name == "description" else ""
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf") and c not in allowed), None)
+    if bad is not None:
+        raise RowError(f"{name}: a control or invisible character (U+{ord(bad):04X})")
     return text
 
 
@@ -83,8 +91,8 @@ def _int(value: Any, name: str, lo: int, hi: int) -> int | None:
         if number != int(number):
             raise ValueError
         number = int(number)
-    except (TypeError, ValueError):
-        raise RowError(f"{name}: {value!r} is not a whole number") from None
+    except (TypeError, ValueError, OverflowError):
+        raise RowError(f"{name}: {str(value)[:20]!r} is not a whole number") from None
     if not lo <= number <= hi:
         raise RowError(f"{name}: {number} is not between {lo} and {hi}")
     return number
@@ -97,9 +105,9 @@ def _float(value: Any, name: str, default: float, lo: float, hi: float) -> float
         if isinstance(value, bool):
             raise ValueError
         number = float(value)
-    except (TypeError, ValueError):
-        raise RowError(f"{name}: {value!r} is not a number") from None
-    if not lo <= number <= hi:
+    except (TypeError, ValueError, OverflowError):
+        raise RowError(f"{name}: {str(value)[:20]!r} is not a number") from None
+    if not lo <= number <= hi:  # NaN fails this too
         raise RowError(f"{name}: {number:g} is not between {lo:g} and {hi:g}")
     return number
 
@@ -229,7 +237,11 @@ def clean_row(raw: dict[str, Any], policy: LinkPolicy = HTTPS_ONLY) -> dict[str,
     if row["age_min"] is not None and row["age_max"] is not None and row["age_min"] > row["age_max"]:
         raise RowError(f"age_min {row['age_min']} is above age_max {row['age_max']}")
     kw = raw.get("keywords")
-    row["keywords"] = normalize_keywords(kw if isinstance(kw, (list, tuple)) else _text(kw, "keywords", 500))
+    if isinstance(kw, (list, tuple)):
+        if len(kw) > 50 or not all(isinstance(k, str) for k in kw):
+            raise RowError("keywords: a list of at most 50 words")
+        kw = ",".join(kw)
+    row["keywords"] = normalize_keywords(_text(kw, "keywords", 500))
     row["group_min"] = _int(raw.get("group_min"), "group_min", 1, 50)
     row["group_max"] = _int(raw.get("group_max"), "group_max", 1, 50)
     if row["group_min"] and row["group_max"] and row["group_min"] > row["group_max"]:
@@ -307,10 +319,18 @@ def _read_seed(path: Path) -> Iterator[tuple[str, dict[str, Any] | Exception]]:
     except sqlite3.Error as exc:
         raise ContentFileError(f"{path}: cannot open ({exc})") from None
     try:
+        kind = con.execute("SELECT type FROM sqlite_master WHERE name = ?", (SEED_TABLE,)).fetchone()
+        if not kind or kind[0] != "table":  # a view could be an endless query
+            raise ContentFileError(f"{path}: not a seed database with a {SEED_TABLE} table")
         try:
-            rows = con.execute(f"SELECT rowid, description, url FROM {SEED_TABLE} ORDER BY rowid").fetchall()
+            cursor = con.execute(f"SELECT rowid, description, url FROM {SEED_TABLE} ORDER BY rowid")
+            rows = cursor.fetchmany(SEED_ROWS_MAX + 1)
         except sqlite3.Error as exc:
             raise ContentFileError(f"{path}: not a seed database with a {SEED_TABLE} table ({exc})") from None
+        if len(rows) > SEED_ROWS_MAX:
+            raise ContentFileError(f"{path}: more than {SEED_ROWS_MAX:,} rows; split the file")
+    except sqlite3.Error as exc:
+        raise ContentFileError(f"{path}: unreadable ({exc})") from None
     finally:
         con.close()
     for rowid, description, url in rows:
@@ -421,8 +441,16 @@ def export_file(path: str | os.PathLike[str]) -> int:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ContentFileError(f"{path}: unknown format {suffix or '(none)'}; use {', '.join(FORMATS)}")
+    if not path.parent.is_dir():
+        raise ContentFileError(f"{path}: the folder {path.parent} does not exist")
+    if path.exists() and not path.is_file():
+        raise ContentFileError(f"{path}: not a regular file")
+    current = database.obj  # the open database, if any
+    if current is not None and _same_file(path, getattr(current, "database", "")):
+        raise ContentFileError(f"{path} is the database in use; export to another file")
+    if suffix == ".db" and path.is_file() and _is_kiosk_database(path):
+        raise ContentFileError(f"{path} is a cxkiosk database; export to a new file rather than over it")
     rows = export_rows()
-    path.parent.mkdir(parents=True, exist_ok=True)
     # A named temp file rather than mkstemp, whose 0600 mode would stick to the export.
     tmp = str(path.with_name(f".{path.stem}.{os.getpid()}.tmp{suffix}"))
     Path(tmp).unlink(missing_ok=True)
@@ -443,8 +471,10 @@ def export_file(path: str | os.PathLike[str]) -> int:
             try:
                 with con:
                     con.execute(f"CREATE TABLE {SEED_TABLE} (description TEXT, url TEXT)")
+                    # The seed format holds YouTube links only; the other items are not in it.
+                    rows = [r for r in rows if r["kind"] == "youtube"]
                     con.executemany(f"INSERT INTO {SEED_TABLE} (description, url) VALUES (?, ?)",
-                                    [(r["description"], r["url"]) for r in rows if r["kind"] == "youtube"])
+                                    [(r["description"], r["url"]) for r in rows])
             finally:
                 con.close()
         os.replace(tmp, path)
@@ -452,3 +482,23 @@ def export_file(path: str | os.PathLike[str]) -> int:
         Path(tmp).unlink(missing_ok=True)
         raise
     return len(rows)
+
+
+def _same_file(path: Path, other: str) -> bool:
+    try:
+        where = Path(str(other).split("?")[0].removeprefix("file:"))
+        return bool(other) and where.resolve() == path.resolve()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_kiosk_database(path: Path) -> bool:
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            found = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone()
+            return found is not None
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False

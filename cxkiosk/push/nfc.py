@@ -81,6 +81,10 @@ def check_device(path: str) -> str:
     if not _DEVICE.match(text):
         raise ValueError(f"NFC device {path!r} is not one of usb, usb:VID:PID, tty:PORT:DRIVER, "
                          "com:PORT:DRIVER, udp:HOST:PORT, none")
+    if text.startswith("udp:"):
+        port = text.rsplit(":", 1)[-1]
+        if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+            raise ValueError(f"NFC device {path!r}: the udp port must be 1..65535")
     return text
 
 

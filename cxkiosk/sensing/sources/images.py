@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from cxkiosk.sensing.sources import Frame, SourceError
 
@@ -50,8 +51,8 @@ class ImageFolderSource:
         for _ in range(len(self.files)):
             path = self.files[self._next]
             self._next = (self._next + 1) % len(self.files)
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is None or not image.size:
+            image = read_picture(path)
+            if image is None:
                 if path.name not in self._bad:
                     self._bad.append(path.name)
                 continue
@@ -63,3 +64,13 @@ class ImageFolderSource:
 
     def close(self) -> None:
         pass
+
+
+def read_picture(path: Path) -> np.ndarray | None:
+    """A picture file as BGR, or None when it is not one OpenCV reads (or claims more pixels than
+    OPENCV_IO_MAX_IMAGE_PIXELS, see cxkiosk/__init__.py)."""
+    try:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    except cv2.error:
+        return None
+    return image if image is not None and image.size else None
