@@ -26,6 +26,10 @@ AGE_BANDS = ((0, 17, "<18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-
              (55, 64, "55-64"), (65, 200, "65+"))
 
 
+DWELL_BINS = ((0, 5, "under 5"), (5, 15, "5-15"), (15, 30, "15-30"), (30, 60, "30-60"),
+              (60, float("inf"), "60 and more"))
+
+
 def age_band(age: Any) -> str:
     if not isinstance(age, int) or isinstance(age, bool):
         return "unknown"
@@ -66,7 +70,7 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
     since = local_naive(since) if since else None
     titles: dict[int | None, str] = dict(Content.select(Content.id, Content.title).tuples())  # type: ignore[arg-type]
     items: dict[int | None, dict[str, Any]] = {}
-    hours = {h: {"hour": h, "plays": 0, "taps": 0, "visitors": 0} for h in range(24)}
+    hours = {h: {"hour": h, "plays": 0, "taps": 0, "visitors": 0, "watchers": 0} for h in range(24)}
 
     def item_row(item_id: int | None) -> dict[str, Any]:
         if item_id not in items:
@@ -130,14 +134,15 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
         except ValueError:
             people = []
         people = [p for p in people if isinstance(p, dict)] if isinstance(people, list) else []
-        totals["watchers"] += (watchers if watchers is not None
-                               else sum(1 for p in people if p.get("facing") is True))
+        watched = watchers if watchers is not None else sum(1 for p in people if p.get("facing") is True)
+        totals["watchers"] += watched
         for person in people:
             segments[(person.get("gender") or "unknown", age_band(person.get("age")))] += 1
         if dwell_s is not None:
             dwell.append(float(dwell_s))
         if isinstance(when, datetime):
             hours[when.hour]["visitors"] += count or 0
+            hours[when.hour]["watchers"] += watched
 
     for row in items.values():
         row["completion_rate"] = _rate(row["completed"], row["plays"])
@@ -161,6 +166,8 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
         "segments": [{"gender": g, "age_band": band, "people": n}
                      for (g, band), n in sorted(segments.items(), key=lambda kv: (-kv[1], kv[0]))],
         "hours": [hours[h] for h in range(24)],
+        "dwell": [{"seconds": label, "visits": sum(lo <= d < hi for d in dwell)}
+                  for lo, hi, label in DWELL_BINS],
         "uplift": uplift_report(since, until),
     }
 

@@ -402,7 +402,7 @@ def shown_figures(panel, qtbot):
 def test_figures_with_an_empty_database(panel, qtbot):
     shown_figures(panel, qtbot)
     assert "0</b> plays" in panel.figures.totals.text()
-    assert _bar_totals(panel.figures) == {"Plays": 0, "Visitors": 0}
+    assert _bar_totals(panel.figures) == {"Plays": 0, "Visitors": 0, "Watchers": 0}
     assert panel.figures.model.rowCount() == 0
 
 
@@ -416,7 +416,9 @@ def test_figures_count_todays_plays_visitors_and_taps(panel, qtbot, tmp_path):
     database.log_tap(a.id, "qr", at=start)
     database.log_audience(Audience(count=2, people=(Person(gender="female", age=30), Person())), at=start)
     page = shown_figures(panel, qtbot)
-    assert _bar_totals(page) == {"Plays": 4, "Visitors": 2}
+    assert _bar_totals(page) == {"Plays": 4, "Visitors": 2, "Watchers": 0}
+    segments = page.segment_chart.series()[0].barSets()[0]
+    assert sum(segments.at(i) for i in range(segments.count())) == 2  # female 25-34, one unknown
     hour_plays = page.chart.series()[0].barSets()[0]
     assert hour_plays.at(start.hour) == 4
     rows = {row[0]: (row[1], row[5]) for row in page.model.rows}  # plays, taps

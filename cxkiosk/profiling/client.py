@@ -223,6 +223,33 @@ class Classifier:
                  tokens, audience.summary(), parsed.format)
         return replace(call, audience=audience, reply_format=parsed.format)
 
+    def write(self, prompt: str, max_tokens: int = 80) -> tuple[str, str]:
+        """One text-only call (a caption): (text, "") or ("", why not). Counted against the same
+        call caps, deadline and circuit breaker as profiling; never raises."""
+        cfg = self._config
+        blocked = cfg.problem or self.breaker.blocked() or self.budget.blocked()
+        if blocked or self._guard.aborted.is_set():
+            return "", blocked or "stopped"
+        assert cfg.provider is not None
+        self.budget.record()
+        self.stats.calls += 1
+        started = time.monotonic()
+        self._guard.deadline = started + self.settings.model_timeout
+        self._guard.total = self.settings.model_timeout
+        self._guard.received = 0
+        try:
+            completion = self._openai().chat.completions.create(
+                model=cfg.provider.model, max_tokens=max_tokens,
+                messages=[{"role": "user", "content": prompt}])
+            text = completion.choices[0].message.content if completion.choices else ""
+        except Exception as exc:  # a caption is optional: any failure means the tagline
+            self.breaker.failure()
+            return "", self._describe(exc)
+        finally:
+            self._guard.deadline = None
+        self.breaker.success()
+        return text or "", ""
+
     def _call(self, prepared: PreparedImage, source: str) -> tuple[str, int, float | None]:
         import openai
 

@@ -62,6 +62,14 @@ class FiguresPage(QWidget):
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(220)
+        self.dwell_chart = QChart()
+        self.dwell_chart.setTitle("How long visits lasted (s)")
+        self.dwell_chart.legend().hide()
+        self.dwell_view = QChartView(self.dwell_chart)
+        self.segment_chart = QChart()
+        self.segment_chart.setTitle("Who was there")
+        self.segment_chart.legend().hide()
+        self.segment_view = QChartView(self.segment_chart)
         self.uplift_chart = QChart()
         self.uplift_chart.setTitle("Taps per 100 watchers")
         self.uplift_chart.legend().hide()
@@ -79,10 +87,14 @@ class FiguresPage(QWidget):
         charts = QHBoxLayout()
         charts.addWidget(self.chart_view, 3)
         charts.addWidget(self.uplift_view, 2)
+        more = QHBoxLayout()
+        more.addWidget(self.dwell_view)
+        more.addWidget(self.segment_view)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.verdict)
         layout.addLayout(charts, 3)
+        layout.addLayout(more, 2)
         layout.addWidget(self.table, 2)
         self.report: dict[str, Any] = {}
         self._thread: WorkerThread | None = None
@@ -122,6 +134,9 @@ class FiguresPage(QWidget):
         self.verdict.setText(overall.get("verdict", ""))
         self._fill_chart(report["hours"])
         self._fill_uplift(overall)
+        _bars(self.dwell_chart, "Visits", [(d["seconds"], d["visits"]) for d in report.get("dwell", [])])
+        _bars(self.segment_chart, "People", [(f"{s['gender']} {s['age_band']}", s["people"])
+                                             for s in report["segments"][:8]])
         self._fill_table(report["items"])
 
     def export(self, path: str | None = None) -> bool:
@@ -146,17 +161,16 @@ class FiguresPage(QWidget):
         self.chart.removeAllSeries()
         for axis in self.chart.axes():
             self.chart.removeAxis(axis)
-        plays, visitors = QBarSet("Plays"), QBarSet("Visitors")
-        plays.append([float(h["plays"]) for h in hours])
-        visitors.append([float(h["visitors"]) for h in hours])
         series = QBarSeries()
-        series.append(plays)
-        series.append(visitors)
+        for key in ("plays", "visitors", "watchers"):
+            bars = QBarSet(key.capitalize())
+            bars.append([float(h.get(key, 0)) for h in hours])
+            series.append(bars)
         self.chart.addSeries(series)
         x = QBarCategoryAxis()
         x.append([f"{h['hour']:02d}" for h in hours])
         y = QValueAxis()
-        top = max([1.0, *(float(h["plays"]) for h in hours), *(float(h["visitors"]) for h in hours)])
+        top = max([1.0, *(float(h[k]) for h in hours for k in ("plays", "visitors"))])
         y.setRange(0, top)
         y.setLabelFormat("%d")
         y.applyNiceNumbers()
@@ -192,3 +206,27 @@ class FiguresPage(QWidget):
                               str(row["watchers"]), str(row["taps"]),
                               "—" if row["completion_rate"] is None else f"{row['completion_rate']:.0%}")
                              for row in items], [row["item_id"] for row in items])
+
+
+def _bars(chart: QChart, name: str, values: list[tuple[str, float]]) -> None:
+    """One bar per (label, value), on fresh axes."""
+    chart.removeAllSeries()
+    for axis in chart.axes():
+        chart.removeAxis(axis)
+    if not values:
+        return
+    bars = QBarSet(name)
+    bars.append([float(v) for _label, v in values])
+    series = QBarSeries()
+    series.append(bars)
+    chart.addSeries(series)
+    x = QBarCategoryAxis()
+    x.append([label for label, _v in values])
+    y = QValueAxis()
+    y.setRange(0, max([1.0, *(float(v) for _label, v in values)]))
+    y.setLabelFormat("%d")
+    y.applyNiceNumbers()
+    chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+    series.attachAxis(x)
+    series.attachAxis(y)

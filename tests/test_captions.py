@@ -1,0 +1,131 @@
+"""Captions for the visitor in front of the screen, against the loopback OpenAI-compatible server:
+a good one shows; one that names a trait, carries a link, is too long or empty never does (the
+tagline shows, with the reason); the cache saves the second call; a silent server costs the item
+nothing but its tagline. The guardrails are fuzzed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxkiosk.captions.guard import MAX_LENGTH, PERSONAL, clean, problem
+from cxkiosk.captions.writer import CaptionWriter, caption_prompt
+from cxkiosk.config import Settings
+from cxkiosk.profiling.client import Classifier
+from cxkiosk.values import Audience, Item, Person
+from tests.fake_openai import FakeOpenAI, hang, reply
+
+SUITS = Item(7, "Travel-light suits", "https://example.com/suits",
+             description="Suits that fold into a carry-on", tagline="Fold it. Pack it. Wear it.")
+AUDIENCE = Audience(count=2, people=(Person(gender="male", age=44, clothing="suit"),
+                                     Person(gender="female", age=41, clothing="coat")))
+EVENING = datetime(2026, 12, 1, 18, 30)
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+def writer(server, **overrides) -> tuple[CaptionWriter, Classifier]:
+    values = dict(privacy="full", provider="custom", base_url=server.base_url, model="fake",
+                  model_timeout=2.0)
+    values.update(overrides)
+    classifier = Classifier(Settings(**values))
+    return CaptionWriter(classifier.write, banned=("cheap",)), classifier
+
+
+def test_a_good_caption_shows_and_the_prompt_names_no_personal_trait(server):
+    server.script(reply('"Heading out after work? These suits fold into a carry-on."'))
+    captions, _ = writer(server)
+    caption = captions.caption(SUITS, AUDIENCE, "group of 2", EVENING)
+    assert (caption.text, caption.source) == ("Heading out after work? These suits fold into a carry-on.",
+                                              "generated")
+    prompt = server.requests[0]["body"]["messages"][0]["content"]
+    assert "2 people together" in prompt and "wearing coat, suit" in prompt and "evening" in prompt
+    assert not any(word in prompt for word in ("44", "41", " male", "female"))
+
+
+@pytest.mark.expect_log("refused")
+@pytest.mark.parametrize("text, reason", [
+    ("Perfect for men in their forties", "personal trait"), ("Great for older shoppers", "personal trait"),
+    ("Ladies, treat yourself", "personal trait"), ("Shop now at www.example.com", "link"),
+    ("Only $199 today", "price"), ("50% off every suit", "price"), ("x" * 120, "longer than"),
+    ("Cheap suits for the road", "banned"), ("   ", "empty"),
+])
+def test_a_caption_that_fails_a_check_is_replaced_by_the_tagline(server, text, reason):
+    server.script(reply(text))
+    captions, _ = writer(server)
+    caption = captions.caption(SUITS, AUDIENCE, "group of 2", EVENING)
+    assert caption.text == SUITS.tagline and caption.source == "tagline" and reason in caption.reason
+
+
+def test_the_same_item_and_segment_reuse_the_caption(server):
+    server.script(reply("Fold it into a carry-on tonight."), reply("Pack light, travel far."))
+    captions, _ = writer(server)
+    first = captions.caption(SUITS, AUDIENCE, "group of 2", EVENING)
+    again = captions.caption(SUITS, AUDIENCE, "group of 2", EVENING)
+    assert (first.text, again.text, again.source) == (first.text, first.text, "cached")
+    assert len(server.requests) == 1
+    captions.caption(SUITS, AUDIENCE, "female 35-44", EVENING)  # another segment: its own call
+    assert len(server.requests) == 2
+
+
+def test_a_silent_server_gives_the_tagline_within_the_deadline(server):
+    server.script(hang(30))
+    captions, _ = writer(server, model_timeout=1.0)
+    started = time.monotonic()
+    caption = captions.caption(SUITS, AUDIENCE, "group of 2", EVENING)
+    assert time.monotonic() - started < 8 and caption.text == SUITS.tagline
+
+
+def test_captions_count_against_the_call_caps(server):
+    server.script(reply("Pack light, travel far."))
+    captions, classifier = writer(server, calls_per_hour=1)
+    captions.caption(SUITS, AUDIENCE, "group of 2", EVENING)
+    caption = captions.caption(SUITS, AUDIENCE, "female 35-44", EVENING)
+    assert caption.source == "tagline" and len(server.requests) == 1
+
+
+def test_a_japanese_caption_has_its_own_length():
+    assert problem("忙しい日にも、たためるスーツ。", SUITS.description, "ja") == ""
+    assert "longer than" in problem("た" * (MAX_LENGTH["ja"] + 1), SUITS.description, "ja")
+    assert "personal trait" in problem("若い女性に人気のスーツ", SUITS.description, "ja")
+    assert "日本語" not in caption_prompt(SUITS, AUDIENCE, EVENING, "ja") and "Japanese" in \
+        caption_prompt(SUITS, AUDIENCE, EVENING, "ja")
+
+
+_WORDS = st.sampled_from(list(PERSONAL) + ["suit", "carry-on", "tonight", "fold", "travel", "$199", "20%",
+                                           "www.x.com", "http://x", "free", "13", "cheap"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(_WORDS, st.text(max_size=8)), max_size=12).map(" ".join))
+def test_fuzzed_captions_that_pass_carry_nothing_forbidden(text):
+    caption = clean(text)
+    if problem(caption, SUITS.description + " " + SUITS.tagline, "en", ("cheap",)):
+        return
+    words = set(caption.lower().split())
+    assert not words & set(PERSONAL)
+    assert "http" not in caption and "www." not in caption and "$" not in caption and "%" not in caption
+    assert len(caption) <= MAX_LENGTH["en"] and caption
+    assert not any(ch.isdecimal() for ch in caption)  # a figure only from the item's own text
+
+
+def test_writing_runs_beside_the_kiosk_without_blocking_it(server):
+    server.script(reply("Fold it into a carry-on tonight.", delay=0.5))
+    captions, _ = writer(server)
+    done = []
+    worker = threading.Thread(target=lambda: done.append(captions.caption(SUITS, AUDIENCE, "group of 2",
+                                                                          EVENING)), name="caption-test")
+    started = time.monotonic()
+    worker.start()
+    assert time.monotonic() - started < 0.2  # the tagline can show meanwhile
+    worker.join(10)
+    assert done and done[0].source == "generated"
