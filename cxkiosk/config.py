@@ -89,6 +89,10 @@ class Settings:
     # Billboard
     slide_seconds: float = setting(10.0, bounds=(1, 3600))
     unhealthy_minutes: float = setting(30.0, bounds=(0, 1440))  # a failed item is skipped this long
+    # a headline written for the visitors over a targeted item (when a model is in use)
+    captions: bool = restart(True, "captions")
+    caption_language: str = restart("en", "captions", choices=("en", "ja"))
+    caption_banned: str = restart("", "captions", max_len=2000)  # comma-separated words never shown
     # share of visits shown the idle loop instead of their targeted item, to measure targeting
     holdout_share: float = restart(0.1, "holdout share", bounds=(0, 0.5))
     # targeted choice rests an item played this often in the last hour

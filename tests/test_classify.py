@@ -383,7 +383,7 @@ def test_cli_local_privacy_profiles_a_real_photo_here_and_sends_nothing(server, 
     (["missing.jpg"], "image not found"),
     (["{image}", "--privacy", "full", "--provider", "nosuch"], "unknown provider"),
     (["{image}", "--privacy", "full", "--provider", "custom", "--model", "m"], "needs a base URL"),
-    (["{image}", "--privacy", "full", "--timeout", "-1"], "--timeout must be positive"),
+    (["{image}", "--privacy", "full", "--timeout", "-1"], "--timeout: must be 1..120"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(image_file, data_dir, capsys, argv, message):
     argv = [a.replace("{image}", str(image_file)) for a in argv]

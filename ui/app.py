@@ -93,6 +93,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
                             ctx.paths.data)
     if runtime.sensing:
         billboard.set_notice(consent_notice(settings))
+    if runtime.captions is not None:
+        runtime.captions.written.connect(lambda code, text, _source: billboard.show_caption(code, text))
     admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime)
     billboard.admin_requested.connect(admin.open)
     runtime.start()

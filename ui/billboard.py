@@ -17,11 +17,11 @@ from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from cxkiosk.config import Settings
-from cxkiosk.content.media import MediaFolders, media_kind
-from cxkiosk.links import HTTPS_ONLY, LinkPolicy
+from cxkiosk.content.media import MediaError, MediaFolders, media_kind
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
 from cxkiosk.push.links import qr_link
 from cxkiosk.values import Choice, Item
-from ui.overlays import NoticeStrip, QrOverlay, ReasonsLabel
+from ui.overlays import CaptionBar, NoticeStrip, QrOverlay, ReasonsLabel
 from ui.players import YOUTUBE_API, FallbackSlide, ImageSlide, PageView, Player, VideoPlayer, YouTubePlayer
 
 log = logging.getLogger("cxkiosk.billboard")
@@ -69,6 +69,7 @@ class Billboard(QWidget):
         self.qr = QrOverlay(self, call_to_action)
         self.notice = NoticeStrip(self)
         self.reasons = ReasonsLabel(self)
+        self.headline = CaptionBar(self)
         self.qr_enabled = True
         self._show_reasons = False
         # The hidden admin hotkey; the panel itself asks for the PIN.
@@ -80,6 +81,10 @@ class Billboard(QWidget):
         """Load `choice` in a hidden player; it replaces the current item once it shows a frame."""
         if self.loading is not None:
             self._abandon_loading()
+        refusal = self._refusal(choice.item)
+        if refusal:  # refused before any player (or web view) is made for it
+            QTimer.singleShot(0, lambda: self._fail(choice, refusal))
+            return
         player = self._spare_player(player_kind(choice.item))
         if player is None:
             QTimer.singleShot(0, lambda: self._fail(choice, f"unknown kind {choice.item.kind!r}"))
@@ -88,6 +93,22 @@ class Billboard(QWidget):
         log.info("loading %s item %d %r", choice.trigger, choice.item.id, choice.item.title)
         self._load_timer.start(self._load_timeout_ms)
         player.load(choice.item)
+
+    def _refusal(self, item: Item) -> str:
+        """Why this item may not play here ("" when it may): the link policy for web pages, the
+        media rule for local files. The players check again; this keeps a refused item from
+        costing a player at all."""
+        if item.kind == "web":
+            try:
+                normalize_url(item.url, self._policy)
+            except LinkError as exc:
+                return f"link refused: {exc}"
+        elif item.kind in ("video", "slide"):
+            try:
+                self._media.resolve(item.path)
+            except MediaError as exc:
+                return str(exc)
+        return ""
 
     def show_fallback(self) -> None:
         """Nothing is playable: the branded slide, no QR code."""
@@ -99,10 +120,21 @@ class Billboard(QWidget):
         self.stack.setCurrentWidget(self.fallback)
         self.qr.hide()
         self.reasons.hide()
+        self.headline.hide()
 
     def set_notice(self, text: str) -> None:
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+        self._place_overlays()
+
+    def show_caption(self, code: str, text: str) -> None:
+        """The caption written for the play with this code (a late one for an earlier play is
+        dropped)."""
+        if self.current is None or self.current[0].code != code or not text:
+            return
+        self.headline.setText(text)
+        self.headline.code = code
+        self.headline.show()
         self._place_overlays()
 
     def set_reasons_visible(self, visible: bool) -> None:
@@ -199,6 +231,10 @@ class Billboard(QWidget):
     def _show_overlays(self, choice: Choice) -> None:
         link = self._link_for(choice) if self.qr_enabled else ""
         self.qr.show_link(link, self.height())
+        tagline = choice.item.tagline.strip()
+        self.headline.setText(tagline)
+        self.headline.code = choice.code
+        self.headline.setVisible(bool(tagline))
         if self._show_reasons and choice.trigger == "targeted":
             text = choice.audience_summary + (" — " if choice.audience_summary else "")
             self.reasons.setText(f"{text}{'; '.join(choice.reasons) or 'targeted'}")
@@ -225,6 +261,15 @@ class Billboard(QWidget):
             self.qr.move(self.width() - self.qr.width() - margin,
                          self.height() - notice_h - self.qr.height() - margin)
             self.qr.raise_()
+        if self.headline.isVisible():
+            font = self.headline.font()
+            font.setPixelSize(max(16, self.height() // 20))
+            self.headline.setFont(font)
+            room = self.width() - 3 * margin - (self.qr.width() if self.qr.isVisible() else 0)
+            self.headline.setFixedWidth(max(120, room))
+            self.headline.adjustSize()
+            self.headline.move(margin, self.height() - notice_h - self.headline.height() - margin)
+            self.headline.raise_()
         if self.reasons.isVisible():
             self.reasons.setMaximumWidth(self.width() // 2)
             self.reasons.adjustSize()

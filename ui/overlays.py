@@ -82,3 +82,13 @@ class NoticeStrip(QLabel):
 
 class ReasonsLabel(NoticeStrip):
     """Demo mode: the audience and the reasons for the current choice, small, top left."""
+
+
+class CaptionBar(NoticeStrip):
+    """The item's headline: its tagline at once, the caption written for the visitors when it
+    comes. Large, bottom left, above the notice and beside (never over) the QR card."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setStyleSheet("color: white; font-weight: 600; padding: 10px 18px;")
+        self.code = ""  # the play this text belongs to

@@ -10,6 +10,7 @@ server on this machine (`_SlideFence`), and cannot navigate away or open a windo
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import ipaddress
 import logging
@@ -172,14 +173,22 @@ def slide_server() -> SlideServer:
     on disk), with the fence on every request a slide makes. One profile for every page, so no
     profile outlives or predeceases its pages at exit."""
     if not _SLIDES:
+        # Owned here, not by the profile: the profile takes no ownership of either, and when both
+        # it and Python delete them at exit the process crashes. `_release` detaches them first.
         profile = QWebEngineProfile.defaultProfile()
-        server = SlideServer(profile)
+        server = SlideServer()
         profile.installUrlSchemeHandler(QByteArray(SLIDE_SCHEME), server)
-        fence = _SlideFence(profile)
-        _FENCE.append(fence)
+        fence = _SlideFence()
         profile.setUrlRequestInterceptor(fence)
+        _FENCE.append(fence)
         _SLIDES.append(server)
+        atexit.register(_release, profile)
     return _SLIDES[0]
+
+
+def _release(profile: QWebEngineProfile) -> None:
+    profile.setUrlRequestInterceptor(None)
+    profile.removeAllUrlSchemeHandlers()
 
 
 def lock_down_for_slides(page: QWebEnginePage) -> None:

@@ -76,13 +76,15 @@ class Classifier:
 
     def __init__(self, settings: Settings, data_dir: Path | None = None,
                  prompt: PromptSource | None = None, api_key: str | None = None,
-                 clock: Callable[[], float] = time.time, breaker: CircuitBreaker | None = None) -> None:
+                 clock: Callable[[], float] = time.time, breaker: CircuitBreaker | None = None,
+                 budget: CallBudget | None = None) -> None:
         self.settings = settings
         self._prompt = prompt
         self.structured = settings.structured_output
         self.breaker = breaker or CircuitBreaker()
-        self.budget = CallBudget(data_dir / CALLS_FILE if data_dir else None,
-                                 settings.calls_per_hour, settings.calls_per_day, clock)
+        # One budget for every caller of the model (profiling and captions share the caps).
+        self.budget = budget or CallBudget(data_dir / CALLS_FILE if data_dir else None,
+                                           settings.calls_per_hour, settings.calls_per_day, clock)
         self.stats = ClassifierStats()
         self._guard = CallGuard()
         self._client: Any = None

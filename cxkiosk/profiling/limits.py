@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ class CallBudget:
                  clock: Callable[[], float] = time.time) -> None:
         self.path, self.per_hour, self.per_day, self._clock = path, per_hour, per_day, clock
         self._calls: list[float] = self._load()
+        self._lock = threading.RLock()  # profiling and captions share one budget from two threads
 
     def _load(self) -> list[float]:
         if self.path is None or not self.path.exists():
@@ -43,6 +45,10 @@ class CallBudget:
 
     def blocked(self) -> str:
         """Why no call may be made now, or ""."""
+        with self._lock:
+            return self._blocked()
+
+    def _blocked(self) -> str:
         now = self._clock()
         self._trim(now)
         if sum(1 for t in self._calls if t > now - 3600) >= self.per_hour:
@@ -52,8 +58,9 @@ class CallBudget:
         return ""
 
     def record(self) -> None:
-        self._calls.append(self._clock())
-        self._save()
+        with self._lock:
+            self._calls.append(self._clock())
+            self._save()
 
     def counts(self) -> tuple[int, int]:
         """(calls in the last hour, calls in the last day)."""

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cxkiosk.config import Privacy, Settings
 from cxkiosk.content import database, prompt_store
@@ -21,6 +22,7 @@ from cxkiosk.content.selection import Selector
 from cxkiosk.push.links import qr_link
 from cxkiosk.push.nfc import PushResult, is_off
 from cxkiosk.resources import install_root
+from cxkiosk.runtime.captions import CaptionWorker
 from cxkiosk.runtime.capture import CaptureWorker
 from cxkiosk.runtime.chain import KioskChain
 from cxkiosk.runtime.classifier import ClassifierWorker
@@ -41,6 +43,7 @@ class Runtime:
     capture: CaptureWorker | None = None
     classifier: ClassifierWorker | None = None
     nfc: NfcWorker | None = None
+    captions: CaptionWorker | None = None  # a model is in use and `captions` is on
     threads: list[WorkerThread] = field(default_factory=list)
 
     @property
@@ -123,8 +126,23 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
     worker.failed.connect(status.model)
     runtime.classifier = worker
     runtime.threads.append(WorkerThread(worker, "classifier"))
+    if settings.captions and not classifier.problem:
+        runtime.captions = _caption_worker(settings, data_dir, classifier, chain)
+        runtime.threads.append(WorkerThread(runtime.captions, "captions"))
     status.set("model", classifier.problem or f"{settings.provider}: ready")
     return runtime
+
+
+def _caption_worker(settings: Settings, data_dir: Path, profiling: Any, chain: KioskChain) -> CaptionWorker:
+    """Captions through their own client on their own thread, within profiling's call caps."""
+    from cxkiosk.captions.writer import CaptionWriter
+    from cxkiosk.profiling.client import Classifier
+
+    client = Classifier(settings, data_dir, budget=profiling.budget)
+    banned = tuple(w.strip() for w in settings.caption_banned.split(",") if w.strip())
+    worker = CaptionWorker(CaptionWriter(client.write, settings.caption_language, banned), client.abort)
+    chain.caption_wanted.connect(worker.request)  # queued to the captions thread
+    return worker
 
 
 def _nfc_worker(settings: Settings, status: StatusBoard, code: Callable[[], str]) -> NfcWorker | None:

@@ -43,6 +43,7 @@ Chooser = Callable[[Audience, Callable[[Item], bool]], Choice | None]
 
 class KioskChain(QObject):
     visit_over = Signal(object)  # visit id
+    caption_wanted = Signal(object, object)  # Choice now on screen, the Audience it was chosen for
 
     def __init__(self, programme: Programme, choose: Chooser, *, privacy: Privacy = LOCAL,
                  source_kind: str = "camera",
@@ -181,3 +182,5 @@ class KioskChain(QObject):
         """The screen shows `choice`: the tag and QR carry the pushed item's link."""
         if self._push_link is not None:
             self._push_link(choice)
+        if choice.trigger == "targeted" and self._profile is not None:
+            self.caption_wanted.emit(choice, self._profile[0])
