@@ -115,6 +115,12 @@ def _no_dangling_qthreads(request):
     app = QApplication.instance()
     if app is None:
         return
+    # Widgets the test closed are deleted now, not when the application is torn down at exit:
+    # QtWebEngine crashes the process (SIGSEGV, exit 139) destroying a web view that late.
+    from PySide6.QtCore import QEvent
+
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
     leftovers = [t for t in app.findChildren(QThread) if t.isRunning()]
     leftovers += [t for t in _live_qthreads() if t.isRunning() and t not in leftovers]
     if leftovers:
