@@ -88,7 +88,8 @@ _ROW = st.dictionaries(st.sampled_from(["title", "url", "kind", "path", "descrip
                                         "genders", "age_min", "age_max", "keywords", "weight", "days",
                                         "hour_from", "hour_to", "date_from", "date_to", "idle", "enabled",
                                         "group_min", "group_max", "tagline", "bogus"]), _CELL, max_size=8)
-_FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_FUZZ = settings(max_examples=1000, deadline=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _import_quietly(path) -> None:

@@ -6,6 +6,7 @@ settings out. It only forwards; the decisions stay in the core.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -50,7 +51,8 @@ class AdminOpener:
         panel.activateWindow()
 
     def _closed(self) -> None:
-        if self.billboard.isFullScreen():
+        # At shutdown the billboard may be gone before the panel's last signal arrives.
+        if shiboken6.isValid(self.billboard) and self.billboard.isFullScreen():
             QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
         capture = self.runtime.capture
         if capture is not None:
