@@ -202,6 +202,13 @@ def render_csv(report: dict[str, Any]) -> str:
                 out.writerow(("uplift", key, f"{side}_{metric}", _cell(row[side][metric])))
         for metric in ("difference", "low", "high", "verdict"):
             out.writerow(("uplift", key, metric, _cell(row[metric])))
+    captions = (uplift.get("captions") or {}).get("overall")
+    if captions:
+        for side in ("with_caption", "with_tagline"):
+            for metric in ("plays", "watchers", "taps", "rate"):
+                out.writerow(("captions", "all", f"{side}_{metric}", _cell(captions[side][metric])))
+        for metric in ("difference", "low", "high", "verdict"):
+            out.writerow(("captions", "all", metric, _cell(captions[metric])))
     return buf.getvalue()
 
 

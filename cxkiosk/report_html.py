@@ -37,6 +37,9 @@ def render_html(report: dict[str, Any], title: str = "cxkiosk report") -> str:
              f"<p class='verdict'>{escape(overall.get('verdict') or NO_PLAYS)}</p>"]
     if overall:
         parts.append(_rates_chart(overall))
+    captions = (uplift.get("captions") or {}).get("overall")
+    if captions and captions["with_caption"]["plays"]:
+        parts.append(f"<p><b>Captions:</b> {escape(captions['verdict'])}</p>")
     parts.append("<div class='cards'>" + "".join(
         f"<div class='card'><b>{escape(_fmt(totals.get(key)))}</b>{escape(label)}</div>" for key, label in (
             ("plays", "plays"), ("targeted", "targeted"), ("holdout", "holdout"), ("ots", "people present"),

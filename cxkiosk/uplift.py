@@ -76,28 +76,32 @@ def newcombe(x1: int, n1: int, x0: int, n0: int, z: float = Z95) -> tuple[float,
     return d, low, high
 
 
-def compare(targeted: Arm, holdout: Arm) -> Uplift:
+TARGETING = ("Targeted content", "the normal loop", "targeted plays", "holdout plays")
+CAPTIONS = ("Plays with a written caption", "plays with the tagline", "captioned plays", "tagline plays")
+
+
+def compare(targeted: Arm, holdout: Arm, names: tuple[str, str, str, str] = TARGETING) -> Uplift:
+    """Side A against side B: `names` says what each is, for the verdict."""
+    a_name, b_name, a_plays, b_plays = names
     if min(targeted.watchers, holdout.watchers) < MIN_WATCHERS:
         return Uplift(targeted, holdout, verdict=(
-            f"Not enough visits yet to tell: {targeted.watchers} watchers of targeted plays and "
-            f"{holdout.watchers} of holdout plays; at least {MIN_WATCHERS} on each side are needed."))
+            f"Not enough visits yet to tell: {targeted.watchers} watchers of {a_plays} and "
+            f"{holdout.watchers} of {b_plays}; at least {MIN_WATCHERS} on each side are needed."))
     d, low, high = newcombe(targeted.taps, targeted.watchers, holdout.taps, holdout.watchers)
     d, low, high = 100 * d, 100 * low, 100 * high
     span = f"95% interval {low:+.1f} to {high:+.1f}"
     if low > 0:
-        verdict = (f"Targeted content got {d:.1f} more taps per 100 watchers than the normal loop "
-                   f"({span}).")
+        verdict = f"{a_name} got {d:.1f} more taps per 100 watchers than {b_name} ({span})."
     elif high < 0:
-        verdict = (f"Targeted content got {-d:.1f} fewer taps per 100 watchers than the normal loop "
-                   f"({span}).")
+        verdict = f"{a_name} got {-d:.1f} fewer taps per 100 watchers than {b_name} ({span})."
     else:
         verdict = (f"Cannot tell a difference yet: {d:+.1f} taps per 100 watchers, and the {span} "
                    "includes no difference.")
     return Uplift(targeted, holdout, _round(d), _round(low), _round(high), verdict)
 
 
-def arms(since: datetime | None, until: datetime) -> dict[tuple[str, int | None], Arm]:
-    """Targeted and holdout figures per (trigger, item), aggregated by the database."""
+def arms(since: datetime | None, until: datetime) -> dict[tuple[str, int | None, int], Arm]:
+    """Targeted and holdout figures per (trigger, item, captioned 0/1), aggregated by the database."""
     taps = (TapLog.select(TapLog.code, fn.COUNT(TapLog.id).alias("n"))
             .where(TapLog.code != "").group_by(TapLog.code).alias("taps"))
     n = fn.COALESCE(taps.c.n, 0)
@@ -106,15 +110,17 @@ def arms(since: datetime | None, until: datetime) -> dict[tuple[str, int | None]
     period = PlayLog.trigger.in_(["targeted", "holdout"]) & (PlayLog.start <= until)
     if since is not None:
         period &= PlayLog.start >= since
-    query = (PlayLog.select(PlayLog.trigger, PlayLog.item, fn.COUNT(PlayLog.id),
+    captioned = Case(None, [(PlayLog.caption != "", 1)], 0)
+    query = (PlayLog.select(PlayLog.trigger, PlayLog.item, captioned, fn.COUNT(PlayLog.id),
                             fn.SUM(fn.COALESCE(PlayLog.ots, 0)), fn.SUM(watchers),
                             fn.SUM(fn.COALESCE(PlayLog.attention, 0)), fn.SUM(capped))
              .join(taps, JOIN.LEFT_OUTER, on=(taps.c.code == PlayLog.code))
-             .where(period & (PlayLog.outcome != "failed")).group_by(PlayLog.trigger, PlayLog.item))
-    found: dict[tuple[str, int | None], Arm] = {}
+             .where(period & (PlayLog.outcome != "failed"))
+             .group_by(PlayLog.trigger, PlayLog.item, captioned))
+    found: dict[tuple[str, int | None, int], Arm] = {}
     rows: list[tuple[Any, ...]] = list(query.tuples())  # type: ignore[arg-type]
-    for trigger, item, plays, ots, seen, attention, tapped in rows:
-        found[(trigger, item)] = Arm(int(plays), int(ots or 0), int(seen or 0),
+    for trigger, item, with_caption, plays, ots, seen, attention, tapped in rows:
+        found[(trigger, item, int(with_caption))] = Arm(int(plays), int(ots or 0), int(seen or 0),
                                      round(float(attention or 0), 1), int(tapped or 0))
     return found
 
@@ -124,12 +130,19 @@ def uplift_report(since: datetime | None, until: datetime) -> dict[str, Any]:
     per = arms(since, until)
     titles: dict[int, str] = dict(Content.select(Content.id, Content.title).tuples())  # type: ignore[arg-type]
 
-    def total(trigger: str, item: int | None | str = "all") -> Arm:
-        parts = [a for (t, i), a in per.items() if t == trigger and (item == "all" or i == item)]
+    def total(trigger: str, item: int | None | str = "all", captioned: int | None = None) -> Arm:
+        parts = [a for (t, i, c), a in per.items()
+                 if t == trigger and (item == "all" or i == item) and captioned in (None, c)]
         return Arm(sum(a.plays for a in parts), sum(a.ots for a in parts), sum(a.watchers for a in parts),
                    round(sum(a.attention for a in parts), 1), sum(a.taps for a in parts))
 
-    items = sorted({i for _t, i in per}, key=lambda i: (i is None, i or 0))
+    items = sorted({i for _t, i, _c in per}, key=lambda i: (i is None, i or 0))
+
+    def captions(item: int | None | str = "all") -> dict[str, Any]:
+        data = compare(total("targeted", item, 1), total("targeted", item, 0), CAPTIONS).as_dict()
+        data["with_caption"], data["with_tagline"] = data.pop("targeted"), data.pop("holdout")
+        return data
+
     return {
         "method": "taps per 100 watchers, targeted minus holdout; 95% Newcombe hybrid score interval",
         "minimum_watchers_per_side": MIN_WATCHERS,
@@ -137,6 +150,8 @@ def uplift_report(since: datetime | None, until: datetime) -> dict[str, Any]:
         "items": [{"item_id": i, "title": titles.get(i, "(deleted item)") if i is not None else "(deleted)",
                    **compare(total("targeted", i), total("holdout", i)).as_dict()}
                   for i in items],
+        # Among targeted plays: with the caption written for the visitors against the tagline.
+        "captions": {"overall": captions(), "items": [{"item_id": i, **captions(i)} for i in items]},
     }
 
 

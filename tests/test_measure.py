@@ -113,6 +113,8 @@ def test_plays_reach_the_database_with_their_audience_segment_and_code(qapp, db)
     programme.now_playing.connect(lambda choice: codes.append(choice.code))
     chain.on_visit_event(ev(VisitStarted, [visitor(1, 0.0), visitor(2, 0.0)]))
     chain.on_visit_event(ev(VisitProgress, [visitor(1, 4.0), visitor(2, 0.0)]))
+    programme.caption_shown("not-this-play", "A stray caption")
+    programme.caption_shown(codes[-1], "Pack light tonight.")  # the caption written for this play
     clock[0] += timedelta(seconds=12)
     database.log_tap(TARGET.id, "nfc-write", code=codes[-1])
     programme.on_finished(TARGET)
@@ -120,6 +122,7 @@ def test_plays_reach_the_database_with_their_audience_segment_and_code(qapp, db)
     assert (row.trigger, row.segment) == ("targeted", "female 25-34")
     assert (row.ots, row.watchers, row.attention) == (2, 1, 4.0)
     assert row.code == codes[0] and len(row.code) == 8
+    assert row.caption == "Pack light tonight."
     assert database.TapLog.get().code == row.code
     assert (row.end - row.start).total_seconds() == 12
 

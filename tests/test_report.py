@@ -76,7 +76,7 @@ def test_deleted_items_still_count(db):
 def test_csv_is_long_form(db):
     a, _b = fill()
     rows = list(csv.DictReader(io.StringIO(render_csv(build_report(None, until=DAY + timedelta(days=1))))))
-    assert {r["section"] for r in rows} == {"totals", "item", "segment", "hour", "uplift"}
+    assert {r["section"] for r in rows} == {"totals", "item", "segment", "hour", "uplift", "captions"}
     lookup = {(r["section"], r["key"], r["metric"]): r["value"] for r in rows}
     assert lookup[("item", str(a), "completion_rate")] == "0.75"
     assert lookup[("totals", "", "plays")] == "6"

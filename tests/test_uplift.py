@@ -21,7 +21,8 @@ from cxkiosk.uplift import MIN_WATCHERS, newcombe
 START = datetime(2026, 10, 1, 9)
 
 
-def simulate(visits: int, tap_targeted: float, tap_holdout: float, seed: int, holdout_share: float = 0.1):
+def simulate(visits: int, tap_targeted: float, tap_holdout: float, seed: int, holdout_share: float = 0.1,
+             tap_captioned: float | None = None):
     """A month of visits: each plays one item (targeted, or the idle loop's as a holdout) to 1-3
     watchers, each of whom taps with the side's probability."""
     rng = random.Random(seed)
@@ -33,10 +34,12 @@ def simulate(visits: int, tap_targeted: float, tap_holdout: float, seed: int, ho
             holdout = rng.random() < holdout_share
             watchers = rng.choice((1, 1, 2, 3))
             code = new_play_code()
+            captioned = not holdout and tap_captioned is not None and rng.random() < 0.5
             database.log_play(rng.choice(items), None, at, at + timedelta(seconds=20), "completed",
                               trigger="holdout" if holdout else "targeted", ots=watchers + rng.randint(0, 1),
-                              watchers=watchers, attention=watchers * 6.0, segment="female 25-34", code=code)
-            rate = tap_holdout if holdout else tap_targeted
+                              watchers=watchers, attention=watchers * 6.0, segment="female 25-34", code=code,
+                              caption="Pack light tonight." if captioned else "")
+            rate = tap_holdout if holdout else tap_captioned if captioned else tap_targeted
             for _ in range(sum(rng.random() < rate for _ in range(watchers))):
                 database.log_tap(items[0], "nfc-write", at + timedelta(seconds=8), code=code)
 
@@ -60,6 +63,16 @@ def test_no_uplift_means_the_report_cannot_tell(db):
     result = overall()
     assert result["low"] <= 0 <= result["high"]
     assert result["verdict"].startswith("Cannot tell a difference yet")
+
+
+def test_the_report_compares_written_captions_with_taglines(db):
+    simulate(8000, tap_targeted=0.04, tap_holdout=0.04, tap_captioned=0.10, seed=21)
+    report = build_report(None, until=START + timedelta(days=40))
+    captions = report["uplift"]["captions"]["overall"]
+    assert captions["low"] <= 6.0 <= captions["high"]
+    assert captions["verdict"].startswith("Plays with a written caption got")
+    assert captions["with_caption"]["plays"] > 3000 and captions["with_tagline"]["plays"] > 3000
+    assert "Captions:" in render_html(report)
 
 
 def test_too_few_visits_are_said_plainly(db):

@@ -95,6 +95,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         billboard.set_notice(consent_notice(settings))
     if runtime.captions is not None:
         runtime.captions.written.connect(lambda code, text, _source: billboard.show_caption(code, text))
+        runtime.captions.written.connect(lambda code, text, _source: programme.caption_shown(code, text))
     admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime)
     billboard.admin_requested.connect(admin.open)
     runtime.start()

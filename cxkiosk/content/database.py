@@ -164,6 +164,7 @@ class PlayLog(BaseModel):
     attention = FloatField(null=True)  # seconds faced, summed over the watchers
     segment = CharField(max_length=40, default="")  # whom a targeted (or holdout) play was for
     code = CharField(max_length=12, default="", index=True)  # per play, in the pushed link
+    caption = TextField(default="")  # the caption written for it, when one showed ("" = tagline)
 
     class Meta:
         table_name = "play_log"
@@ -514,7 +515,8 @@ def _upgrade_2_to_3(db: peewee.Database) -> None:
         ops += [migrator.add_column("play_log", name, field) for name, field in (
             ("ots", IntegerField(null=True)), ("watchers", IntegerField(null=True)),
             ("attention", FloatField(null=True)), ("segment", CharField(max_length=40, default="")),
-            ("code", CharField(max_length=12, default=""))) if name not in play_cols]
+            ("code", CharField(max_length=12, default="")), ("caption", TextField(default="")))
+            if name not in play_cols]
     if "tap_log" in tables and "code" not in {c.name for c in db.get_columns("tap_log")}:
         ops.append(migrator.add_column("tap_log", "code", CharField(max_length=12, default="")))
     if ops:
@@ -624,7 +626,7 @@ def _logs_writable() -> bool:
 def log_play(item_id: int | None, chosen_id: int | None, started: datetime | None, ended: datetime | None,
              outcome: str, reason: str = "", trigger: str = "idle", audience: str = "", *,
              ots: int | None = None, watchers: int | None = None, attention: float | None = None,
-             segment: str = "", code: str = "") -> None:
+             segment: str = "", code: str = "", caption: str = "") -> None:
     if not _logs_writable():
         return
     if outcome not in OUTCOMES:
@@ -635,7 +637,7 @@ def log_play(item_id: int | None, chosen_id: int | None, started: datetime | Non
     row = dict(start=local_naive(started), end=local_naive(ended) if ended else None, outcome=outcome,
                reason=reason[:500], trigger=trigger, audience=audience[:500], ots=ots, watchers=watchers,
                attention=round(attention, 1) if attention is not None else None, segment=segment[:40],
-               code=code[:12])
+               code=code[:12], caption=caption[:200])
 
     def write() -> None:
         # An item deleted while it played (or while the record waited) is logged as None.

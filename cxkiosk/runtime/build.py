@@ -177,4 +177,5 @@ def record_play(r: PlayRecord) -> None:
     viewers = r.viewers
     database.log_play(r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience,
                       ots=viewers.ots if viewers else None, watchers=viewers.watchers if viewers else None,
-                      attention=viewers.attention if viewers else None, segment=r.segment, code=r.code)
+                      attention=viewers.attention if viewers else None, segment=r.segment, code=r.code,
+                      caption=r.caption)

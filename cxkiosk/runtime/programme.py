@@ -37,6 +37,7 @@ class PlayRecord:
     audience: str
     segment: str = ""
     code: str = ""
+    caption: str = ""  # the caption written for it, when one showed
     viewers: PlayAudience | None = None  # who saw it (None when nothing senses the room)
 
 
@@ -89,6 +90,11 @@ class Programme(QObject):
         """A visit event from the tracker: who is in front of the screen, for proof of play."""
         if self._exposure is not None:
             self._exposure.observe(event)
+
+    def caption_shown(self, code: str, text: str) -> None:
+        """A caption written for the play with this code is on screen (proof of play keeps it)."""
+        if self._playing is not None and self._playing.code == code and text:
+            self._playing = replace(self._playing, caption=text)
 
     def holdout(self, segment: str, audience: str) -> None:
         """Play what the idle loop would have played for this visit, recorded as a holdout for
@@ -151,7 +157,7 @@ class Programme(QObject):
         record = PlayRecord(item=choice.item, chosen=choice.chosen or choice.item, started=started,
                             ended=self._clock(), outcome=outcome, reason=reason, trigger=choice.trigger,
                             audience=choice.audience_summary, segment=choice.segment, code=choice.code,
-                            viewers=viewers)
+                            caption=choice.caption, viewers=viewers)
         if self._record is not None:
             try:
                 self._record(record)
