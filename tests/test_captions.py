@@ -142,6 +142,7 @@ def test_the_tagline_shows_at_once_and_the_caption_replaces_it_beside_the_qr_car
 
     write_image(tmp_path / "s.png")
     board = Billboard(media=MediaFolders((tmp_path,)))
+    board.headlines = True  # as the kiosk sets it when captions are being written
     board.resize(960, 540)
     qtbot.addWidget(board)
     board.show()
