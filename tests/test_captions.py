@@ -185,3 +185,19 @@ def test_the_caption_worker_answers_on_its_own_thread(qtbot, server):
         assert written.args == ["c0de0000", "Pack light, travel far.", "generated"]
     finally:
         thread.stop(3.0)
+
+
+def test_the_caption_prompt_is_the_operators_versioned_one(db, server):
+    from cxkiosk.content import prompt_store
+
+    assert prompt_store.active_prompt("caption").startswith("Write one short headline")  # shipped, seeded
+    prompt_store.save_prompt("caption-short", "Headline in {language} for {title}, {audience}; {braces} kept",
+                             "caption")
+    server.script(reply("Pack light tonight."))
+    classifier = Classifier(Settings(privacy="full", provider="custom", base_url=server.base_url, model="m",
+                                     model_timeout=2.0))
+    captions = CaptionWriter(classifier.write, template=lambda: prompt_store.active_prompt("caption"))
+    assert captions.caption(SUITS, AUDIENCE, "group of 2", EVENING).source == "generated"
+    sent = server.requests[0]["body"]["messages"][0]["content"]
+    assert sent == "Headline in English for Travel-light suits, 2 people together; wearing coat, suit; " \
+                   "evening; {braces} kept"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cxkiosk.captions.guard import MAX_LENGTH, clean, problem
+from cxkiosk.profiling import prompts
 from cxkiosk.values import Audience, Item
 
 log = logging.getLogger("cxkiosk.captions")
@@ -44,27 +45,42 @@ def audience_hints(audience: Audience, at: datetime) -> str:
     return "; ".join(parts)
 
 
-def caption_prompt(item: Item, audience: Audience, at: datetime, language: str) -> str:
-    limit = MAX_LENGTH.get(language, MAX_LENGTH["en"])
-    return (f"Write one short headline in {LANGUAGES.get(language, 'English')} (at most {limit} characters) "
-            "for a showroom screen, to go over this content:\n"
-            f"Title: {item.title}\nDescription: {item.description}\nTagline: {item.tagline}\n"
-            f"Who is in front of the screen: {audience_hints(audience, at)}.\n"
-            "Speak to what they may be doing, not to who they are: never mention age, gender, "
-            "looks, body, ethnicity or any other personal trait. No links, no prices or offers "
-            "that are not in the text above. Reply with the headline only.")
+def caption_prompt(item: Item, audience: Audience, at: datetime, language: str,
+                   template: str = prompts.CAPTION) -> str:
+    """The prompt (the operator's template, versioned in the admin panel, or the shipped one) with
+    its {fields} filled in; other braces in it are left alone."""
+    values = {"language": LANGUAGES.get(language, "English"),
+              "limit": str(MAX_LENGTH.get(language, MAX_LENGTH["en"])), "title": item.title,
+              "description": item.description, "tagline": item.tagline,
+              "audience": audience_hints(audience, at)}
+    text = template
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
 
 
 class CaptionWriter:
     def __init__(self, complete: Complete, language: str = "en", banned: tuple[str, ...] = (),
-                 cache_seconds: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+                 cache_seconds: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic,
+                 template: Callable[[], str] | None = None) -> None:
         self._complete = complete
+        self._template = template  # the active caption prompt (read at each call), or the shipped one
         self.language = language if language in LANGUAGES else "en"
         self.banned = banned
         self.cache_seconds = cache_seconds
         self._clock = clock
         self._cache: dict[tuple[int, str, str], tuple[float, str]] = {}
         self.calls = 0
+
+    def _prompt_text(self) -> str:
+        if self._template is not None:
+            try:
+                text = self._template()
+                if isinstance(text, str) and text.strip():
+                    return text
+            except Exception:  # the database may be locked or gone; the shipped prompt still works
+                log.exception("reading the caption prompt failed; using the shipped one")
+        return prompts.CAPTION
 
     def caption(self, item: Item, audience: Audience, segment: str, at: datetime | None = None) -> Caption:
         """The caption for this item and segment (from the cache when fresh), or the tagline."""
@@ -75,7 +91,7 @@ class CaptionWriter:
         if cached is not None and now - cached[0] < self.cache_seconds:
             return Caption(cached[1], "cached")
         self.calls += 1
-        text, error = self._complete(caption_prompt(item, audience, at, self.language))
+        text, error = self._complete(caption_prompt(item, audience, at, self.language, self._prompt_text()))
         if error:
             log.info("no caption for %r (%s); showing the tagline", item.title, error)
             return Caption(item.tagline, "tagline", error)

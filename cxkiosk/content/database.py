@@ -48,7 +48,7 @@ SCHEMA_VERSION = 3
 OUTCOMES = ("completed", "skipped", "failed")
 TRIGGERS = ("idle", "targeted", "holdout")  # holdout: the idle item played for a visit on purpose
 TAP_KINDS = ("nfc-write", "nfc-read", "qr")
-PROMPT_SOURCES = ("camera", "thermal")
+PROMPT_SOURCES = ("camera", "thermal", "caption")
 GENDER_SETS = ("", "male", "female", "female,male")  # stored sorted; "" targets everyone
 
 database = DatabaseProxy()

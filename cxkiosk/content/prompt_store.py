@@ -59,12 +59,16 @@ def activate_prompt(name: str, version: int) -> None:
 
 
 def seed_default_prompts() -> None:
-    """Store the shipped prompts as version 1 of each, the first of each source active, unless
-    the database has prompts already (its own or an operator's). Read-only: nothing to do."""
-    if database.is_readonly() or Prompt.select().exists():
+    """Store the shipped prompts as version 1 of each, the first of each source active, for every
+    source that has no prompt yet (its own or an operator's; a kiosk from before the caption
+    prompt gets just that one). Read-only: nothing to do."""
+    if database.is_readonly():
         return
+    have = {source for (source,) in Prompt.select(Prompt.source).distinct().tuples()}
     first_for_source: set[str] = set()
     with database.database.atomic():
         for name, source, text in DEFAULT_PROMPTS:
+            if source in have:
+                continue
             Prompt.create(name=name, source=source, text=text, active=source not in first_for_source)
             first_for_source.add(source)

@@ -30,8 +30,20 @@ THERMAL = (
     '{"count": <number>, "people": [{"position": "left", "activity": "standing"}]}'
 )
 
+# The caption prompt's {fields} are filled in by captions/writer.py; whatever the operator writes,
+# the reply still goes through the guardrails in code.
+CAPTION = (
+    "Write one short headline in {language} (at most {limit} characters) for a showroom screen, to go "
+    "over this content:\nTitle: {title}\nDescription: {description}\nTagline: {tagline}\n"
+    "Who is in front of the screen: {audience}.\n"
+    "Speak to what they may be doing, not to who they are: never mention age, gender, looks, body, "
+    "ethnicity or any other personal trait. No links, no prices or offers that are not in the text "
+    "above. Reply with the headline only."
+)
+
 DEFAULT_PROMPTS: tuple[tuple[str, str, str], ...] = (
     ("profile-json", "camera", JSON_PROFILE),
     ("profile-lines", "camera", SEED_LINES),
     ("thermal", "thermal", THERMAL),
+    ("caption", "caption", CAPTION),
 )

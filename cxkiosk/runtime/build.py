@@ -140,7 +140,9 @@ def _caption_worker(settings: Settings, data_dir: Path, profiling: Any, chain: K
 
     client = Classifier(settings, data_dir, budget=profiling.budget)
     banned = tuple(w.strip() for w in settings.caption_banned.split(",") if w.strip())
-    worker = CaptionWorker(CaptionWriter(client.write, settings.caption_language, banned), client.abort)
+    writer = CaptionWriter(client.write, settings.caption_language, banned,
+                           template=lambda: prompt_store.active_prompt("caption"))
+    worker = CaptionWorker(writer, client.abort)
     chain.caption_wanted.connect(worker.request)  # queued to the captions thread
     return worker
 
