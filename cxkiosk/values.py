@@ -207,6 +207,7 @@ class Item:
     duration: float = 10.0  # seconds, for slides and web pages; videos play to their end
     tagline: str = ""
     description: str = ""
+    captions: bool = True  # a caption may be written for it when targeted (else its tagline shows)
 
     @property
     def video_id(self) -> str | None:

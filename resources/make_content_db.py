@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cxkiosk.content import database  # noqa: E402
+from cxkiosk.content import database, prompt_store  # noqa: E402
 
 PAGE = "https://www.example.com/showroom"
 ITEMS = [
@@ -49,6 +49,7 @@ def build(target: Path) -> None:
     database.open_database(str(target))
     for title, kind, url, path, idle, extra in ITEMS:
         database.Content.create(title=title, kind=kind, url=url, path=path, idle=idle, **extra)
+    prompt_store.seed_default_prompts()  # the shipped prompts, versioned, as a first run stores them
     db = database.current_database()
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.execute_sql("PRAGMA journal_mode=DELETE")  # one self-contained file to ship

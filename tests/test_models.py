@@ -401,3 +401,17 @@ def test_read_only_fallback_keeps_playing_and_skips_logs_with_one_warning(tmp_pa
         assert [i.title for i in database.playlist()] == ["A"]  # the show goes on
     finally:
         database.close_database()
+
+
+def test_the_shipped_database_opens_read_only_at_the_current_schema():
+    """The read-only fallback plays it as it is, so it must never need an upgrade (rebuild it with
+    resources/make_content_db.py when the schema changes)."""
+    from cxkiosk.resources import shipped_db
+
+    open_database(str(shipped_db()), readonly=True)
+    try:
+        assert database.current_database().execute_sql("SELECT MAX(version) FROM schema_version").fetchone()[0] \
+            == database.SCHEMA_VERSION
+        assert Content.select().count() >= 5 and active_prompt("caption")
+    finally:
+        close_database()

@@ -112,6 +112,7 @@ class Content(BaseModel):
     hour_from = IntegerField(null=True)  # 0..23
     hour_to = IntegerField(null=True)  # 0..24, exclusive
     idle = BooleanField(default=True)  # part of the idle playlist
+    captions = BooleanField(default=True)  # a caption may be written for it (else its tagline)
     created = DateTimeField(default=now)
     updated = DateTimeField(default=now)
 
@@ -128,7 +129,8 @@ class Content(BaseModel):
 
     def to_item(self) -> Item:
         return Item(id=self.id, title=self.title, url=self.url, kind=self.kind, path=self.path,
-                    duration=self.duration, tagline=self.tagline, description=self.description)
+                    duration=self.duration, tagline=self.tagline, description=self.description,
+                    captions=bool(self.captions))
 
     @property
     def keyword_list(self) -> list[str]:
@@ -517,6 +519,8 @@ def _upgrade_2_to_3(db: peewee.Database) -> None:
             ("attention", FloatField(null=True)), ("segment", CharField(max_length=40, default="")),
             ("code", CharField(max_length=12, default="")), ("caption", TextField(default="")))
             if name not in play_cols]
+    if "content" in tables and "captions" not in {c.name for c in db.get_columns("content")}:
+        ops.append(migrator.add_column("content", "captions", BooleanField(default=True)))
     if "tap_log" in tables and "code" not in {c.name for c in db.get_columns("tap_log")}:
         ops.append(migrator.add_column("tap_log", "code", CharField(max_length=12, default="")))
     if ops:

@@ -30,7 +30,7 @@ from cxkiosk.values import Audience, Choice, Item, Person
 
 _COLUMNS = (Content.id, Content.title, Content.url, Content.kind, Content.path, Content.duration,
             Content.tagline, Content.description, Content.genders, Content.age_min, Content.age_max,
-            Content.keywords, Content.group_min, Content.group_max, Content.weight)
+            Content.keywords, Content.group_min, Content.group_max, Content.weight, Content.captions)
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,7 @@ def _range(lo: int | None, hi: int | None) -> str:
 
 def _item(row: tuple) -> Item:
     return Item(id=row[0], title=row[1], url=row[2], kind=row[3], path=row[4], duration=row[5],
-                tagline=row[6], description=row[7])
+                tagline=row[6], description=row[7], captions=bool(row[15]))
 
 
 AGE_BANDS = ((0, 17, "under 18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),

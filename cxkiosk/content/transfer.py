@@ -33,7 +33,7 @@ FORMATS = (".csv", ".json", ".db", ".sqlite", ".sqlite3")
 # The exported columns, in order; id/created/updated are the database's business, not the content's.
 FIELDS = ("title", "description", "url", "kind", "path", "duration", "tagline", "genders", "age_min",
           "age_max", "keywords", "group_min", "group_max", "weight", "enabled", "idle", "date_from",
-          "date_to", "days", "hour_from", "hour_to")
+          "date_to", "days", "hour_from", "hour_to", "captions")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_GROUPS = {"weekend": (5, 6), "weekends": (5, 6), "weekdays": (0, 1, 2, 3, 4),
                "workdays": (0, 1, 2, 3, 4)}
@@ -249,6 +249,7 @@ def clean_row(raw: dict[str, Any], policy: LinkPolicy = HTTPS_ONLY) -> dict[str,
     row["weight"] = _float(raw.get("weight"), "weight", 1.0, 0.0, 1000.0)
     row["enabled"] = _bool(raw.get("enabled"), "enabled", True)
     row["idle"] = _bool(raw.get("idle"), "idle", True)
+    row["captions"] = _bool(raw.get("captions"), "captions", True)
     row["date_from"] = _date(raw.get("date_from"), "date_from")
     row["date_to"] = _date(raw.get("date_to"), "date_to")
     if row["date_from"] and row["date_to"] and row["date_from"] > row["date_to"]:

@@ -182,5 +182,5 @@ class KioskChain(QObject):
         """The screen shows `choice`: the tag and QR carry the pushed item's link."""
         if self._push_link is not None:
             self._push_link(choice)
-        if choice.trigger == "targeted" and self._profile is not None:
+        if choice.trigger == "targeted" and choice.item.captions and self._profile is not None:
             self.caption_wanted.emit(choice, self._profile[0])

@@ -110,6 +110,7 @@ class ContentEditor(QDialog):
         self.weight.setRange(0, 1000)
         self.enabled = QCheckBox("Enabled")
         self.idle = QCheckBox("In the idle playlist")
+        self.captions = QCheckBox("Generated caption (else the tagline)")
         self.date_from, self.date_to = QLineEdit(), QLineEdit()
         for w in (self.date_from, self.date_to):
             w.setPlaceholderText("YYYY-MM-DD (empty: no limit)")
@@ -132,6 +133,7 @@ class ContentEditor(QDialog):
         form.addRow("Keywords", self.keywords)
         form.addRow("Weight", self.weight)
         form.addRow("", pair(self.enabled, self.idle))
+        form.addRow("", self.captions)
         form.addRow("Dates from / to", pair(self.date_from, self.date_to))
         form.addRow("Days", self.days)
         form.addRow("Hours from / to", pair(self.hour_from, self.hour_to))
@@ -157,6 +159,7 @@ class ContentEditor(QDialog):
         self.weight.setValue(1.0)
         self.enabled.setChecked(True)
         self.idle.setChecked(True)
+        self.captions.setChecked(True)
         if row is None:
             return
         self.title.setText(row.title)
@@ -175,6 +178,7 @@ class ContentEditor(QDialog):
         self.weight.setValue(row.weight)
         self.enabled.setChecked(bool(row.enabled))
         self.idle.setChecked(bool(row.idle))
+        self.captions.setChecked(bool(row.captions))
         self.date_from.setText(row.date_from.isoformat() if row.date_from else "")
         self.date_to.setText(row.date_to.isoformat() if row.date_to else "")
         self.days.setText(format_days(row.days or ""))
@@ -222,6 +226,7 @@ class ContentEditor(QDialog):
             "group_max": self.group_max.get(),
             "keywords": self.keywords.text(), "weight": self.weight.value(),
             "enabled": self.enabled.isChecked(), "idle": self.idle.isChecked(),
+            "captions": self.captions.isChecked(),
             "date_from": self.date_from.text(), "date_to": self.date_to.text(), "days": self.days.text(),
             "hour_from": self.hour_from.get(), "hour_to": self.hour_to.get(),
         }
