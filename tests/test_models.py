@@ -410,8 +410,8 @@ def test_the_shipped_database_opens_read_only_at_the_current_schema():
 
     open_database(str(shipped_db()), readonly=True)
     try:
-        assert database.current_database().execute_sql("SELECT MAX(version) FROM schema_version").fetchone()[0] \
-            == database.SCHEMA_VERSION
+        row = database.current_database().execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
+        assert row[0] == database.SCHEMA_VERSION
         assert Content.select().count() >= 5 and active_prompt("caption")
     finally:
         close_database()
