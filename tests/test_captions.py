@@ -142,7 +142,6 @@ def test_the_tagline_shows_at_once_and_the_caption_replaces_it_beside_the_qr_car
 
     write_image(tmp_path / "s.png")
     board = Billboard(media=MediaFolders((tmp_path,)))
-    board.headlines = True  # as the kiosk sets it when captions are being written
     board.resize(960, 540)
     qtbot.addWidget(board)
     board.show()
@@ -201,3 +200,24 @@ def test_the_caption_prompt_is_the_operators_versioned_one(db, server):
     sent = server.requests[0]["body"]["messages"][0]["content"]
     assert sent == "Headline in English for Travel-light suits, 2 people together; wearing coat, suit; " \
                    "evening; {braces} kept"
+
+
+@pytest.mark.expect_log("blocked by the operator")
+def test_the_operator_sees_recent_captions_and_blocks_one_for_good(qtbot, server, tmp_path, db):
+    from ui.admin.prompts import PromptsPage
+
+    server.script(reply("Pack light tonight."), reply("Pack light tonight."))
+    classifier = Classifier(Settings(privacy="full", provider="custom", base_url=server.base_url, model="m",
+                                     model_timeout=2.0))
+    blocked = tmp_path / "captions-blocked.json"
+    captions = CaptionWriter(classifier.write, blocked_file=blocked)
+    captions.caption(SUITS, AUDIENCE, "group of 2", EVENING)
+    page = PromptsPage(captions=captions)
+    qtbot.addWidget(page)
+    assert page.recent.count() == 1 and "Travel-light suits · group of 2:  Pack light tonight." in \
+        page.recent.item(0).text()
+    page.recent.setCurrentRow(0)
+    page.block_selected()
+    assert "Blocked" in page.status.text()
+    again = CaptionWriter(classifier.write, blocked_file=blocked)  # after a restart
+    assert again.caption(SUITS, AUDIENCE, "group of 2", EVENING).reason == "refused: blocked by the operator"

@@ -94,7 +94,6 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if runtime.sensing:
         billboard.set_notice(consent_notice(settings))
     if runtime.captions is not None:
-        billboard.headlines = True
         runtime.captions.written.connect(lambda code, text, _source: billboard.show_caption(code, text))
         runtime.captions.written.connect(lambda code, text, _source: programme.caption_shown(code, text))
     admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime)

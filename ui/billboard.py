@@ -70,9 +70,8 @@ class Billboard(QWidget):
         self.notice = NoticeStrip(self)
         self.reasons = ReasonsLabel(self)
         self.headline = CaptionBar(self)
-        # Captions are being written (a model is in use): a targeted item shows its tagline at
-        # once and its caption when it comes. Off, the item's own picture speaks for itself.
-        self.headlines = False
+        # A targeted item shows its tagline at once, and its caption when one is written for it
+        # (a model is in use): `show_caption`.
         self.qr_enabled = True
         self._show_reasons = False
         # The hidden admin hotkey; the panel itself asks for the PIN.
@@ -133,7 +132,7 @@ class Billboard(QWidget):
     def show_caption(self, code: str, text: str) -> None:
         """The caption written for the play with this code (a late one for an earlier play is
         dropped)."""
-        if not self.headlines or self.current is None or self.current[0].code != code or not text:
+        if self.current is None or self.current[0].code != code or not text:
             return
         self.headline.setText(text)
         self.headline.code = code
@@ -234,7 +233,7 @@ class Billboard(QWidget):
     def _show_overlays(self, choice: Choice) -> None:
         link = self._link_for(choice) if self.qr_enabled else ""
         self.qr.show_link(link, self.height())
-        tagline = choice.item.tagline.strip() if self.headlines and choice.trigger == "targeted" else ""
+        tagline = choice.item.tagline.strip() if choice.trigger == "targeted" else ""
         self.headline.setText(tagline)
         self.headline.code = choice.code
         self.headline.setVisible(bool(tagline))

@@ -7,11 +7,15 @@ they wear, how many they are, the time of day. Never an age, a gender or anythin
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from cxkiosk.captions.guard import MAX_LENGTH, clean, problem
 from cxkiosk.profiling import prompts
@@ -21,10 +25,23 @@ log = logging.getLogger("cxkiosk.captions")
 
 LANGUAGES = {"en": "English", "ja": "Japanese"}
 CACHE_SECONDS = 1800.0
+RECENT = 30  # captions the admin panel lists
+BLOCKED_FILE = "captions-blocked.json"
 
 # complete(prompt) -> (text, error): one text-only call to the configured model, within the
 # profiling call caps and deadline (Classifier.write).
 Complete = Callable[[str], "tuple[str, str]"]
+
+
+@dataclass(frozen=True)
+class Written:
+    """A caption as the admin panel lists it."""
+
+    at: datetime
+    item: str  # title
+    segment: str
+    text: str
+    source: str  # generated | cached
 
 
 @dataclass(frozen=True)
@@ -62,8 +79,12 @@ def caption_prompt(item: Item, audience: Audience, at: datetime, language: str,
 class CaptionWriter:
     def __init__(self, complete: Complete, language: str = "en", banned: tuple[str, ...] = (),
                  cache_seconds: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic,
-                 template: Callable[[], str] | None = None) -> None:
+                 template: Callable[[], str] | None = None, blocked_file: Path | None = None) -> None:
         self._complete = complete
+        self._lock = threading.Lock()  # the panel reads and blocks from the GUI thread
+        self._recent: deque[Written] = deque(maxlen=RECENT)
+        self._blocked_file = blocked_file
+        self._blocked: set[str] = self._load_blocked()
         self._template = template  # the active caption prompt (read at each call), or the shipped one
         self.language = language if language in LANGUAGES else "en"
         self.banned = banned
@@ -82,13 +103,48 @@ class CaptionWriter:
                 log.exception("reading the caption prompt failed; using the shipped one")
         return prompts.CAPTION
 
+    def _load_blocked(self) -> set[str]:
+        if self._blocked_file is None:
+            return set()
+        try:
+            from cxkiosk.config import read_small_file
+
+            data = json.loads(read_small_file(self._blocked_file))
+            return {str(t).casefold() for t in data} if isinstance(data, list) else set()
+        except FileNotFoundError:
+            return set()
+        except (OSError, ValueError, RecursionError) as exc:
+            log.error("blocked captions %s unreadable (%s); none are blocked", self._blocked_file, exc)
+            return set()
+
+    def recent(self) -> list[Written]:
+        """The latest captions shown, newest first."""
+        with self._lock:
+            return list(reversed(self._recent))
+
+    def block(self, text: str) -> None:
+        """Never show this caption again (kept in the data folder); its cached uses end now."""
+        from cxkiosk.config import write_atomically
+
+        with self._lock:
+            self._blocked.add(text.casefold())
+            self._cache = {k: v for k, v in self._cache.items() if v[1].casefold() != text.casefold()}
+            blocked = sorted(self._blocked)
+        if self._blocked_file is not None:
+            try:
+                write_atomically(self._blocked_file, json.dumps(blocked, ensure_ascii=False) + "\n")
+            except OSError as exc:
+                log.warning("cannot keep the blocked captions (%s); blocked until a restart", exc)
+
     def caption(self, item: Item, audience: Audience, segment: str, at: datetime | None = None) -> Caption:
         """The caption for this item and segment (from the cache when fresh), or the tagline."""
         at = at or datetime.now()
         key = (item.id, segment, self.language)
         now = self._clock()
-        cached = self._cache.get(key)
+        with self._lock:
+            cached = self._cache.get(key)
         if cached is not None and now - cached[0] < self.cache_seconds:
+            self._remember(item, segment, cached[1], "cached", at)
             return Caption(cached[1], "cached")
         self.calls += 1
         text, error = self._complete(caption_prompt(item, audience, at, self.language, self._prompt_text()))
@@ -98,8 +154,17 @@ class CaptionWriter:
         caption = clean(text)
         reason = problem(caption, " ".join((item.title, item.description, item.tagline)), self.language,
                          self.banned)
+        with self._lock:
+            if not reason and caption.casefold() in self._blocked:
+                reason = "blocked by the operator"
         if reason:
             log.warning("caption for %r refused (%s): %.120r", item.title, reason, caption)
             return Caption(item.tagline, "tagline", f"refused: {reason}")
-        self._cache[key] = (now, caption)
+        with self._lock:
+            self._cache[key] = (now, caption)
+        self._remember(item, segment, caption, "generated", at)
         return Caption(caption, "generated")
+
+    def _remember(self, item: Item, segment: str, text: str, source: str, at: datetime) -> None:
+        with self._lock:
+            self._recent.append(Written(at, item.title, segment, text, source))

@@ -135,13 +135,14 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
 
 def _caption_worker(settings: Settings, data_dir: Path, profiling: Any, chain: KioskChain) -> CaptionWorker:
     """Captions through their own client on their own thread, within profiling's call caps."""
-    from cxkiosk.captions.writer import CaptionWriter
+    from cxkiosk.captions.writer import BLOCKED_FILE, CaptionWriter
     from cxkiosk.profiling.client import Classifier
 
     client = Classifier(settings, data_dir, budget=profiling.budget)
     banned = tuple(w.strip() for w in settings.caption_banned.split(",") if w.strip())
     writer = CaptionWriter(client.write, settings.caption_language, banned,
-                           template=lambda: prompt_store.active_prompt("caption"))
+                           template=lambda: prompt_store.active_prompt("caption"),
+                           blocked_file=data_dir / BLOCKED_FILE)
     worker = CaptionWorker(writer, client.abort)
     chain.caption_wanted.connect(worker.request)  # queued to the captions thread
     return worker

@@ -30,6 +30,8 @@ class AdminOpener:
             self.panel.raise_()
             return
         panel = AdminPanel(self.paths, self.settings)
+        if getattr(self.runtime, "captions", None) is not None:
+            panel.captions = self.runtime.captions.writer
         panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         panel.destroyed.connect(self._closed)
         panel.content_changed.connect(self._reload_content)

@@ -184,6 +184,7 @@ class AdminPanel(QWidget):
         self.paths = paths
         self.settings = replace(settings)  # the panel's copy; Save writes it
         self.guard = guard or PinGuard(paths.data / STATE_FILE)
+        self.captions: Any = None  # the kiosk's CaptionWriter, set by the opener when captions run
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
@@ -271,7 +272,7 @@ class AdminPanel(QWidget):
 
     def _build_body(self) -> QWidget:
         self.content = ContentPage(policy=LinkPolicy.allowing(self.settings.http_hosts))
-        self.prompts = PromptsPage()
+        self.prompts = PromptsPage(captions=self.captions)
         self.devices = DevicesPage()
         self.provider = ProviderPage()
         self.privacy = PrivacyPage()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import peewee
 from PySide6.QtCore import Qt
@@ -35,8 +36,9 @@ log = logging.getLogger("cxkiosk.admin")
 class PromptsPage(QWidget):
     """Active prompt per source, edits saved as new versions, earlier versions re-activated."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, captions: Any = None) -> None:
         super().__init__(parent)
+        self.captions = captions  # the running kiosk's CaptionWriter, when captions are written
         self.source = QComboBox()
         self.source.addItems(database.PROMPT_SOURCES)
         self.active = QLabel()
@@ -74,6 +76,14 @@ class PromptsPage(QWidget):
         layout.addWidget(note("The model reads the active prompt at every call, so a change applies to "
                                "the next visitor. Saving keeps every earlier version."))
         layout.addWidget(self.status)
+        self.recent = QListWidget()  # the latest captions shown: when, item, segment, text
+        self.block_button = QPushButton("Never show the selected caption again")
+        self.block_button.clicked.connect(self.block_selected)
+        if captions is not None:
+            layout.addWidget(QLabel("Recent captions (newest first)"))
+            layout.addWidget(self.recent, 1)
+            layout.addWidget(self.block_button)
+            self.refresh_captions()
 
         self.source.currentTextChanged.connect(lambda _s: self.reload())
         self.names.currentTextChanged.connect(self._show_versions)
@@ -147,3 +157,23 @@ class PromptsPage(QWidget):
             return
         self.reload(select=name)
         message(self.status, f"Now using {name} v{version}.", True)
+
+    def refresh_captions(self) -> None:
+        self.recent.clear()
+        if self.captions is None:
+            return
+        for written in self.captions.recent():
+            label = f"{written.at:%H:%M}  {written.item} · {written.segment}:  {written.text}"
+            entry = QListWidgetItem(label)
+            entry.setData(Qt.ItemDataRole.UserRole, written.text)
+            self.recent.addItem(entry)
+
+    def block_selected(self) -> None:
+        entry = self.recent.currentItem()
+        if entry is None or self.captions is None:
+            message(self.status, "Select a caption first.", False)
+            return
+        text = entry.data(Qt.ItemDataRole.UserRole)
+        self.captions.block(text)
+        message(self.status, f"Blocked: {text}", True)
+        self.refresh_captions()
