@@ -61,6 +61,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if getattr(args, "demo", False):
         settings.source = DEMO_SOURCE
         settings.show_reasons = True
+        settings.holdout_share = 0.0  # the demo clip is no visitor: nothing to measure, always targeted
     log = logging.getLogger("cxkiosk")
     log.info("starting cxkiosk; data folder %s", ctx.paths.data)
     try:
