@@ -73,7 +73,9 @@ def test_visitor_walks_up_targeted_item_plays_and_its_link_is_on_the_tag(tmp_pat
                                         "clothing": "suit", "facing": True}]}
     with FakeOpenAI() as server, emulated_tag(memory) as tag_path:
         server.script(*[json_reply(profile)] * 10)
-        env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "DISPLAY": xvfb, "TMPDIR": str(private_tmp)}
+        # No holdout: this visitor must be targeted (the holdout has tests of its own).
+        env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "DISPLAY": xvfb, "TMPDIR": str(private_tmp),
+               "CXKIOSK_HOLDOUT_SHARE": "0"}
         links, watching = [], threading.Event()
         watcher = threading.Thread(target=watch_tag, args=(memory, links, watching), daemon=True)
         watcher.start()
