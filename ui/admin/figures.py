@@ -134,9 +134,12 @@ class FiguresPage(QWidget):
         self.verdict.setText(overall.get("verdict", ""))
         self._fill_chart(report["hours"])
         self._fill_uplift(overall)
-        _bars(self.dwell_chart, "Visits", [(d["seconds"], d["visits"]) for d in report.get("dwell", [])])
-        _bars(self.segment_chart, "People", [(f"{s['gender']} {s['age_band']}", s["people"])
-                                             for s in report["segments"][:8]])
+        dwell = report.get("dwell", [])
+        _bars(self.dwell_chart, [d["seconds"] for d in dwell],
+              {"Visits": [float(d["visits"]) for d in dwell]})
+        segments = report["segments"][:8]
+        _bars(self.segment_chart, [f"{s['gender']} {s['age_band']}" for s in segments],
+              {"People": [float(s["people"]) for s in segments]})
         self._fill_table(report["items"])
 
     def export(self, path: str | None = None) -> bool:
@@ -158,48 +161,18 @@ class FiguresPage(QWidget):
         return True
 
     def _fill_chart(self, hours: list[dict[str, Any]]) -> None:
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
-        series = QBarSeries()
-        for key in ("plays", "visitors", "watchers"):
-            bars = QBarSet(key.capitalize())
-            bars.append([float(h.get(key, 0)) for h in hours])
-            series.append(bars)
-        self.chart.addSeries(series)
-        x = QBarCategoryAxis()
-        x.append([f"{h['hour']:02d}" for h in hours])
-        y = QValueAxis()
-        top = max([1.0, *(float(h[k]) for h in hours for k in ("plays", "visitors"))])
-        y.setRange(0, top)
-        y.setLabelFormat("%d")
-        y.applyNiceNumbers()
-        self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
-        self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(x)
-        series.attachAxis(y)
+        _bars(self.chart, [f"{h['hour']:02d}" for h in hours],
+              {key.capitalize(): [float(h.get(key, 0)) for h in hours]
+               for key in ("plays", "visitors", "watchers")})
 
     def _fill_uplift(self, overall: dict[str, Any]) -> None:
-        self.uplift_chart.removeAllSeries()
-        for axis in self.uplift_chart.axes():
-            self.uplift_chart.removeAxis(axis)
         if not overall:
+            _bars(self.uplift_chart, [], {})
             return
-        rates = QBarSet("Taps per 100 watchers")
-        values = [float(overall[side]["rate"] or 0.0) for side in ("targeted", "holdout")]
-        rates.append(values)
-        series = QBarSeries()
-        series.append(rates)
-        self.uplift_chart.addSeries(series)
-        x = QBarCategoryAxis()
-        x.append(["Targeted", "Holdout"])
-        y = QValueAxis()
-        y.setRange(0, max([1.0, *values]))
-        y.applyNiceNumbers()
-        self.uplift_chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
-        self.uplift_chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(x)
-        series.attachAxis(y)
+        _bars(self.uplift_chart, ["Targeted", "Holdout"],
+              {"Taps per 100 watchers": [float(overall[side]["rate"] or 0.0)
+                                         for side in ("targeted", "holdout")]},
+              whole_numbers=False)
 
     def _fill_table(self, items: list[dict[str, Any]]) -> None:
         self.model.set_rows([(row["title"], str(row["plays"]), str(row["targeted"]), str(row["holdout"]),
@@ -208,23 +181,25 @@ class FiguresPage(QWidget):
                              for row in items], [row["item_id"] for row in items])
 
 
-def _bars(chart: QChart, name: str, values: list[tuple[str, float]]) -> None:
-    """One bar per (label, value), on fresh axes."""
+def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_numbers: bool = True) -> None:
+    """Bar sets (name -> one value per label) on fresh axes; nothing when there is nothing."""
     chart.removeAllSeries()
     for axis in chart.axes():
         chart.removeAxis(axis)
-    if not values:
+    if not labels:
         return
-    bars = QBarSet(name)
-    bars.append([float(v) for _label, v in values])
     series = QBarSeries()
-    series.append(bars)
+    for name, values in sets.items():
+        bars = QBarSet(name)
+        bars.append(values)
+        series.append(bars)
     chart.addSeries(series)
     x = QBarCategoryAxis()
-    x.append([label for label, _v in values])
+    x.append(labels)
     y = QValueAxis()
-    y.setRange(0, max([1.0, *(float(v) for _label, v in values)]))
-    y.setLabelFormat("%d")
+    y.setRange(0, max([1.0, *(v for values in sets.values() for v in values)]))
+    if whole_numbers:
+        y.setLabelFormat("%d")
     y.applyNiceNumbers()
     chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
