@@ -93,3 +93,15 @@ def normalize_unit(value: Any) -> float | None:
     if isinstance(value, int) and not -1000 <= value <= 1000:  # a float() of it may overflow
         return None
     return round(max(0.0, min(1.0, float(value))), 4)
+
+
+# The ten-year bands the report and the segments use: coarse enough to say nothing of a person.
+AGE_BANDS = ((0, 17, "<18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
+             (55, 64, "55-64"), (65, 200, "65+"))
+
+
+def age_band(age: Any) -> str:
+    """'25-34' for 31; "unknown" for anything that is not an age."""
+    if not isinstance(age, int) or isinstance(age, bool):
+        return "unknown"
+    return next((label for lo, hi, label in AGE_BANDS if lo <= age <= hi), "unknown")

@@ -18,22 +18,13 @@ from typing import Any
 import peewee
 from peewee import SQL, Case, fn
 
+from cxkiosk.attributes import age_band
 from cxkiosk.cells import protect
 from cxkiosk.content.database import AudienceLog, Content, PlayLog, TapLog, database, local_naive
 from cxkiosk.uplift import uplift_report
 
-AGE_BANDS = ((0, 17, "<18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
-             (55, 64, "55-64"), (65, 200, "65+"))
-
-
 DWELL_BINS = ((0, 5, "under 5"), (5, 15, "5-15"), (15, 30, "15-30"), (30, 60, "30-60"),
               (60, float("inf"), "60 and more"))
-
-
-def age_band(age: Any) -> str:
-    if not isinstance(age, int) or isinstance(age, bool):
-        return "unknown"
-    return next(label for lo, hi, label in AGE_BANDS if lo <= age <= hi)
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -22,7 +22,7 @@ from statistics import median
 import peewee
 from peewee import SQL, Case, Value, fn
 
-from cxkiosk.attributes import AGE_MAX
+from cxkiosk.attributes import AGE_MAX, age_band
 from cxkiosk.content.database import Content, PlayLog, database, local_naive, schedule_clause
 from cxkiosk.content.targeting import keyword_matches
 from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
@@ -290,10 +290,6 @@ def _item(row: tuple) -> Item:
                 tagline=row[6], description=row[7], captions=bool(row[15]))
 
 
-AGE_BANDS = ((0, 17, "under 18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
-             (55, 64, "55-64"), (65, 200, "65+"))
-
-
 def segment_of(audience: Audience) -> str:
     """Whom a choice is for, coarsely, for proof of play and the report: "female 25-34",
     "male", "anyone 45-54", "group of 3". Never more than a gender and a ten-year band."""
@@ -302,5 +298,5 @@ def segment_of(audience: Audience) -> str:
     person = audience.primary()
     if person is None:
         return ""
-    band = next((name for lo, hi, name in AGE_BANDS if person.age is not None and lo <= person.age <= hi), "")
+    band = age_band(person.age) if person.age is not None else ""
     return " ".join(x for x in (person.gender or "anyone", band) if x)
