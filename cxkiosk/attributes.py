@@ -87,6 +87,29 @@ def normalize_text(value: Any, limit: int = TEXT_MAX) -> str | None:
         return None
     return text
 
+def refused_attributes(data: dict[str, Any]) -> list[str]:
+    """What a strict reader (an operator's `select --audience`) refuses in one person: each
+    given value the normalizers above would drop or change to unknown, as "gender 'robot'".
+    Model replies are read leniently instead; this is for input a person typed."""
+    checks = {"gender": normalize_gender, "glasses": normalize_bool, "facing": normalize_bool,
+              "hair": normalize_text, "clothing": normalize_text}
+    refused = []
+    for key, value in data.items():
+        if value is None or (isinstance(value, str) and value.strip().lower() in _UNKNOWN_WORDS):
+            continue
+        if key == "age":
+            ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+                  and math.isfinite(value) and AGE_MIN <= value <= AGE_MAX) or (
+                isinstance(value, str) and normalize_age(value) is not None)
+        elif key in checks:
+            ok = checks[key](value) is not None
+        else:
+            continue  # x, size, sensitive fields: checked where they are used
+        if not ok:
+            refused.append(f"{key} {value!r}")
+    return refused
+
+
 def normalize_unit(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         return None

@@ -21,3 +21,22 @@ def resource(*parts: str) -> Path:
 
 def shipped_db() -> Path:
     return install_root() / "content.db"
+
+
+# The shipped clip of a visitor walking up: `--demo`'s camera. Rows a demo run writes are marked
+# as demo (the clip is no visitor) and reports leave them out unless asked.
+DEMO_SOURCE = "file:resources/demo/visitor.mp4"
+
+
+def is_demo_source(spec: str) -> bool:
+    """The source is the shipped demo clip (however its path is spelled)."""
+    text = (spec or "").strip()
+    if not text.lower().startswith("file:"):
+        return False
+    path = Path(text[len("file:"):])
+    if not path.is_absolute():
+        path = install_root() / path
+    try:
+        return path.resolve() == resource("demo", "visitor.mp4").resolve()
+    except OSError:
+        return False

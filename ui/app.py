@@ -9,17 +9,17 @@ import argparse
 import logging
 import os
 import sys
+from functools import partial
 from typing import Any
 
-from cxkiosk.commands.common import add_provider_args, add_sensing_args, fail
-
-DEMO_SOURCE = "file:resources/demo/visitor.mp4"
+from cxkiosk.commands.common import add_provider_args, add_sensing_args, context, fail, refuse_unusable
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     run = sub.add_parser("run", parents=[common], help="start the kiosk (the default)")
     run.add_argument("--windowed", action="store_true", help="a normal window instead of fullscreen")
-    run.add_argument("--demo", action="store_true", help="play the shipped demo visitor clip as the camera")
+    run.add_argument("--demo", action="store_true", help="play the shipped demo visitor clip as the camera "
+                     "(this run only; its rows are marked demo and left out of reports)")
     add_sensing_args(run)
     add_provider_args(run)
     run.add_argument("--nfc", metavar="DEVICE", help="nfcpy path: usb | usb:VID:PID | tty:USB0:pn532 | "
@@ -36,16 +36,18 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if sys.platform.startswith("linux") and not any(
             os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         return fail("no display: run on the desktop, under Xvfb, or with QT_QPA_PLATFORM=offscreen")
+    ctx = context(args)
+    refuse_unusable(args, ctx.settings)  # a flag `check` would call unusable: exit 2, one line
     # Qt and everything behind it are imported only when the kiosk itself runs.
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from cxkiosk.commands.common import context
     from cxkiosk.config import consent_notice
     from cxkiosk.content import database, library
     from cxkiosk.content.media import MediaFolders
     from cxkiosk.content.playlist import Playlist
     from cxkiosk.push.links import link_policy, qr_link
+    from cxkiosk.resources import DEMO_SOURCE, is_demo_source
     from cxkiosk.runtime.build import build_runtime, record_play
     from cxkiosk.runtime.programme import Programme
     from cxkiosk.runtime.status import StatusBoard
@@ -55,9 +57,11 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from ui.webpage import ensure_sandbox_flag  # also declares the slides' scheme, before the QApplication
     from ui.window import delete_widgets, screenshot_and_quit, show_kiosk_window
 
-    ctx = context(args)
     ensure_sandbox_flag()  # after logging is set, before the QApplication
     settings = ctx.settings
+    # A demo is this run only: the overrides below are never saved (a save writes only what the
+    # operator changed), and what it records is marked demo.
+    demo = bool(getattr(args, "demo", False)) or is_demo_source(settings.source)
     if getattr(args, "demo", False):
         settings.source = DEMO_SOURCE
         settings.show_reasons = True
@@ -81,7 +85,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     billboard.qr_enabled = settings.qr_enabled
     billboard.set_reasons_visible(settings.show_reasons)
     playlist = Playlist(database.playlist(), unhealthy_seconds=settings.unhealthy_minutes * 60)
-    programme = Programme(playlist, record=record_play, exposure=Exposure())
+    programme = Programme(playlist, record=partial(record_play, demo=demo), exposure=Exposure())
     programme.play.connect(billboard.play)
     programme.fallback.connect(billboard.show_fallback)
     billboard.started.connect(programme.on_started)
@@ -90,8 +94,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
     status = StatusBoard()
     status.set("database", db_warning or f"{ctx.db_spec}: {len(playlist.items)} items in the idle playlist")
-    runtime = build_runtime(settings, resolve_source(settings.source), programme, playlist, status,
-                            ctx.paths.data)
+    runtime = build_runtime(settings, settings.source, programme, playlist, status, ctx.paths.data,
+                            demo=demo)
     if runtime.sensing:
         billboard.set_notice(consent_notice(settings))
     if runtime.captions is not None:
@@ -118,19 +122,6 @@ def run_kiosk(args: argparse.Namespace) -> int:
     delete_widgets(app, billboard, admin.panel)
     database.close_database()
     return code
-
-
-def resolve_source(spec: str) -> str:
-    """'auto': the first camera if one is plugged in, else the shipped demo visitor clip."""
-    if spec.strip().lower() != "auto":
-        return spec
-    from PySide6.QtMultimedia import QMediaDevices
-
-    if QMediaDevices.videoInputs():
-        return "camera:0"
-    logging.getLogger("cxkiosk").warning(
-        "no camera found: the demo visitor clip is the source (set source to camera:0 to wait for one)")
-    return DEMO_SOURCE
 
 
 def _quit_on_signals(app: Any) -> Any:

@@ -119,6 +119,9 @@ def check_source(ctx: Context) -> tuple[Check, Any]:
                 time.sleep(0.05)
         status = source.status
         if frame is None:
+            if settings.source.strip().lower() == "auto":  # what `run` does too: wait, never the demo clip
+                return Check("source", False, "auto: no camera found; the kiosk plays its "
+                             "playlist and waits for one (the demo clip plays only with --demo)"), None
             return Check("source", False, f"{settings.source}: {status}; no frame within 3 s"), None
         h, w = frame.image.shape[:2]
         return Check("source", True, f"{settings.source}: {status}, frames {w}x{h}"), frame

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import NoReturn
 
-from cxkiosk.config import PRIVACY_MODES, Paths, Settings, load_settings
+from cxkiosk.config import PRIVACY_MODES, Paths, Settings, load_settings, problem
 from cxkiosk.log import setup_logging
 
 
@@ -68,13 +68,79 @@ def context(args: argparse.Namespace, log_to_file: bool = True) -> Context:
     level = logging.DEBUG if getattr(args, "verbose", False) else logging.INFO
     setup_logging(paths.logs if log_to_file else None, level)
     settings = load_settings(paths)
-    for flag, name in (("source", "source"), ("privacy", "privacy"), ("provider", "provider"),
-                       ("base_url", "base_url"), ("model", "model"), ("nfc", "nfc_device")):
+    for flag, name in FLAG_SETTINGS:
         value = getattr(args, flag, None)
         if value is not None:
             setattr(settings, name, value)
     db_spec = getattr(args, "db", None) or settings.db or str(paths.default_db)
+    if getattr(args, "db", None) and "://" not in args.db:
+        from pathlib import Path
+
+        folder = Path(args.db).expanduser().parent
+        if not folder.is_dir():  # a typo in a path: never a new folder tree and an empty database
+            raise UsageError(f"--db {args.db}: the folder {folder} does not exist")
     return Context(paths=paths, settings=settings, db_spec=db_spec)
+
+
+# The flags `run` takes over settings, and the setting each one sets.
+FLAG_SETTINGS = (("source", "source"), ("privacy", "privacy"), ("provider", "provider"),
+                 ("base_url", "base_url"), ("model", "model"), ("nfc", "nfc_device"))
+
+
+def flag_problems(args: argparse.Namespace, settings: Settings) -> list[str]:
+    """What is unusable among the flags given on this command line (the settings they set are
+    in `settings` already): each as the line `check` would print for it."""
+    given = {name for flag, name in FLAG_SETTINGS if getattr(args, flag, None) is not None}
+    problems = [msg for name in sorted(given) if (msg := problem(name, getattr(settings, name)))]
+    if problems:
+        return problems
+    if "source" in given:
+        from cxkiosk.config import Privacy
+        from cxkiosk.sensing.sources import SourceError, parse_spec
+
+        try:
+            kind, where = parse_spec(settings.source)
+        except SourceError as exc:
+            problems.append(f"--source: {exc}")
+        else:
+            refusal = Privacy.of(settings).refusal(kind, settings.source)
+            if refusal:
+                problems.append(f"--source: {refusal}")
+            elif kind in ("file", "images") and not _shipped_or_existing(where):
+                problems.append(f"--source: {where} does not exist")
+    if given & {"provider", "base_url", "model"}:
+        from cxkiosk.profiling.providers import ProviderError, resolve_provider
+
+        try:
+            resolve_provider(settings.provider, settings.base_url, settings.model)
+        except ProviderError as exc:
+            problems.append(f"--provider: {exc}")
+    if "nfc_device" in given:
+        from cxkiosk.push.nfc import check_device
+
+        try:
+            check_device(settings.nfc_device)
+        except ValueError as exc:
+            problems.append(f"--nfc: {exc}")
+    return problems
+
+
+def _shipped_or_existing(path: str) -> bool:
+    from pathlib import Path
+
+    from cxkiosk.resources import install_root
+
+    return Path(path).expanduser().exists() or (not Path(path).is_absolute()
+                                               and (install_root() / path).exists())
+
+
+def refuse_unusable(args: argparse.Namespace, settings: Settings) -> None:
+    """`run` starts only with flags `check` would accept: a mistyped flag is a usage error (exit
+    2, one line), not a kiosk that runs without what was asked for. Values from settings.json
+    are not refused here: an unattended kiosk plays on and the panel and `check` name them."""
+    problems = flag_problems(args, settings)
+    if problems:
+        raise UsageError("; ".join(problems))
 
 
 def fail(message: str, code: int = 2) -> int:

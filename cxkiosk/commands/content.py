@@ -98,6 +98,7 @@ def _targeting(row: dict) -> str:
 
 def run_import(args: argparse.Namespace) -> int:
     from cxkiosk.content import library
+    from cxkiosk.content.media import MediaError, MediaFolders
     from cxkiosk.content.transfer import ContentFileError
     from cxkiosk.links import LinkPolicy
 
@@ -112,6 +113,15 @@ def run_import(args: argparse.Namespace) -> int:
         return fail(f"cannot read {args.file}: {exc.strerror or exc}")
     for error in result.errors:
         print(f"{args.file}: {error}", file=sys.stderr)
+    # A file may be copied in after its row (import takes it), but the operator hears of it now,
+    # in the words the billboard would use when it skips the item.
+    media = MediaFolders.for_data_dir(ctx.paths.data)
+    for where, path in result.files:
+        try:
+            media.resolve(path)
+        except MediaError as exc:
+            print(f"{args.file}: {where}: warning: {exc}; the item is skipped until the file is there",
+                  file=sys.stderr)
     print(result.summary())
     return 1 if result.errors else 0
 

@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def parse_audience(text: str):
+    from cxkiosk.attributes import refused_attributes
     from cxkiosk.values import Audience
 
     if text.startswith("@"):
@@ -38,6 +39,14 @@ def parse_audience(text: str):
         raise UsageError(f"--audience is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise UsageError('--audience must be a JSON object like {"count": 1, "people": [...]}')
+    people = data.get("people", [])
+    if not isinstance(people, list) or not all(isinstance(p, dict) for p in people):
+        raise UsageError('--audience: "people" must be a list of objects like '
+                         '{"gender": "female", "age": 30}')
+    for number, person in enumerate(people, 1):
+        if refused := refused_attributes(person):
+            raise UsageError(f"--audience: person {number}: not valid: {', '.join(refused)} "
+                             "(gender male|female, age 1-100, glasses/facing true|false)")
     return Audience.from_dict(data, source=data.get("source") or "cli")
 
 

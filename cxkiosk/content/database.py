@@ -44,7 +44,7 @@ from cxkiosk.values import Audience, Item
 
 log = logging.getLogger("cxkiosk.db")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 OUTCOMES = ("completed", "skipped", "failed")
 TRIGGERS = ("idle", "targeted", "holdout")  # holdout: the idle item played for a visit on purpose
 TAP_KINDS = ("nfc-write", "nfc-read", "qr")
@@ -167,6 +167,7 @@ class PlayLog(BaseModel):
     segment = CharField(max_length=40, default="")  # whom a targeted (or holdout) play was for
     code = CharField(max_length=12, default="", index=True)  # per play, in the pushed link
     caption = TextField(default="")  # the caption written for it, when one showed ("" = tagline)
+    demo = BooleanField(default=False)  # played in a `--demo` run: no real visitor, left out of reports
 
     class Meta:
         table_name = "play_log"
@@ -184,6 +185,7 @@ class AudienceLog(BaseModel):
     latency_ms = FloatField(null=True)
     dwell = FloatField(null=True)  # seconds the visit lasted
     watchers = IntegerField(null=True)  # people facing the screen
+    demo = BooleanField(default=False)  # the demo clip's visitor, not a person: left out of reports
 
     class Meta:
         table_name = "audience_log"
@@ -194,6 +196,7 @@ class TapLog(BaseModel):
     time = DateTimeField(default=now, index=True)
     kind = CharField(max_length=10)  # nfc-write | nfc-read | qr
     code = CharField(max_length=12, default="", index=True)  # the play on screen (PlayLog.code)
+    demo = BooleanField(default=False)  # a tap during a `--demo` run
 
     class Meta:
         table_name = "tap_log"
@@ -368,30 +371,33 @@ def current_database() -> peewee.Database | None:
     return database.obj
 
 
-def prepare_database(data_db: Path, shipped_db: Path) -> tuple[peewee.Database, str | None]:
+def prepare_database(data_db: Path, shipped_db: Path, *,
+                     first_run: bool = True) -> tuple[peewee.Database, str | None]:
     """Open the kiosk's own database, creating it from the shipped one on first run.
 
     The shipped (install) file is only ever read. If the data file cannot be written (a read-only
     folder or mount, a full disk), its own content plays read-only; if it is locked or corrupt,
-    the shipped file does. The second value says why, for the admin panel and `check`.
+    the shipped file does. The second value says why (the caller logs or prints it once), for
+    the admin panel and `check`.
+    `first_run=False` (a file named with `--db`): a missing file is created empty, not copied.
     """
     data_db, shipped_db = Path(data_db), Path(shipped_db)
     try:
-        if not data_db.exists() and shipped_db.is_file():
+        if first_run and not data_db.exists() and shipped_db.is_file():
             _copy_sqlite(shipped_db, data_db)
         return open_database(str(data_db)), None
     except DatabaseError as exc:
+        if not data_db.parent.is_dir() or (data_db.exists() and not data_db.is_file()):
+            raise  # a path that can never hold a database: the operator must fix the setting
         if data_db.is_file() and "locked" not in str(exc) and "corrupt" not in str(exc):
             try:
                 db = open_database(str(data_db), readonly=True)
             except DatabaseError:
                 pass
             else:
-                log.error("%s; playing its content read-only", exc)
                 return db, f"{exc}. Playing its content read-only; nothing is recorded until this is fixed."
         if not shipped_db.is_file() or shipped_db.resolve() == data_db.resolve():
             raise
-        log.error("%s; playing the shipped content read-only", exc)
         db = open_database(str(shipped_db), readonly=True)
         return db, f"{exc}. Playing the shipped content read-only until this is fixed."
 
@@ -527,7 +533,18 @@ def _upgrade_2_to_3(db: peewee.Database) -> None:
         migrate(*ops)
 
 
-_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
+def _upgrade_3_to_4(db: peewee.Database) -> None:
+    """v4 marks the rows a `--demo` run wrote, so reports can leave the demo clip's visitor out."""
+    migrator = SchemaMigrator.from_database(db)
+    tables = set(db.get_tables())
+    ops = [migrator.add_column(table, "demo", BooleanField(default=False))
+           for table in ("play_log", "audience_log", "tap_log")
+           if table in tables and "demo" not in {c.name for c in db.get_columns(table)}]
+    if ops:
+        migrate(*ops)
+
+
+_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4}
 
 
 # --- schedule ------------------------------------------------------------------------------------
@@ -630,7 +647,7 @@ def _logs_writable() -> bool:
 def log_play(item_id: int | None, chosen_id: int | None, started: datetime | None, ended: datetime | None,
              outcome: str, reason: str = "", trigger: str = "idle", audience: str = "", *,
              ots: int | None = None, watchers: int | None = None, attention: float | None = None,
-             segment: str = "", code: str = "", caption: str = "") -> None:
+             segment: str = "", code: str = "", caption: str = "", demo: bool = False) -> None:
     if not _logs_writable():
         return
     if outcome not in OUTCOMES:
@@ -641,7 +658,7 @@ def log_play(item_id: int | None, chosen_id: int | None, started: datetime | Non
     row = dict(start=local_naive(started), end=local_naive(ended) if ended else None, outcome=outcome,
                reason=reason[:500], trigger=trigger, audience=audience[:500], ots=ots, watchers=watchers,
                attention=round(attention, 1) if attention is not None else None, segment=segment[:40],
-               code=code[:12], caption=caption[:200])
+               code=code[:12], caption=caption[:200], demo=demo)
 
     def write() -> None:
         # An item deleted while it played (or while the record waited) is logged as None.
@@ -654,7 +671,7 @@ def log_play(item_id: int | None, chosen_id: int | None, started: datetime | Non
 
 def log_audience(audience: Audience, provider: str = "", latency_ms: float | None = None,
                  dwell: float | None = None, watchers: int | None = None, *,
-                 sensitive: bool = False, at: datetime | None = None) -> None:
+                 sensitive: bool = False, at: datetime | None = None, demo: bool = False) -> None:
     """Store anonymous attributes; sensitive ones only when the operator enabled them."""
     if not _logs_writable():
         return
@@ -663,11 +680,12 @@ def log_audience(audience: Audience, provider: str = "", latency_ms: float | Non
     people = [p.to_dict(sensitive) for p in audience.people]
     row = dict(time=local_naive(at) if at else now(), source=audience.source[:60], count=audience.count,
                people=json.dumps(people, sort_keys=True), provider=(provider or "")[:60],
-               latency_ms=latency_ms, dwell=dwell, watchers=watchers)
+               latency_ms=latency_ms, dwell=dwell, watchers=watchers, demo=demo)
     _record("a visit", lambda: AudienceLog.create(**row))
 
 
-def log_tap(item_id: int | None, kind: str, at: datetime | None = None, code: str = "") -> None:
+def log_tap(item_id: int | None, kind: str, at: datetime | None = None, code: str = "",
+            demo: bool = False) -> None:
     if not _logs_writable():
         return
     if kind not in TAP_KINDS:
@@ -675,7 +693,7 @@ def log_tap(item_id: int | None, kind: str, at: datetime | None = None, code: st
     cid = _content_id(item_id)
     when = local_naive(at) if at else now()
     _record("a tap", lambda: TapLog.create(item=cid if cid in _existing({cid}) else None, kind=kind,
-                                           time=when, code=code[:12]))
+                                           time=when, code=code[:12], demo=demo))
 
 
 def _existing(ids: set[int | None]) -> set[int]:
@@ -697,14 +715,18 @@ def prune_logs(older_than: timedelta) -> int:
 
 
 def open_configured(db_spec: str, default_db: Path) -> tuple[peewee.Database, str | None]:
-    """Open what the settings/command line name: the default data-folder file goes through
-    `prepare_database` (first-run copy, read-only fallback); anything else is opened as given."""
+    """Open what the settings/command line name. Every SQLite file goes through
+    `prepare_database` (the same read-only fallbacks whoever named it); only the default
+    data-folder file is copied from the shipped one on first run. A server URL opens as given."""
     from cxkiosk.resources import shipped_db
 
     path = _sqlite_path(db_spec)
-    if path is not None and path.expanduser().resolve() == Path(default_db).expanduser().resolve():
-        return prepare_database(Path(default_db), shipped_db())
-    return open_database(db_spec), None
+    if path is None:
+        return open_database(db_spec), None
+    if str(path) in ("", ":memory:") or str(path).startswith("file:") or "?" in str(path):
+        return open_database(db_spec), None  # refused with its own message
+    default = path.expanduser().resolve() == Path(default_db).expanduser().resolve()
+    return prepare_database(path.expanduser(), shipped_db(), first_run=default)
 
 
 def is_readonly() -> bool:

@@ -51,6 +51,7 @@ class ImportResult:
     updated: int = 0
     skipped: int = 0  # unchanged rows already in the database
     errors: list[str] = field(default_factory=list)  # "line 7: url: only http(s) links are allowed..."
+    files: list[tuple[str, str]] = field(default_factory=list)  # (where, path) of each local file taken
 
     def summary(self) -> str:
         text = f"added {self.added}, updated {self.updated}, unchanged {self.skipped}"
@@ -384,6 +385,8 @@ def import_rows(rows: Iterable[tuple[str, dict[str, Any] | Exception]],
             except RowError as exc:
                 result.errors.append(f"{where}: {exc}")
                 continue
+            if row["path"]:
+                result.files.append((where, row["path"]))
             key = (row["url"], row["path"])
             if key in pending:  # the same item twice in one file: the later row wins
                 pending[key] = row

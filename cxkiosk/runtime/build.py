@@ -62,11 +62,13 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, source: str, programme: Programme, playlist: Playlist,
-                  status: StatusBoard, data_dir: Path) -> Runtime:
-    """Every worker for these settings, wired to the programme; `source` is the resolved spec."""
+                  status: StatusBoard, data_dir: Path, *, demo: bool = False) -> Runtime:
+    """Every worker for these settings, wired to the programme. `source` is the spec to open
+    ("auto" is the first camera, waited for); `demo`: the records this run writes are marked
+    demo (the shipped clip is no visitor)."""
     selector = Selector.from_settings(settings)
     on_screen = {"code": ""}  # the play whose link the tag carries: a tap counts for it
-    nfc = _nfc_worker(settings, status, lambda: on_screen["code"])
+    nfc = _nfc_worker(settings, status, lambda: on_screen["code"], demo)
 
     def push(choice: Choice) -> None:
         on_screen["code"] = choice.code
@@ -76,7 +78,7 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
 
     def log_visit(event: VisitEvent, audience: Audience, provider: str, latency: float | None) -> None:
         database.log_audience(audience, provider=provider, latency_ms=latency, dwell=event.dwell,
-                              watchers=event.watchers, sensitive=settings.sensitive_attributes)
+                              watchers=event.watchers, sensitive=settings.sensitive_attributes, demo=demo)
 
     if source.startswith("file:resources/"):  # shipped media, wherever the install folder is
         source = "file:" + str(install_root() / source[len("file:"):])
@@ -148,7 +150,8 @@ def _caption_worker(settings: Settings, data_dir: Path, profiling: Any, chain: K
     return worker
 
 
-def _nfc_worker(settings: Settings, status: StatusBoard, code: Callable[[], str]) -> NfcWorker | None:
+def _nfc_worker(settings: Settings, status: StatusBoard, code: Callable[[], str],
+                demo: bool = False) -> NfcWorker | None:
     """The NFC worker, or None when NFC is off or its device path is malformed (the QR code
     still carries the link)."""
     if is_off(settings.nfc_device):
@@ -160,25 +163,25 @@ def _nfc_worker(settings: Settings, status: StatusBoard, code: Callable[[], str]
         logging.getLogger("cxkiosk.nfc").error("NFC off: %s", exc)
         return None
     worker.status.connect(status.nfc)
-    worker.pushed.connect(lambda result: _log_tap(result, code()))
+    worker.pushed.connect(lambda result: _log_tap(result, code(), demo))
     return worker
 
 
-def _log_tap(result: PushResult, code: str) -> None:
+def _log_tap(result: PushResult, code: str, demo: bool = False) -> None:
     """A verified NFC push counts as a tap, for the play on screen; a database hiccup costs that
     row, never the kiosk."""
     if not result.ok:
         return
     try:
-        database.log_tap(result.item_id, result.kind, code=code)
+        database.log_tap(result.item_id, result.kind, code=code, demo=demo)
     except Exception:
         logging.getLogger("cxkiosk.nfc").exception("could not store the tap")
 
 
-def record_play(r: PlayRecord) -> None:
-    """Proof of play, with who saw it, into the PlayLog."""
+def record_play(r: PlayRecord, demo: bool = False) -> None:
+    """Proof of play, with who saw it, into the PlayLog (marked demo in a `--demo` run)."""
     viewers = r.viewers
     database.log_play(r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience,
                       ots=viewers.ots if viewers else None, watchers=viewers.watchers if viewers else None,
                       attention=viewers.attention if viewers else None, segment=r.segment, code=r.code,
-                      caption=r.caption)
+                      caption=r.caption, demo=demo)
