@@ -15,9 +15,11 @@ FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 _fault_file: TextIO | None = None
 
 
-def setup_logging(log_dir: Path | None, level: int = logging.INFO, console: bool = True) -> None:
-    """Log to stderr (warnings and up) and, with `log_dir`, to a rotating file there. A folder that
-    cannot be written (read-only, full) is said once on stderr and the kiosk runs on."""
+def setup_logging(log_dir: Path | None, level: int = logging.INFO, console: bool = True,
+                  name: str = "cxkiosk.log") -> None:
+    """Log to stderr (warnings and up) and, with `log_dir`, to a rotating file `name` there (one
+    file per process that runs for long: two processes rotating one file lose lines). A folder
+    that cannot be written (read-only, full) is said once on stderr and the kiosk runs on."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -32,13 +34,14 @@ def setup_logging(log_dir: Path | None, level: int = logging.INFO, console: bool
     if log_dir is not None:
         try:
             log_dir.mkdir(parents=True, exist_ok=True)
-            handler = FileLog(log_dir / "cxkiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+            handler = FileLog(log_dir / name, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
         except OSError as exc:
             _say(f"cannot write logs to {log_dir} ({exc.strerror or exc}); logging to the console only")
         else:
             handler.setFormatter(formatter)
             root.addHandler(handler)
-            _enable_faulthandler(log_dir / "crash.log")
+            _enable_faulthandler(log_dir / ("crash.log" if name == "cxkiosk.log" else
+                                            f"{Path(name).stem}-crash.log"))
     install_excepthooks()
 
 

@@ -2,7 +2,9 @@
 
 The kiosk touches a heartbeat file from its GUI thread every few seconds (when the supervisor
 asks it to, through CXKIOSK_HEARTBEAT); a frozen event loop stops the heartbeat, and the
-supervisor kills and restarts it. A clean exit (code 0, the operator quit) ends supervision.
+supervisor kills and restarts it. A clean exit (code 0, the operator quit) ends supervision, and
+so does a usage error (code 2: a bad flag or a configuration the kiosk refuses), which no restart
+can mend.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 log = logging.getLogger("cxkiosk.supervise")
 
 HEARTBEAT_ENV = "CXKIOSK_HEARTBEAT"
+USAGE_ERROR = 2  # what the kiosk exits with when its arguments or settings cannot run
 
 
 @dataclass
@@ -55,6 +58,10 @@ class Supervisor:
             if code == 0 or self._stop:
                 log.info("kiosk exited normally; supervision ends")
                 return Outcome(restarts, code, reasons)
+            if code == USAGE_ERROR:
+                log.error("kiosk refused its arguments or settings (exit 2; its own line says why); "
+                          "not restarting: fix them and start again")
+                return Outcome(restarts, code, [*reasons, "refused its arguments"])
             reasons.append(reason)
             if self.max_restarts is not None and restarts >= self.max_restarts:
                 log.error("kiosk %s; giving up after %d restarts", reason, restarts)

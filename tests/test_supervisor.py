@@ -55,3 +55,18 @@ def test_gives_up_after_max_restarts(tmp_path):
     cmd = child(tmp_path, "sys.exit(5)\n")
     outcome = Supervisor(cmd, tmp_path / "hb", poll=0.05, max_restarts=2, sleep=lambda s: None).run()
     assert outcome.restarts == 2 and outcome.exit_code == 5
+
+
+def test_a_usage_error_is_not_restarted(tmp_path, data_dir):
+    """`supervise -- --bogus-flag`: the real kiosk exits 2 at once; restarting it forever with
+    backoff would never mend a typo, so supervision stops with that code and says why, in the
+    supervisor's own log file (the kiosk writes cxkiosk.log)."""
+    from tests.test_cli import run_main
+
+    result = run_main("supervise", "--data-dir", str(data_dir), "--", "--bogus-flag", timeout=60)
+    assert result.returncode == 2
+    assert "unrecognized arguments: --bogus-flag" in result.stderr
+    assert "not restarting" in result.stderr
+    assert result.stderr.count("unrecognized arguments") == 1  # started once
+    log = (data_dir / "logs" / "supervise.log").read_text()
+    assert "refused its arguments" in log

@@ -53,7 +53,7 @@ class Context:
     db_spec: str  # the database path or URL to open
 
 
-def context(args: argparse.Namespace, log_to_file: bool = True) -> Context:
+def context(args: argparse.Namespace, log_to_file: bool = True, log_name: str = "cxkiosk.log") -> Context:
     """Paths + settings for this invocation, with command-line flags applied over settings."""
     try:
         paths = Paths.for_data_dir(getattr(args, "data_dir", None))
@@ -66,7 +66,7 @@ def context(args: argparse.Namespace, log_to_file: bool = True) -> Context:
             raise UsageError(f"cannot create data folder {paths.data}: {exc.strerror or exc}") from exc
         # A read-only or full data folder: run on (the shipped content plays, `check` names it).
     level = logging.DEBUG if getattr(args, "verbose", False) else logging.INFO
-    setup_logging(paths.logs if log_to_file else None, level)
+    setup_logging(paths.logs if log_to_file else None, level, name=log_name)
     settings = load_settings(paths)
     for flag, name in FLAG_SETTINGS:
         value = getattr(args, flag, None)

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not 5 <= args.hang_seconds <= 3600:  # NaN and infinity fail this too
         raise UsageError(f"--hang-seconds must be 5..3600 seconds, not {args.hang_seconds:g}")
-    ctx = context(args)
+    ctx = context(args, log_name="supervise.log")  # the kiosk itself writes cxkiosk.log
     supervisor = Supervisor(kiosk_command(args.run_args, args.data_dir), ctx.paths.data / "heartbeat",
                             hang_seconds=args.hang_seconds)
     signal.signal(signal.SIGTERM, lambda *_: supervisor.stop())
