@@ -349,10 +349,8 @@ class ContentModel(RowsModel):
                 return self.health_cell(index.row())
             if role == Qt.ItemDataRole.ToolTipRole:
                 return health_text(self.health.get(self.keys[index.row()]))
-            if role == Qt.ItemDataRole.ForegroundRole:
-                if failing:
-                    return QColor("#b00020")
-                return QColor("#1b6e20") if self.enabled[index.row()] else None
+            if role == Qt.ItemDataRole.ForegroundRole and failing:  # only what needs the operator stands out
+                return QColor("#b00020")
         return super().data(index, role)
 
     def setData(self, index: Index, value: Any,  # noqa: N802 - Qt override
