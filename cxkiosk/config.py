@@ -21,6 +21,8 @@ from typing import Any
 
 import platformdirs
 
+from cxkiosk.links import origin_problem
+
 log = logging.getLogger("cxkiosk.config")
 
 APP_NAME = "cxkiosk"
@@ -29,15 +31,17 @@ PRIVACY_MODES = ("full", "local", "thermal", "off")
 
 
 def setting(default: Any, *, restart: str = "", bounds: tuple[float, float] | None = None,
-            choices: tuple[str, ...] = (), max_len: int = 0) -> Any:
+            choices: tuple[str, ...] = (), max_len: int = 0,
+            check: Callable[[Any], str] | None = None) -> Any:
     """A setting with what the code must know about it, declared beside it.
 
     `restart`: the running kiosk reads it only at start-up (a device is opened, the classifier
     built); the admin panel names it so when it asks for a restart. `bounds`, `choices` and
-    `max_len`: what a valid value is, checked at load and at save (`problem`).
+    `max_len`: what a valid value is, checked at load and at save (`problem`). `check`: why a
+    value is not valid ("" when it is), for a rule that lives in its own policy (links.py).
     """
     return field(default=default, metadata={"restart": restart, "bounds": bounds, "choices": choices,
-                                            "max_len": max_len})
+                                            "max_len": max_len, "check": check})
 
 
 def restart(default: Any, what: str, **limits: Any) -> Any:
@@ -111,6 +115,11 @@ class Settings:
     http_hosts: str = setting("", max_len=500)
     # Admin panel PIN, stored as a salted hash (never the PIN)
     admin_pin_hash: str = setting("", max_len=200)
+    # YouTube on site (item health and the embedder check)
+    # the https origin the YouTube player page poses as (its address, the IFrame API's `origin`
+    # and the Referer YouTube sees); a showroom may use its own domain where YouTube answers 153
+    youtube_origin: str = restart("https://cxkiosk.localhost", "YouTube origin", max_len=200,
+                                  check=origin_problem)
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""
@@ -151,6 +160,9 @@ def problem(name: str, value: Any) -> str:
             return f"{name} must be at most {limit} characters, not {len(value)}"
         if any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" for c in value):
             return f"{name} must not contain control or invisible characters"
+    check = meta.get("check")
+    if check is not None and (reason := check(value)):
+        return f"{name} {reason}, not {value!r}"
     return ""
 
 

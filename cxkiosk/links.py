@@ -157,6 +157,46 @@ def _ascii_host(host: str) -> str:
     return ascii_host
 
 
+def https_origin(text: str) -> str:
+    """An https origin as a browser writes it (`https://host[:port]`, host in punycode, lower
+    case), or LinkError with the reason: what the YouTube player page may pose as. Only a scheme,
+    a host and a port: a path, query, fragment or user name is refused, not dropped, so the
+    setting says exactly what YouTube sees."""
+    value = (text or "").strip()
+    bad = next((c for c in value if unicodedata.category(c) in _FORBIDDEN_CATEGORIES), None)
+    if bad is not None:
+        raise LinkError(f"must not contain a space, hidden or control character (U+{ord(bad):04X})")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise LinkError(f"must be a valid address ({exc})") from None
+    if parts.scheme.lower() != "https" or not parts.netloc:
+        raise LinkError("must be an https origin such as https://kiosk.example.com")
+    if "@" in parts.netloc:
+        raise LinkError("must not have a user name (user@host)")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise LinkError("must be only https://host[:port], with no path, query or fragment")
+    if port == 0 or parts.netloc.endswith(":"):
+        raise LinkError("must have a real port")
+    try:
+        host = _ascii_host(parts.hostname or "")
+    except LinkError:
+        raise LinkError("must name a real domain, such as https://kiosk.example.com") from None
+    netloc = f"[{host}]" if ":" in host else host
+    return f"https://{netloc}" + (f":{port}" if port not in (None, 443) else "")
+
+
+def origin_problem(text: str) -> str:
+    """Why `text` is not an https origin ("" when it is; "must ..." otherwise), for the settings'
+    check."""
+    try:
+        https_origin(text)
+    except LinkError as exc:
+        return str(exc)
+    return ""
+
+
 HTTPS_ONLY = LinkPolicy()
 STORABLE = LinkPolicy(any_http=True)
 

@@ -46,6 +46,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from cxkiosk.content import database, library
     from cxkiosk.content.media import MediaFolders
     from cxkiosk.content.playlist import Playlist
+    from cxkiosk.links import https_origin
     from cxkiosk.push.links import link_policy, qr_link
     from cxkiosk.resources import DEMO_SOURCE, is_demo_source
     from cxkiosk.runtime.build import build_runtime, record_play
@@ -81,7 +82,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     billboard = Billboard(slide_seconds=settings.slide_seconds, call_to_action=settings.qr_call_to_action,
                           link_for=lambda choice: qr_link(choice.pushed_item, settings, choice.code),
                           policy=link_policy(settings),
-                          media=MediaFolders.for_data_dir(ctx.paths.data))
+                          media=MediaFolders.for_data_dir(ctx.paths.data),
+                          youtube_origin=https_origin(settings.youtube_origin))
     billboard.qr_enabled = settings.qr_enabled
     billboard.set_reasons_visible(settings.show_reasons)
     playlist = Playlist(database.playlist(), unhealthy_seconds=settings.unhealthy_minutes * 60)
@@ -101,7 +103,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if runtime.captions is not None:
         runtime.captions.written.connect(lambda code, text, _source: billboard.show_caption(code, text))
         runtime.captions.written.connect(lambda code, text, _source: programme.caption_shown(code, text))
-    admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime)
+    admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime, programme)
     billboard.admin_requested.connect(admin.open)
     runtime.start()
 

@@ -23,6 +23,7 @@ from cxkiosk.push.links import qr_link
 from cxkiosk.values import Choice, Item
 from ui.overlays import CaptionBar, NoticeStrip, QrOverlay, ReasonsLabel
 from ui.players import YOUTUBE_API, FallbackSlide, ImageSlide, PageView, Player, VideoPlayer, YouTubePlayer
+from ui.webpage import PLAYER_ORIGIN
 
 log = logging.getLogger("cxkiosk.billboard")
 
@@ -45,7 +46,7 @@ class Billboard(QWidget):
                  link_for: Callable[[Choice], str] | None = None, load_timeout: float = LOAD_TIMEOUT_S,
                  fallback_title: str = "Welcome", fallback_subtitle: str = "",
                  youtube_api: str = YOUTUBE_API, media: MediaFolders | None = None,
-                 policy: LinkPolicy = HTTPS_ONLY) -> None:
+                 policy: LinkPolicy = HTTPS_ONLY, youtube_origin: str = PLAYER_ORIGIN) -> None:
         super().__init__()
         self.setWindowTitle("cxkiosk")
         self.setAutoFillBackground(True)
@@ -57,6 +58,7 @@ class Billboard(QWidget):
         self._policy = policy
         self._slide_seconds = slide_seconds
         self._youtube_api = youtube_api
+        self._youtube_origin = youtube_origin  # the page YouTube sees (the youtube_origin setting)
         self.stack = QStackedWidget(self)
         self.fallback = FallbackSlide(self, fallback_title, fallback_subtitle)
         self.stack.addWidget(self.fallback)
@@ -168,7 +170,7 @@ class Billboard(QWidget):
 
     def _make_player(self, kind: str) -> Player | None:
         factories = {
-            "youtube": lambda: YouTubePlayer(self.stack, self._youtube_api),
+            "youtube": lambda: YouTubePlayer(self.stack, self._youtube_api, self._youtube_origin),
             "video": lambda: VideoPlayer(self.stack, self._media),
             "slide-image": lambda: ImageSlide(self.stack, self._slide_seconds, self._media),
             "slide-html": lambda: PageView(self.stack, self._slide_seconds, self._media, slides=True),

@@ -29,7 +29,7 @@ YOUTUBE_ERRORS = {
     "100": "video not found or private",
     "101": "owner does not allow embedding",
     "150": "owner does not allow embedding",
-    "153": "player refused the page origin (missing referrer)",
+    "153": "YouTube does not accept this kiosk as an embedder (embedder identity missing)",
     "api-unavailable": "YouTube unreachable (no network?)",
 }
 
@@ -253,17 +253,22 @@ class PageView(Player):
 
 
 class YouTubePlayer(Player):
-    """The IFrame API in a locked page; state and errors come back through QWebChannel."""
+    """The IFrame API in a locked page; state and errors come back through QWebChannel.
+
+    `origin` (the `youtube_origin` setting, an https origin checked by cxkiosk.links) is the
+    page's own address: YouTube sees it as the IFrame API's `origin` and as the Referer."""
 
     kinds = ("youtube",)
 
-    def __init__(self, parent: QWidget | None = None, api_url: str = YOUTUBE_API) -> None:
+    def __init__(self, parent: QWidget | None = None, api_url: str = YOUTUBE_API,
+                 origin: str = PLAYER_ORIGIN) -> None:
         super().__init__(parent)
         self.api_url = api_url
+        self.origin = origin
         self.view = QWebEngineView(self)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.page = LockedPage(self.view, with_channel=True)
-        self.page.allow_origins([QUrl(PLAYER_ORIGIN)])
+        self.page.allow_origins([QUrl(origin)])
         self.view.setPage(self.page)
         assert self.page.bridge is not None
         self.page.bridge.received.connect(self._on_event)
@@ -275,7 +280,7 @@ class YouTubePlayer(Player):
         self._page_ready = False
         self._api_failed = False
         html = resource("player.html").read_text(encoding="utf-8").replace(YOUTUBE_API, self.api_url)
-        self.page.setHtml(html, QUrl(PLAYER_ORIGIN + "/player.html"))
+        self.page.setHtml(html, QUrl(self.origin + "/player.html"))
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         self.view.setGeometry(self.rect())

@@ -43,13 +43,15 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlSchemeHandler,
 )
 
+from cxkiosk.config import Settings
 from cxkiosk.content.media import MB
 
 log = logging.getLogger("cxkiosk.web")
 
-# The origin the player page pretends to come from; YouTube wants an https referrer and a
-# matching `origin` player parameter (file:// pages get error 153).
-PLAYER_ORIGIN = "https://cxkiosk.localhost"
+# The origin the player page pretends to come from by default (the `youtube_origin` setting
+# chooses another); YouTube wants an https referrer and a matching `origin` player parameter
+# (file:// pages get error 153).
+PLAYER_ORIGIN: str = Settings().youtube_origin
 YOUTUBE_FRAME_HOSTS = ("www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "youtube-nocookie.com")
 
 

@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     ctx = context(args)
     source, frame = check_source(ctx)
-    checks = [*check_storage(ctx), check_database(ctx), source, check_faces(ctx, frame),
+    checks = [*check_storage(ctx), check_database(ctx), check_youtube(ctx), source, check_faces(ctx, frame),
               check_model(ctx, contact=not args.no_network), check_nfc(ctx)]
     problems = ctx.settings.validate()
     checks.append(Check("settings", not problems, "; ".join(problems) or f"{ctx.paths.settings_file}",
@@ -89,6 +89,22 @@ def check_database(ctx: Context) -> Check:
         return Check("database", False, f"{detail}; open read-only: plays, visits and taps are not recorded",
                      required=True)
     return Check("database", True, detail, required=True)
+
+
+def check_youtube(ctx: Context) -> Check:
+    """Whether the last YouTube item played or YouTube refused this kiosk (153), from proof of
+    play: the running kiosk records every failure there with its reason."""
+    from cxkiosk.content import database, library
+    from cxkiosk.content.youtube import youtube_status
+
+    try:
+        library.open_content(ctx.db_spec, ctx.paths.default_db)
+        ok, detail = youtube_status()
+    except Exception as exc:  # the database line above says what is wrong with it
+        return Check("youtube", False, f"proof of play cannot be read ({database.describe_fault(exc)})")
+    finally:
+        database.close_database()
+    return Check("youtube", ok, detail)
 
 
 def check_source(ctx: Context) -> tuple[Check, Any]:

@@ -1,9 +1,9 @@
 """The programme: turns billboard events into the next thing to play, and keeps proof of play.
 
 Lives on the GUI thread (QtCore only); the billboard forwards `started/finished/failed`, this
-answers with `play(Choice)` or `fallback()` and tells the rest of the kiosk `now_playing(Choice)`
-and `choice_failed(Choice, reason)`. A targeted choice interrupts at once; the idle loop
-resumes after it.
+answers with `play(Choice)` or `fallback()` and tells the rest of the kiosk `now_playing(Choice)`,
+`choice_failed(Choice, reason)` and `health_changed(ItemHealth)`. A targeted choice interrupts at
+once; the idle loop resumes after it. `retry(item_id)` is the operator's "Retry now".
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from cxkiosk.content.playlist import Playlist
+from cxkiosk.content.playlist import ItemHealth, Playlist
 from cxkiosk.push.links import new_play_code
 from cxkiosk.sensing.exposure import Exposure, PlayAudience, Window
 from cxkiosk.values import Choice, Item, VisitEvent
@@ -48,6 +48,8 @@ class Programme(QObject):
     now_playing = Signal(object)  # Choice now on screen (the billboard showed its first frame)
     choice_failed = Signal(object, str)  # Choice the screen could not play, reason; already
     # marked unhealthy and replaced by the idle loop, so choosing again skips it
+    health_changed = Signal(object)  # ItemHealth: an item started failing, failed again,
+    # was retried or plays again (the admin panel's Content tab follows it)
 
     def __init__(self, playlist: Playlist, record: Callable[[PlayRecord], None] | None = None,
                  retry_seconds: float = 30.0, clock: Callable[[], datetime] = datetime.now,
@@ -124,8 +126,10 @@ class Programme(QObject):
         self._started_at = self._clock()
         if self._exposure is not None:
             self._window = self._exposure.open()
-        self.playlist.mark_ok(item)
+        recovered = self.playlist.mark_ok(item)
         self.now_playing.emit(asked)
+        if recovered:
+            self.health_changed.emit(ItemHealth(item.id))
 
     @Slot(object)
     def on_finished(self, item: Item) -> None:
@@ -136,7 +140,7 @@ class Programme(QObject):
 
     @Slot(object, str)
     def on_failed(self, item: Item, reason: str) -> None:
-        self.playlist.mark_failed(item, reason)
+        health = self.playlist.mark_failed(item, reason)
         playing = self._playing is not None and self._playing.item.id == item.id
         choice = self._playing if playing and self._playing else (self._asked or Choice(item=item))
         started = self._started_at if playing else None
@@ -146,6 +150,16 @@ class Programme(QObject):
         if playing or self._asked is None or self._asked.item.id == item.id:
             self.advance()
         self.choice_failed.emit(choice, reason)
+        self.health_changed.emit(health)
+
+    @Slot(int)
+    def retry(self, item_id: int) -> None:
+        """Make a failing item playable now; it plays next (at once if the fallback slide is
+        up because nothing else could play)."""
+        health = self.playlist.retry(item_id)
+        self.health_changed.emit(health)
+        if self._playing is None and self._asked is None:
+            self.advance()
 
     def _store(self, choice: Choice, outcome: str, reason: str, started: datetime | None = None) -> None:
         if started is None and outcome != "failed":

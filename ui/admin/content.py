@@ -1,11 +1,15 @@
-"""The Content tab: the items, an editor that validates links, import and export."""
+"""The Content tab: the items and how each fares on screen (health, "Retry now"), whether
+YouTube accepts this kiosk, an editor that validates links, import and export."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,11 +31,13 @@ from PySide6.QtWidgets import (
 from cxkiosk.content import library
 from cxkiosk.content.database import Content
 from cxkiosk.content.library import ContentError
+from cxkiosk.content.playlist import ItemHealth
 from cxkiosk.content.targeting import parse_description
 from cxkiosk.content.transfer import (
     ContentFileError,
     format_days,
 )
+from cxkiosk.content.youtube import youtube_status
 from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
 from cxkiosk.values import KINDS
 from ui.admin import widgets
@@ -274,21 +280,59 @@ def _when(row: Content) -> str:
     return "; ".join(parts) or "always"
 
 
+def _clock(at: datetime, now: datetime) -> str:
+    return f"{at:%H:%M}" if at.date() == now.date() else f"{at:%d %b %H:%M}"
+
+
+def health_text(health: ItemHealth | None, now: datetime | None = None) -> str:
+    """The operator's sentence for an item's health: "playing fine", or since when it fails,
+    why, and when it is tried again."""
+    if health is None or health.failing_since is None:
+        return "playing fine"
+    now = now or datetime.now()
+    parts = [f"failing since {_clock(health.failing_since, now)}", health.reason or "no reason given"]
+    if health.failures > 1:
+        parts.append(f"failed {health.failures} times")
+    retry = health.next_retry
+    parts.append(f"next try {_clock(retry, now)}" if retry is not None and retry > now
+                 else "tried again on its next turn")
+    return " — ".join(parts)
+
+
 class ContentModel(RowsModel):
-    """Content rows; the 'On' column is a check box the operator can flip."""
+    """Content rows; the 'On' column is a check box the operator can flip; 'Health' follows the
+    billboard (`set_health`) without a reload."""
 
     toggled = Signal(int, bool)  # row id, enabled
     ON_COLUMN = 3
+    HEALTH_COLUMN = 4
 
     def __init__(self) -> None:
-        super().__init__(("Title", "Kind", "Link / file", "On", "Idle", "Who", "Keywords", "Weight", "When"))
+        super().__init__(("Title", "Kind", "Link / file", "On", "Health", "Idle", "Who", "Keywords", "Weight",
+                          "When"))
         self.enabled: list[bool] = []
+        self.health: dict[int, ItemHealth] = {}  # failing items only
 
     def set_content(self, rows: list[Content]) -> None:
         self.enabled = [bool(r.enabled) for r in rows]
-        self.set_rows([(r.title, r.kind, r.url or r.path, "", "yes" if r.idle else "no", _who(r),
+        self.set_rows([(r.title, r.kind, r.url or r.path, "", "", "yes" if r.idle else "no", _who(r),
                         ", ".join(r.keyword_list), f"{r.weight:g}", _when(r)) for r in rows],
                       [r.id for r in rows])
+
+    def set_health(self, health: ItemHealth) -> None:
+        if health.failing:
+            self.health[health.item_id] = health
+        else:
+            self.health.pop(health.item_id, None)
+        if health.item_id in self.keys:
+            cell = self.index(self.keys.index(health.item_id), self.HEALTH_COLUMN)
+            self.dataChanged.emit(cell, cell)
+
+    def health_cell(self, row: int) -> str:
+        health = self.health.get(self.keys[row])
+        if health is not None:
+            return f"failing since {_clock(health.failing_since or datetime.now(), datetime.now())}"
+        return "playing fine" if self.enabled[row] else "off"
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)
@@ -299,6 +343,14 @@ class ContentModel(RowsModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if index.isValid() and index.column() == self.ON_COLUMN and role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if self.enabled[index.row()] else Qt.CheckState.Unchecked
+        if index.isValid() and index.column() == self.HEALTH_COLUMN:
+            failing = self.keys[index.row()] in self.health
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.health_cell(index.row())
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return health_text(self.health.get(self.keys[index.row()]))
+            if role == Qt.ItemDataRole.ForegroundRole and failing:  # only what needs the operator stands out
+                return QColor("#b00020")
         return super().data(index, role)
 
     def setData(self, index: Index, value: Any,  # noqa: N802 - Qt override
@@ -313,7 +365,9 @@ class ContentModel(RowsModel):
 
 class ContentPage(QWidget):
     changed = Signal()
+    retry_requested = Signal(int)  # item id: the operator pressed "Retry now"
     ON_COLUMN = ContentModel.ON_COLUMN
+    HEALTH_COLUMN = ContentModel.HEALTH_COLUMN
 
     def __init__(self, parent: QWidget | None = None, policy: LinkPolicy = HTTPS_ONLY) -> None:
         super().__init__(parent)
@@ -347,13 +401,74 @@ class ContentPage(QWidget):
         self.errors.setReadOnly(True)
         self.errors.setMaximumHeight(110)
         self.errors.hide()
+        # The selected item's health in full, and the one thing to do about it.
+        self.health_line = QLabel()
+        self.health_line.setWordWrap(True)
+        self.health_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.retry_button = QPushButton("Retry now")
+        self.retry_button.setToolTip("Play this item again next, instead of waiting for its next try")
+        self.retry_button.clicked.connect(self.retry_selected)
+        health = QHBoxLayout()
+        health.addWidget(self.health_line, 1)
+        health.addWidget(self.retry_button)
+        self.youtube = QLabel()  # whether YouTube accepts this kiosk, as `check` says it
+        self.youtube.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        layout.addLayout(health)
+        layout.addWidget(self.youtube)
         layout.addWidget(self.status)
         layout.addWidget(self.errors)
         self.editor: ContentEditor | None = None
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected_health())
         self.reload()
+
+    # -- health: shown as the programme reports it, never polled ---------------------------------
+
+    def set_health(self, healths: Iterable[ItemHealth]) -> None:
+        """Every failing item's health at once (when the panel opens)."""
+        for health in list(self.model.health.values()):
+            self.model.set_health(ItemHealth(health.item_id))
+        for health in healths:
+            self.model.set_health(health)
+        self._show_selected_health()
+
+    def show_health(self, health: ItemHealth) -> None:
+        """One item started failing, failed again, was retried or plays again."""
+        self.model.set_health(health)
+        self._show_selected_health()
+        self._show_youtube()
+
+    def health_of(self, row_id: int) -> str:
+        """The health sentence the panel shows for this item."""
+        return health_text(self.model.health.get(row_id))
+
+    def _show_selected_health(self) -> None:
+        row_id = self.selected_id()
+        failing = len(self.model.health)
+        if row_id is None:
+            items = f"{failing} item{'s' if failing != 1 else ''}"
+            message(self.health_line, f"{items} failing on screen: select one to see why and retry it."
+                    if failing else "Every item plays fine on screen.", None if failing else True)
+            self.retry_button.setEnabled(False)
+            return
+        title = self.model.rows[self.model.keys.index(row_id)][0]
+        health = self.model.health.get(row_id)
+        message(self.health_line, f"“{title}”: {health_text(health)}", health is None)
+        self.retry_button.setEnabled(health is not None)
+
+    def retry_selected(self) -> None:
+        row_id = self.selected_id()
+        if row_id is not None and row_id in self.model.health:
+            self.retry_requested.emit(row_id)
+
+    def _show_youtube(self) -> None:
+        try:
+            ok, line = youtube_status()
+        except Exception as exc:  # the database went away: say so, keep the panel up
+            ok, line = False, f"proof of play cannot be read ({exc})"
+        message(self.youtube, f"YouTube: {line}", True if ok else False)
 
     def reload(self) -> None:
         try:
@@ -369,6 +484,8 @@ class ContentPage(QWidget):
         if readonly:
             message(self.status, "The database is open read-only (see the Devices tab's database status); "
                                   "content cannot be changed until that is fixed.", False)
+        self._show_youtube()
+        self._show_selected_health()
 
     def row_ids(self) -> list[int]:
         return list(self.model.keys)

@@ -18,10 +18,12 @@ from ui.admin.panel import AdminPanel
 class AdminOpener:
     """Built once by main.py; `open()` is connected to the billboard's hidden hotkey."""
 
-    def __init__(self, paths, settings, billboard, playlist, status, runtime) -> None:
-        """`runtime`: the kiosk's Runtime (capture, nfc, selector; any may be None)."""
+    def __init__(self, paths, settings, billboard, playlist, status, runtime, programme=None) -> None:
+        """`runtime`: the kiosk's Runtime (capture, nfc, selector; any may be None); `programme`:
+        where item health comes from and "Retry now" goes (None: health as the playlist has it)."""
         self.paths, self.settings, self.billboard = paths, settings, billboard
         self.playlist, self.status, self.runtime = playlist, status, runtime
+        self.programme = programme
         self.panel = None
 
     def open(self) -> None:
@@ -44,6 +46,10 @@ class AdminOpener:
         for part, text in self.status.latest.items():
             panel.set_status(part, text)
         self.status.changed.connect(panel.set_status)
+        panel.set_health(self.playlist.health().values())
+        if self.programme is not None:
+            self.programme.health_changed.connect(panel.show_health)
+            panel.retry_requested.connect(self.programme.retry)
         panel.nfc_test_requested.connect(self._nfc_test)
         if QApplication.overrideCursor() is not None:
             QApplication.restoreOverrideCursor()  # the operator needs a pointer in the panel

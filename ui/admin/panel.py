@@ -6,15 +6,16 @@ Public API (main.py wires it):
   page exists until the PIN is right (or, on first run, a new PIN is set); closing it locks it.
 - signals: `content_changed()`, `settings_saved(Settings)`, `setting_changed(name, value)`,
   `preview_wanted(bool)`,
-  `nfc_test_requested(str device)`;
+  `nfc_test_requested(str device)`, `retry_requested(int item id)`;
 - slots: `show_preview(numpy BGR image)`, `set_status(part, text)` with part in
-  camera | nfc | model | database.
+  camera | nfc | model | database, `set_health(ItemHealths)`, `show_health(ItemHealth)`.
 It edits a copy of the settings; only Save writes settings.json (never the API key).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from cxkiosk.config import Paths, Settings, needs_restart, save_settings
+from cxkiosk.content.playlist import ItemHealth
 from cxkiosk.links import LinkPolicy
 from cxkiosk.pin import PIN_MAX, PIN_MIN, STATE_FILE, PinError, PinGuard, check_new_pin, hash_pin, is_pin_hash
 from cxkiosk.runtime.provider_test import ProviderTestWorker
@@ -175,6 +177,7 @@ class AdminPanel(QWidget):
     setting_changed = Signal(str, object)  # name, new value: one per setting a save changed
     preview_wanted = Signal(bool)
     nfc_test_requested = Signal(str)
+    retry_requested = Signal(int)  # item id: "Retry now" on the Content tab
 
     def __init__(self, paths: Paths, settings: Settings, parent: QWidget | None = None,
                  guard: PinGuard | None = None) -> None:
@@ -192,6 +195,7 @@ class AdminPanel(QWidget):
         self.tabs: QTabWidget | None = None
         self.body: QWidget | None = None
         self._statuses: dict[str, str] = {}
+        self._health: dict[int, ItemHealth] = {}  # failing items, kept while the panel is locked
         self._test: WorkerThread | None = None
         self._show_pin()
 
@@ -255,6 +259,7 @@ class AdminPanel(QWidget):
         self.stack.setCurrentWidget(self.body)
         for part, text in self._statuses.items():
             self.devices.set_status(part, text)
+        self.content.set_health(self._health.values())
 
     def lock(self) -> None:
         """Back to the PIN page; the tabs (and any preview or test) end."""
@@ -280,6 +285,7 @@ class AdminPanel(QWidget):
         for page in (self.devices, self.provider, self.privacy):
             page.load(self.settings)
         self.content.changed.connect(self.content_changed)
+        self.content.retry_requested.connect(self.retry_requested)
         self.devices.preview_wanted.connect(self.preview_wanted)
         self.devices.nfc_test_requested.connect(self.nfc_test_requested)
         self.provider.test_button.clicked.connect(self.test_provider)
@@ -413,6 +419,19 @@ class AdminPanel(QWidget):
         self._statuses[part] = text
         if self.body is not None:
             self.devices.set_status(part, text)
+
+    def set_health(self, healths: Iterable[ItemHealth]) -> None:
+        self._health = {h.item_id: h for h in healths if h.failing}
+        if self.body is not None:
+            self.content.set_health(self._health.values())
+
+    def show_health(self, health: ItemHealth) -> None:
+        if health.failing:
+            self._health[health.item_id] = health
+        else:
+            self._health.pop(health.item_id, None)
+        if self.body is not None:
+            self.content.show_health(health)
 
     # -- closing ------------------------------------------------------------------------------------
 
