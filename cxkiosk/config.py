@@ -111,6 +111,9 @@ class Settings:
     http_hosts: str = setting("", max_len=500)
     # Admin panel PIN, stored as a salted hash (never the PIN)
     admin_pin_hash: str = setting("", max_len=200)
+    # First-run set-up (ui/setup/; whether it is done is a marker file, see first_run.py)
+    # what people call this screen (window title, logs); kiosk_id is what links carry
+    kiosk_name: str = restart("", "kiosk name", max_len=60)
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""
