@@ -282,6 +282,20 @@ def test_the_pin_page_refuses_short_empty_or_mismatched_pins(qtbot, paths, first
     assert wizard.pin.dialog.message.isVisible()
 
 
+def test_typing_the_pin_and_enter_goes_on_and_escape_keeps_the_fields(qtbot, paths):
+    from PySide6.QtCore import Qt
+
+    wizard = make_wizard(qtbot, paths)
+    to_pin_page(wizard)
+    qtbot.keyClicks(wizard.pin.dialog.pin, PIN)
+    qtbot.keyClick(wizard.pin.dialog.pin, Qt.Key.Key_Escape)  # the page must not empty itself
+    assert wizard.pin.dialog.isVisible() and wizard.isVisible()
+    qtbot.keyClicks(wizard.pin.dialog.confirm, PIN)
+    qtbot.keyClick(wizard.pin.dialog.confirm, Qt.Key.Key_Return)
+    assert wizard.currentPage() is wizard.nfc
+    assert verify_pin(PIN, wizard.edited_settings().admin_pin_hash)
+
+
 def test_run_again_a_kiosk_with_a_pin_may_keep_it(qtbot, paths):
     old = hash_pin("9999")
     wizard = make_wizard(qtbot, paths, Settings(admin_pin_hash=old))
