@@ -58,14 +58,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, FakeOpenAI() as server, \
             emulated_tag(Type3TagMemory(writable=True, blocks=16)) as tag:
         paths = Paths.for_data_dir(tmp)
-        wizard = SetupWizard(paths, Settings(source="file:resources/demo/visitor.mp4"))
+        wizard = SetupWizard(paths, Settings())
         wizard.resize(1280, 720)
         wizard.show()
         shots = []
 
         def shoot(name: str) -> None:
             settle(app, 0.3)
-            path = OUT / f"{len(shots) + 1}-{name}.png"
+            path = OUT / f"{wizard.currentId() + 1}-{name}.png"
             wizard.grab().save(str(path))
             shots.append(path)
 
@@ -73,6 +73,9 @@ def main() -> None:
         wizard.name.name.setText("Ginza showroom, entrance")
         shoot("name")
         wizard.next()
+        shoot("camera-none")  # this machine has no camera: what most first starts here look like
+        wizard.camera.source.setEditText("file:resources/demo/visitor.mp4")
+        wizard.camera.restart()
         settle(app, 8, until=lambda: wizard.camera.preview.pixmap() is not None
                and not wizard.camera.preview.pixmap().isNull())
         # The demo visitor walks up after a few seconds: wait for the face box (green).

@@ -92,6 +92,7 @@ class CameraPage(SetupPage):
         form.addRow("Source", row)
         self.preview = CameraPreview("")
         self.preview.setMinimumSize(480, 270)
+        self.preview.setMargin(24)  # what it says instead of a picture keeps off the edges
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.feed = PreviewFeed(self.preview, self.status)
