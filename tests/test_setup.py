@@ -234,6 +234,28 @@ def test_skip_marks_it_done_and_keeps_the_defaults(qtbot, paths, answers):
     assert first_run.is_done(paths, Settings())
 
 
+@pytest.mark.expect_log("cannot record that the set-up is done")
+def test_a_read_only_data_folder_still_starts_the_kiosk_after_a_skip(qtbot, small_disk):
+    paths = Paths.for_data_dir(small_disk.path)
+    paths.create()
+    small_disk.read_only()
+    try:
+        wizard = make_wizard(qtbot, paths)
+        to_pin_page(wizard)
+        wizard.pin.dialog.pin.setText(PIN)
+        wizard.pin.dialog.confirm.setText(PIN)
+        wizard.next()
+        wizard.nfc.device.setText("none")
+        wizard.next()
+        finish(wizard)
+        assert wizard.outcome == "" and "Not saved: cannot write" in wizard.provider.message.text()
+        wizard.button(wizard.WizardButton.CustomButton1).click()
+        assert wizard.outcome == first_run.SKIPPED and not wizard.isVisible()  # the kiosk goes on
+        assert not first_run.is_done(paths, Settings())  # and the set-up shows again next time
+    finally:
+        small_disk.writable()
+
+
 def test_closing_the_window_asks_and_no_keeps_it_open(qtbot, paths, answers):
     wizard = make_wizard(qtbot, paths)
     answers.state["answer"] = False

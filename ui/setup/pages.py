@@ -49,8 +49,9 @@ class SetupPage(QWizardPage):
 class NamePage(SetupPage):
     def __init__(self) -> None:
         super().__init__("Name this kiosk",
-                         "A few questions and the kiosk starts. Everything can be changed later in the "
-                         "admin panel (Ctrl+Shift+A on the billboard); “Skip, use defaults” starts it now.")
+                         "A few questions and the kiosk starts. Every answer can be changed later: in the "
+                         "admin panel (Ctrl+Shift+A on the billboard), or here again with python main.py "
+                         "--setup. “Skip, use defaults” starts it now.")
         self.name = QLineEdit()
         self.name.setMaxLength(NAME_MAX)
         self.name.setPlaceholderText("e.g. Ginza showroom, entrance")
