@@ -120,6 +120,9 @@ class Settings:
     # and the Referer YouTube sees); a showroom may use its own domain where YouTube answers 153
     youtube_origin: str = restart("https://cxkiosk.localhost", "YouTube origin", max_len=200,
                                   check=origin_problem)
+    # First-run set-up (ui/setup/; whether it is done is a marker file, see first_run.py)
+    # what people call this screen (window title, logs); kiosk_id is what links carry
+    kiosk_name: str = restart("", "kiosk name", max_len=60)
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""

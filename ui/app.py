@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                      "udp:HOST:PORT | none")
     run.add_argument("--screenshot", metavar="PNG", help="save a screenshot (needs --quit-after)")
     run.add_argument("--quit-after", metavar="SECONDS", type=float, help="quit after this many seconds")
+    run.add_argument("--setup", action="store_true", help="show the first-run set-up (again) first")
     run.set_defaults(handler=run_kiosk)
 
 
@@ -36,6 +37,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if sys.platform.startswith("linux") and not any(
             os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         return fail("no display: run on the desktop, under Xvfb, or with QT_QPA_PLATFORM=offscreen")
+    if getattr(args, "setup", False) and os.environ.get("QT_QPA_PLATFORM") in ("offscreen", "minimal"):
+        return fail("--setup needs a screen to answer it on (QT_QPA_PLATFORM is offscreen)")
     ctx = context(args)
     refuse_unusable(args, ctx.settings)  # a flag `check` would call unusable: exit 2, one line
     # Qt and everything behind it are imported only when the kiosk itself runs.
@@ -79,11 +82,19 @@ def run_kiosk(args: argparse.Namespace) -> int:
     _route_qt_messages()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cxkiosk")
+    heartbeat = _heartbeat(app)  # noqa: F841 - the supervisor's proof that the GUI thread is alive
+    settings = _first_run_setup(args, ctx, app)
+    if settings is None:  # stopped during the set-up
+        database.close_database()
+        return 0
     billboard = Billboard(slide_seconds=settings.slide_seconds, call_to_action=settings.qr_call_to_action,
                           link_for=lambda choice: qr_link(choice.pushed_item, settings, choice.code),
                           policy=link_policy(settings),
                           media=MediaFolders.for_data_dir(ctx.paths.data),
                           youtube_origin=https_origin(settings.youtube_origin))
+    if settings.kiosk_name:
+        log.info("kiosk %r", settings.kiosk_name)
+        billboard.setWindowTitle(f"cxkiosk — {settings.kiosk_name}")
     billboard.qr_enabled = settings.qr_enabled
     billboard.set_reasons_visible(settings.show_reasons)
     playlist = Playlist(database.playlist(), unhealthy_seconds=settings.unhealthy_minutes * 60)
@@ -111,7 +122,6 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if not args.windowed:
         app.setOverrideCursor(Qt.CursorShape.BlankCursor)
     QTimer.singleShot(0, programme.advance)
-    heartbeat = _heartbeat(app)  # noqa: F841 - the supervisor's proof that the GUI thread is alive
     signal_timer = _quit_on_signals(app)  # noqa: F841 - kept alive with the event loop
 
     if args.quit_after is not None:
@@ -124,6 +134,25 @@ def run_kiosk(args: argparse.Namespace) -> int:
     delete_widgets(app, billboard, admin.panel)
     database.close_database()
     return code
+
+
+def _first_run_setup(args: argparse.Namespace, ctx: Any, app: Any) -> Any:
+    """The settings to run with: after the first-run set-up when this install has not had it
+    (cxkiosk/first_run.py) or --setup asks for it; None when the kiosk was stopped meanwhile."""
+    from cxkiosk import first_run
+
+    if not getattr(args, "setup", False):
+        if first_run.is_done(ctx.paths, ctx.settings):
+            return ctx.settings
+        timed = bool(getattr(args, "screenshot", None)) or args.quit_after is not None
+        reason = first_run.why_not_shown(demo=getattr(args, "demo", False), timed=timed,
+                                         platform=app.platformName())
+        if reason:
+            logging.getLogger("cxkiosk.setup").info("first-run set-up pending; not shown: %s", reason)
+            return ctx.settings
+    from ui.setup.wizard import run_setup
+
+    return run_setup(ctx.paths, ctx.settings)
 
 
 def _quit_on_signals(app: Any) -> Any:

@@ -50,22 +50,70 @@ def camera_entries() -> list[tuple[str, str]]:
             for i, dev in enumerate(QMediaDevices.videoInputs())]
 
 
+class SourcePicker(QComboBox):
+    """The camera/sensor source: the cameras Qt sees, then the other kinds of source. Editable:
+    the list shows labels, the field keeps the spec (or a prefix to complete, e.g. "file:")."""
+
+    OTHERS = (("auto", "auto — the first camera"), ("file:", "file:PATH — a video file"),
+              ("images:", "images:DIR — a folder of photos"),
+              ("thermal:", "thermal:PORT[@BAUD] — 8x8 infrared array"),
+              ("none", "none — no sensing, plain playlist"))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.cameras = camera_entries()
+        for spec, label in (*self.cameras, *self.OTHERS):
+            self.addItem(label, spec)
+        self.activated.connect(self._picked)
+
+    @property
+    def spec(self) -> str:
+        return self.currentText().strip()
+
+    def _picked(self, index: int) -> None:
+        self.setEditText(self.itemData(index) or self.itemText(index))
+
+
+class CameraPreview(QLabel):
+    """Downscaled frames from the capture thread, on this screen only (never saved)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(320, 180)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.setStyleSheet("background: #222; color: #ccc;")
+        self.setWordWrap(True)
+
+    def show_image(self, image: np.ndarray) -> None:
+        if image is None or getattr(image, "size", 0) == 0:
+            return
+        pixmap = QPixmap.fromImage(bgr_to_qimage(image))
+        self.setPixmap(pixmap.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation))
+
+
+def nfc_device_field() -> QLineEdit:
+    field = QLineEdit()
+    field.setPlaceholderText("usb, usb:054c:06c3, tty:USB0:pn532, udp:HOST:PORT, none")
+    return field
+
+
+def nfc_mode_box() -> QComboBox:
+    box = QComboBox()
+    box.addItem("write — write the link to a sticker/tag on the reader", "write")
+    box.addItem("emulate — the reader acts as a tag phones read", "emulate")
+    return box
+
+
 class DevicesPage(QWidget):
     preview_wanted = Signal(bool)
     nfc_test_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.source = QComboBox()
-        self.source.setEditable(True)
-        for spec, label in camera_entries():
-            self.source.addItem(label, spec)
-        for spec, label in (("auto", "auto — the first camera"), ("file:", "file:PATH — a video file"),
-                            ("images:", "images:DIR — a folder of photos"),
-                            ("thermal:", "thermal:PORT[@BAUD] — 8x8 infrared array"),
-                            ("none", "none — no sensing, plain playlist")):
-            self.source.addItem(label, spec)
-        self.source.activated.connect(self._source_picked)
+        self.source = SourcePicker()
         self.width_box, self.height_box = QSpinBox(), QSpinBox()
         self.width_box.setRange(160, 7680)
         self.height_box.setRange(120, 4320)
@@ -83,17 +131,9 @@ class DevicesPage(QWidget):
         self.facing.setRange(5, 80)
         self.facing.setSuffix(" °")
         self.facing.setToolTip("A head turned at most this far from the camera counts as watching")
-        self.preview = QLabel("Preview appears while this tab is open and a camera is running.")
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumSize(320, 180)
-        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
-        self.preview.setStyleSheet("background: #222; color: #ccc;")
-        self.preview.setWordWrap(True)
-        self.nfc_device = QLineEdit()
-        self.nfc_device.setPlaceholderText("usb, usb:054c:06c3, tty:USB0:pn532, udp:HOST:PORT, none")
-        self.nfc_mode = QComboBox()
-        self.nfc_mode.addItem("write — write the link to a sticker/tag on the reader", "write")
-        self.nfc_mode.addItem("emulate — the reader acts as a tag phones read", "emulate")
+        self.preview = CameraPreview("Preview appears while this tab is open and a camera is running.")
+        self.nfc_device = nfc_device_field()
+        self.nfc_mode = nfc_mode_box()
         self.nfc_test = QPushButton("Test NFC")
         self.nfc_test.clicked.connect(self._test_nfc)
         self.status_labels = {part: QLabel("—") for part in STATUS_PARTS}
@@ -140,16 +180,12 @@ class DevicesPage(QWidget):
         self.nfc_mode.setCurrentIndex(max(0, self.nfc_mode.findData(s.nfc_mode)))
 
     def apply(self, s: Settings) -> None:
-        s.source = self.source.currentText().strip()
+        s.source = self.source.spec
         s.camera_width, s.camera_height = self.width_box.value(), self.height_box.value()
         s.face_min_px, s.face_threshold = self.min_face.value(), round(self.face_threshold.value(), 2)
         s.facing_degrees = float(self.facing.value())
         s.nfc_device = self.nfc_device.text().strip()
         s.nfc_mode = self.nfc_mode.currentData()
-
-    def _source_picked(self, index: int) -> None:
-        # The list shows labels; the field keeps the spec (and a prefix to complete, e.g. "file:").
-        self.source.setEditText(self.source.itemData(index) or self.source.itemText(index))
 
     def _test_nfc(self) -> None:
         device = self.nfc_device.text().strip()
@@ -164,11 +200,8 @@ class DevicesPage(QWidget):
         label.setText(text)
 
     def show_preview(self, image: np.ndarray) -> None:
-        if not self._preview_on or image is None or getattr(image, "size", 0) == 0:
-            return
-        pixmap = QPixmap.fromImage(bgr_to_qimage(image))
-        self.preview.setPixmap(pixmap.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                             Qt.TransformationMode.SmoothTransformation))
+        if self._preview_on:
+            self.preview.show_image(image)
 
     def set_preview_wanted(self, on: bool) -> None:
         if on != self._preview_on:

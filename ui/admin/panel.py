@@ -95,6 +95,7 @@ class PinDialog(QDialog):
         else:
             intro = QLabel("Enter the admin PIN.")
         intro.setWordWrap(True)
+        self.heading, self.intro = heading, intro  # the set-up wizard shows its own instead
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
@@ -144,7 +145,7 @@ class PinDialog(QDialog):
             try:
                 check_new_pin(pin)
             except PinError as exc:
-                self.message.setText(str(exc).capitalize() + ".")
+                self.message.setText(str(exc)[:1].upper() + str(exc)[1:] + ".")  # keeps "PIN" as it is
                 return
             if self.confirm.text() != pin:
                 self.message.setText("The two PINs differ; type the same PIN twice.")
