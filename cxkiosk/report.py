@@ -1,9 +1,11 @@
 """Proof of play and audience figures, for the operator and the marketing team.
 
-`build_report` reads PlayLog, TapLog and AudienceLog since a date and returns plain data:
-totals, per item (plays, completion rate, targeted plays, seconds on screen, taps), audience
-segments (gender x age band) and figures per hour of the day. `render_json` / `render_csv` turn
-it into text; the CSV is in long form (section, key, metric, value) so a spreadsheet can pivot it.
+`build_report` reads PlayLog, TapLog and AudienceLog for a period (which rows count is
+cxkiosk/counting.py's) and returns plain data: totals, per item (plays, completion rate,
+targeted plays, seconds on screen, taps), per item and day, audience segments (gender x age
+band) and figures per hour of the day. `render_json` / `render_csv` turn it into text (the
+terminal's table is cxkiosk/report_text.py, the printable page cxkiosk/report_html.py); the CSV
+has one row per item and day, for a spreadsheet.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import csv
 import io
 import json
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import peewee
 from peewee import SQL, Case, fn
 
+from cxkiosk import counting
 from cxkiosk.attributes import age_band
 from cxkiosk.cells import protect
 from cxkiosk.content.database import AudienceLog, Content, PlayLog, TapLog, database, local_naive
@@ -25,10 +28,18 @@ from cxkiosk.uplift import uplift_report
 
 DWELL_BINS = ((0, 5, "under 5"), (5, 15, "5-15"), (15, 30, "15-30"), (30, 60, "30-60"),
               (60, float("inf"), "60 and more"))
+# Summed per item and per item and day; each is a key of an item row.
+COUNTS = ("plays", "completed", "skipped", "failed", "failed_to_load", "targeted", "holdout", "idle",
+          "ots", "watchers", "taps", "nfc_write", "nfc_read", "qr")
 
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+def taps_per_100(taps: int, watchers: int) -> float | None:
+    """An item's taps per 100 of its watchers (None without watchers)."""
+    return round(100 * taps / watchers, 1) if watchers else None
 
 
 def _count(condition: peewee.Expression) -> peewee.Node:
@@ -55,151 +66,189 @@ def _hour(field: peewee.Field) -> peewee.Node:
     return fn.EXTRACT(SQL(f'HOUR FROM "{field.column_name}"'))
 
 
+def _day(field: peewee.Field) -> peewee.Node:
+    """The calendar day of a time, uncoerced (peewee would read it back as the field's datetime);
+    SQLite gives text, PostgreSQL a date, see `_day_text`."""
+    return fn.DATE(field).coerce(False)
+
+
+def _day_text(day: Any) -> str:
+    return day.isoformat()[:10] if isinstance(day, date | datetime) else str(day)
+
+
+def _blank(item_id: int | None, title: str) -> dict[str, Any]:
+    return {"item_id": item_id, "title": title, **dict.fromkeys(COUNTS, 0), "completion_rate": None,
+            "seconds": 0.0, "attention": 0.0, "taps_per_100_watchers": None}
+
+
 def build_report(since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
-    """Figures for plays, taps and audience from `since` (all history when None) to `until` (now)."""
+    """Figures for plays, taps and audience in [since, until): all history when since is None,
+    until now when until is None."""
     until = local_naive(until)
     since = local_naive(since) if since else None
-    titles: dict[int | None, str] = dict(Content.select(Content.id, Content.title).tuples())  # type: ignore[arg-type]
-    items: dict[int | None, dict[str, Any]] = {}
     hours = {h: {"hour": h, "plays": 0, "taps": 0, "visitors": 0, "watchers": 0} for h in range(24)}
-
-    def item_row(item_id: int | None) -> dict[str, Any]:
-        if item_id not in items:
-            items[item_id] = {"item_id": item_id, "title": titles.get(item_id, "(deleted item)"),
-                              "plays": 0, "completed": 0, "skipped": 0, "failed": 0, "completion_rate": None,
-                              "targeted": 0, "holdout": 0, "seconds": 0.0, "ots": 0, "watchers": 0,
-                              "attention": 0.0, "taps": 0, "nfc_write": 0, "nfc_read": 0, "qr": 0}
-        return items[item_id]
-
-    # Plays are aggregated by the database (a year of a busy kiosk is millions of rows).
-    period = PlayLog.start <= until
-    if since:
-        period &= PlayLog.start >= since
-    seconds, hour = _play_seconds(), _hour(PlayLog.start)
-    per_item = (PlayLog.select(PlayLog.item, fn.COUNT(PlayLog.id), _count(PlayLog.outcome == "completed"),
-                               _count(PlayLog.outcome == "skipped"), _count(PlayLog.outcome == "failed"),
-                               _count(PlayLog.trigger == "targeted"), _count(PlayLog.trigger == "holdout"),
-                               fn.SUM(seconds), fn.SUM(PlayLog.ots), fn.SUM(PlayLog.watchers),
-                               fn.SUM(PlayLog.attention))
-                .where(period).group_by(PlayLog.item).tuples())
+    days = _days(since, until, hours)
+    items: dict[int | None, dict[str, Any]] = {}
+    for row in days.values():
+        total = items.setdefault(row["item_id"], _blank(row["item_id"], row["title"]))
+        for key in (*COUNTS, "seconds", "attention"):
+            total[key] += row[key]
     totals: Counter[str] = Counter()
     seconds_total = attention_total = 0.0
-    for item_id, n, completed, skipped, failed, targeted, holdout, secs, ots, watchers, attention in per_item:
-        row = item_row(item_id)
-        row.update(plays=n, completed=completed or 0, skipped=skipped or 0, failed=failed or 0,
-                   targeted=targeted or 0, holdout=holdout or 0, seconds=float(secs or 0.0), ots=ots or 0,
-                   watchers=watchers or 0, attention=round(float(attention or 0.0), 1))
-        for key in ("plays", "completed", "skipped", "failed", "targeted", "holdout", "ots"):
+    for row in [*items.values(), *days.values()]:
+        row["completion_rate"] = _rate(row["completed"], row["plays"])
+        row["taps_per_100_watchers"] = taps_per_100(row["taps"], row["watchers"])
+        row["seconds"], row["attention"] = round(row["seconds"], 1), round(row["attention"], 1)
+    for row in items.values():
+        for key in ("plays", "completed", "skipped", "failed", "failed_to_load", "targeted", "holdout",
+                    "idle", "ots", "taps"):
             totals[key] += row[key]
         totals["play_watchers"] += row["watchers"]
         seconds_total += row["seconds"]
         attention_total += row["attention"]
-    for h, n in PlayLog.select(hour, fn.COUNT(PlayLog.id)).where(period).group_by(hour).tuples():
-        if h is not None:
-            hours[int(h)]["plays"] += n
 
-    taps = TapLog.select(TapLog.item, TapLog.time, TapLog.kind).where(TapLog.time <= until)
-    if since:
-        taps = taps.where(TapLog.time >= since)
-    for item_id, when, kind in taps.tuples().iterator():
-        row = item_row(item_id)
-        row["taps"] += 1
-        key = kind.replace("-", "_")
-        if key in row:
-            row[key] += 1
-        totals["taps"] += 1
-        if isinstance(when, datetime):
-            hours[when.hour]["taps"] += 1
+    segments, dwell = _audience(since, until, totals, hours)
 
-    audience = AudienceLog.select(AudienceLog.time, AudienceLog.count, AudienceLog.people,
-                                  AudienceLog.dwell, AudienceLog.watchers).where(AudienceLog.time <= until)
-    if since:
-        audience = audience.where(AudienceLog.time >= since)
-    segments: Counter[tuple[str, str]] = Counter()
-    dwell: list[float] = []
-    for when, count, people_json, dwell_s, watchers in audience.tuples().iterator():
-        totals["observations"] += 1
-        totals["visitors"] += count or 0
-        try:
-            people = json.loads(people_json or "[]")
-        except ValueError:
-            people = []
-        people = [p for p in people if isinstance(p, dict)] if isinstance(people, list) else []
-        watched = watchers if watchers is not None else sum(1 for p in people if p.get("facing") is True)
-        totals["watchers"] += watched
-        for person in people:
-            segments[(person.get("gender") or "unknown", age_band(person.get("age")))] += 1
-        if dwell_s is not None:
-            dwell.append(float(dwell_s))
-        if isinstance(when, datetime):
-            hours[when.hour]["visitors"] += count or 0
-            hours[when.hour]["watchers"] += watched
-
-    for row in items.values():
-        row["completion_rate"] = _rate(row["completed"], row["plays"])
-        row["seconds"] = round(row["seconds"], 1)
     ordered = sorted(items.values(), key=lambda r: (-r["plays"], -r["taps"], r["item_id"] or 0))
+    by_day = sorted(days.values(), key=lambda r: (r["date"], -r["plays"], -r["taps"], r["item_id"] or 0))
     return {
         "since": since.isoformat(sep=" ") if since else None,
         "until": until.isoformat(sep=" ", timespec="seconds"),
         "totals": {
             "plays": totals["plays"], "completed": totals["completed"], "skipped": totals["skipped"],
-            "failed": totals["failed"], "completion_rate": _rate(totals["completed"], totals["plays"]),
-            "targeted": totals["targeted"], "holdout": totals["holdout"], "seconds": round(seconds_total, 1),
-            "ots": totals["ots"], "play_watchers": totals["play_watchers"],
+            "failed": totals["failed"], "failed_to_load": totals["failed_to_load"],
+            "completion_rate": _rate(totals["completed"], totals["plays"]),
+            "targeted": totals["targeted"], "holdout": totals["holdout"], "idle": totals["idle"],
+            "seconds": round(seconds_total, 1), "ots": totals["ots"],
+            "play_watchers": totals["play_watchers"],
             "attention": round(attention_total, 1), "taps": totals["taps"],
+            "taps_per_100_watchers": taps_per_100(totals["taps"], totals["play_watchers"]),
             "observations": totals["observations"], "visitors": totals["visitors"],
             "watchers": totals["watchers"],
-            "dwell_avg": round(sum(dwell) / len(dwell), 1) if dwell else None,
-            "dwell_total": round(sum(dwell), 1),
+            "dwell_avg": round(dwell["total"] / dwell["visits"], 1) if dwell["visits"] else None,
+            "dwell_total": round(dwell["total"], 1),
         },
         "items": ordered,
+        "days": by_day,
         "segments": [{"gender": g, "age_band": band, "people": n}
                      for (g, band), n in sorted(segments.items(), key=lambda kv: (-kv[1], kv[0]))],
         "hours": [hours[h] for h in range(24)],
-        "dwell": [{"seconds": label, "visits": sum(lo <= d < hi for d in dwell)}
-                  for lo, hi, label in DWELL_BINS],
+        "dwell": [{"seconds": label, "visits": dwell[label]} for _lo, _hi, label in DWELL_BINS],
         "uplift": uplift_report(since, until),
     }
+
+
+def _days(since: datetime | None, until: datetime,
+          hours: dict[int, dict[str, Any]]) -> dict[tuple[str, int | None], dict[str, Any]]:
+    """Plays, failed loads and taps per (day, item), aggregated by the database (a year of a busy
+    kiosk is millions of rows); plays and taps per hour are added to `hours`."""
+    titles: dict[int | None, str] = dict(Content.select(Content.id, Content.title).tuples())  # type: ignore[arg-type]
+    days: dict[tuple[str, int | None], dict[str, Any]] = {}
+
+    def day_row(day: Any, item_id: int | None) -> dict[str, Any]:
+        key = (_day_text(day), item_id)
+        if key not in days:
+            days[key] = {"date": key[0], **_blank(item_id, titles.get(item_id, "(deleted item)"))}
+        return days[key]
+
+    # Aggregated by the database (a year of a busy kiosk is millions of rows), per item and day.
+    shown, day = counting.plays(since, until), _day(PlayLog.start)
+    per_day = (PlayLog.select(PlayLog.item, day, fn.COUNT(PlayLog.id), _count(PlayLog.outcome == "completed"),
+                              _count(PlayLog.outcome == "skipped"), _count(PlayLog.outcome == "failed"),
+                              _count(PlayLog.trigger == "targeted"), _count(PlayLog.trigger == "holdout"),
+                              fn.SUM(_play_seconds()), fn.SUM(PlayLog.ots), fn.SUM(PlayLog.watchers),
+                              fn.SUM(PlayLog.attention))
+               .where(shown).group_by(PlayLog.item, day).tuples())
+    for item_id, when, n, completed, skipped, failed, targeted, holdout, secs, ots, seen, att in per_day:
+        targeted, holdout = targeted or 0, holdout or 0
+        day_row(when, item_id).update(
+            plays=n, completed=completed or 0, skipped=skipped or 0, failed=failed or 0, targeted=targeted,
+            holdout=holdout, idle=n - targeted - holdout, seconds=float(secs or 0.0), ots=ots or 0,
+            watchers=seen or 0, attention=float(att or 0.0))
+    not_shown = (PlayLog.select(PlayLog.item, day, fn.COUNT(PlayLog.id))
+                 .where(counting.failed_loads(since, until)).group_by(PlayLog.item, day).tuples())
+    for item_id, when, n in not_shown:
+        day_row(when, item_id)["failed_to_load"] = n
+    hour = _hour(PlayLog.start)
+    for h, n in PlayLog.select(hour, fn.COUNT(PlayLog.id)).where(shown).group_by(hour).tuples():
+        if h is not None:
+            hours[int(h)]["plays"] += n
+
+    tap_day, tap_hour = _day(TapLog.time), _hour(TapLog.time)
+    tapped = (TapLog.select(TapLog.item, tap_day, tap_hour, TapLog.kind, fn.COUNT(TapLog.id))
+              .where(counting.taps(since, until)).group_by(TapLog.item, tap_day, tap_hour, TapLog.kind))
+    for item_id, when, h, kind, n in tapped.tuples():
+        row = day_row(when, item_id)
+        row["taps"] += n
+        key = kind.replace("-", "_")
+        if key in row:
+            row[key] += n
+        if h is not None:
+            hours[int(h)]["taps"] += n
+    return days
+
+
+def _audience(since: datetime | None, until: datetime, totals: Counter[str],
+              hours: dict[int, dict[str, Any]]) -> tuple[Counter[tuple[str, str]], dict[str, float]]:
+    """Visits in the period: totals and hours are added to; returns the people per (gender, age
+    band) and the dwell figures. Visits with the same people (the same JSON) and hour are counted
+    together by the database, so each distinct list is parsed once, not once per visit."""
+    hour, where = _hour(AudienceLog.time), counting.visits(since, until)
+    grouped = (AudienceLog.select(hour, AudienceLog.people, AudienceLog.watchers, fn.COUNT(AudienceLog.id),
+                                  fn.SUM(AudienceLog.count))
+               .where(where).group_by(hour, AudienceLog.people, AudienceLog.watchers))
+    parsed: dict[str, list[dict[str, Any]]] = {}
+    segments: Counter[tuple[str, str]] = Counter()
+    for h, people_json, watchers, n, visitors in grouped.tuples():
+        if people_json not in parsed:
+            parsed[people_json] = _people(people_json)
+        people = parsed[people_json]
+        watched = watchers if watchers is not None else sum(1 for p in people if p.get("facing") is True)
+        totals["observations"] += n
+        totals["visitors"] += visitors or 0
+        totals["watchers"] += watched * n
+        for person in people:
+            segments[(person.get("gender") or "unknown", age_band(person.get("age")))] += n
+        if h is not None:
+            hours[int(h)]["visitors"] += visitors or 0
+            hours[int(h)]["watchers"] += watched * n
+    bins = [_count((AudienceLog.dwell >= lo) & (AudienceLog.dwell < hi)) if hi != float("inf")
+            else _count(AudienceLog.dwell >= lo) for lo, hi, _label in DWELL_BINS]
+    dwelt = AudienceLog.select(fn.COUNT(AudienceLog.dwell), fn.SUM(AudienceLog.dwell), *bins).where(where)
+    visits, total, *counts = dwelt.tuples().get()
+    dwell = {"visits": float(visits or 0), "total": float(total or 0.0)}
+    dwell.update({label: int(c or 0) for (_lo, _hi, label), c in zip(DWELL_BINS, counts, strict=True)})
+    return segments, dwell
+
+
+def _people(people_json: str | None) -> list[dict[str, Any]]:
+    try:
+        people = json.loads(people_json or "[]")
+    except ValueError:
+        return []
+    return [p for p in people if isinstance(p, dict)] if isinstance(people, list) else []
 
 
 def render_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False)
 
 
+# The CSV's columns (header, key of a day row): what a showroom manager pastes into a spreadsheet.
+CSV_COLUMNS = (("date", "date"), ("item_id", "item_id"), ("title", "title"), ("plays", "plays"),
+               ("completed", "completed"), ("skipped", "skipped"), ("failed_on_screen", "failed"),
+               ("failed_to_load", "failed_to_load"), ("seconds_on_screen", "seconds"), ("ots", "ots"),
+               ("watchers", "watchers"), ("attention_seconds", "attention"), ("taps", "taps"),
+               ("taps_per_100_watchers", "taps_per_100_watchers"), ("targeted_plays", "targeted"),
+               ("holdout_plays", "holdout"), ("idle_plays", "idle"))
+
+
 def render_csv(report: dict[str, Any]) -> str:
-    """Long form: section,key,metric,value (e.g. item,12,completion_rate,0.8)."""
+    """One row per item and day, with a header row (RFC 4180 line ends)."""
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a lone \r in a cell gets quoted
-    out.writerow(("section", "key", "metric", "value"))
-    for metric, value in report["totals"].items():
-        out.writerow(("totals", "", metric, _cell(value)))
-    for row in report["items"]:
-        key = "" if row["item_id"] is None else row["item_id"]
-        for metric, value in row.items():
-            if metric != "item_id":
-                out.writerow(("item", key, metric, _cell(value)))
-    for row in report["segments"]:
-        out.writerow(("segment", _cell(f"{row['gender']} {row['age_band']}"), "people", row["people"]))
-    for row in report["hours"]:
-        for metric in ("plays", "taps", "visitors"):
-            out.writerow(("hour", f"{row['hour']:02d}", metric, row[metric]))
-    uplift = report.get("uplift") or {}
-    for key, row in [("all", uplift.get("overall"))] + [(r["item_id"], r) for r in uplift.get("items", [])]:
-        if not row:
-            continue
-        for side in ("targeted", "holdout"):
-            for metric in ("plays", "ots", "watchers", "attention", "taps", "rate"):
-                out.writerow(("uplift", key, f"{side}_{metric}", _cell(row[side][metric])))
-        for metric in ("difference", "low", "high", "verdict"):
-            out.writerow(("uplift", key, metric, _cell(row[metric])))
-    captions = (uplift.get("captions") or {}).get("overall")
-    if captions:
-        for side in ("with_caption", "with_tagline"):
-            for metric in ("plays", "watchers", "taps", "rate"):
-                out.writerow(("captions", "all", f"{side}_{metric}", _cell(captions[side][metric])))
-        for metric in ("difference", "low", "high", "verdict"):
-            out.writerow(("captions", "all", metric, _cell(captions[metric])))
+    out.writerow([header for header, _key in CSV_COLUMNS])
+    for row in report["days"]:
+        out.writerow([_cell(row[key]) for _header, key in CSV_COLUMNS])
     return buf.getvalue()
 
 

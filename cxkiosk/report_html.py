@@ -44,7 +44,7 @@ def render_html(report: dict[str, Any], title: str = "cxkiosk report") -> str:
         f"<div class='card'><b>{escape(_fmt(totals.get(key)))}</b>{escape(label)}</div>" for key, label in (
             ("plays", "plays"), ("targeted", "targeted"), ("holdout", "holdout"), ("ots", "people present"),
             ("play_watchers", "watchers"), ("attention", "seconds watched"), ("taps", "taps"),
-            ("visitors", "visitors"))) + "</div>")
+            ("visitors", "visitors"), ("failed_to_load", "failed to load (not plays)"))) + "</div>")
     parts.append("<h2>Per item</h2>" + _table(
         ("Item", "Plays", "Targeted", "Holdout", "People", "Watchers", "Seconds watched", "Taps",
          "Taps/100 watchers, targeted", "Taps/100 watchers, holdout"),

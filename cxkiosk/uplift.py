@@ -17,6 +17,7 @@ from typing import Any
 
 from peewee import JOIN, Case, fn
 
+from cxkiosk import counting
 from cxkiosk.content.database import Content, PlayLog, TapLog
 
 Z95 = 1.959964
@@ -101,21 +102,20 @@ def compare(targeted: Arm, holdout: Arm, names: tuple[str, str, str, str] = TARG
 
 
 def arms(since: datetime | None, until: datetime) -> dict[tuple[str, int | None, int], Arm]:
-    """Targeted and holdout figures per (trigger, item, captioned 0/1), aggregated by the database."""
+    """Targeted and holdout figures per (trigger, item, captioned 0/1), aggregated by the database
+    over the plays that count (on screen, in [since, until))."""
     taps = (TapLog.select(TapLog.code, fn.COUNT(TapLog.id).alias("n"))
             .where(TapLog.code != "").group_by(TapLog.code).alias("taps"))
     n = fn.COALESCE(taps.c.n, 0)
     watchers = fn.COALESCE(PlayLog.watchers, 0)
     capped = Case(None, [(n > watchers, watchers)], n)  # at most one tap per watcher
-    period = PlayLog.trigger.in_(["targeted", "holdout"]) & (PlayLog.start <= until)
-    if since is not None:
-        period &= PlayLog.start >= since
+    period = counting.plays(since, until) & PlayLog.trigger.in_(["targeted", "holdout"])
     captioned = Case(None, [(PlayLog.caption != "", 1)], 0)
     query = (PlayLog.select(PlayLog.trigger, PlayLog.item, captioned, fn.COUNT(PlayLog.id),
                             fn.SUM(fn.COALESCE(PlayLog.ots, 0)), fn.SUM(watchers),
                             fn.SUM(fn.COALESCE(PlayLog.attention, 0)), fn.SUM(capped))
              .join(taps, JOIN.LEFT_OUTER, on=(taps.c.code == PlayLog.code))
-             .where(period & (PlayLog.outcome != "failed"))
+             .where(period)
              .group_by(PlayLog.trigger, PlayLog.item, captioned))
     found: dict[tuple[str, int | None, int], Arm] = {}
     rows: list[tuple[Any, ...]] = list(query.tuples())  # type: ignore[arg-type]

@@ -3,6 +3,7 @@ privacy and figures, against a real SQLite file, a real settings file and a loop
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import datetime, timedelta
 
@@ -411,7 +412,8 @@ def test_figures_count_todays_plays_visitors_and_taps(panel, qtbot, tmp_path):
     start = datetime.now().replace(minute=0, second=0, microsecond=0)
     for _ in range(3):
         database.log_play(a.id, a.id, start, start + timedelta(seconds=10), "completed")
-    database.log_play(b.id, b.id, start, None, "failed")
+    database.log_play(b.id, b.id, start, start + timedelta(seconds=4), "failed")  # on screen, then broke
+    database.log_play(b.id, b.id, None, start, "failed")  # never on screen: not a play
     database.log_play(b.id, b.id, start - timedelta(days=1), None, "completed")  # yesterday: not shown
     database.log_tap(a.id, "qr", at=start)
     database.log_audience(Audience(count=2, people=(Person(gender="female", age=30), Person())), at=start)
@@ -429,7 +431,10 @@ def test_figures_count_todays_plays_visitors_and_taps(panel, qtbot, tmp_path):
     qtbot.waitUntil(lambda: bool(page.report), timeout=10000)
     assert "5</b> plays" in page.totals.text()
     assert page.export(str(tmp_path / "figures.csv"))
-    assert "item," in (tmp_path / "figures.csv").read_text()
+    with (tmp_path / "figures.csv").open(encoding="utf-8", newline="") as exported_file:
+        exported = list(csv.DictReader(exported_file))
+    assert sorted((r["title"], r["plays"], r["failed_to_load"]) for r in exported) == [
+        ("A", "3", "0"), ("B", "1", "0"), ("B", "1", "1")]  # one row per item and day
 
 
 def test_figures_show_what_targeting_is_worth(panel, qtbot):

@@ -59,7 +59,7 @@ def test_commands_on_a_read_only_data_folder_say_so_in_one_line(read_only_kiosk,
     imported = run_main("content", "import", str(rows), "--data-dir", str(read_only_kiosk))
     _one_clear_line(imported)
     assert imported.returncode == 1 and "read-only" in imported.stderr
-    report = run_main("report", "--data-dir", str(read_only_kiosk))
+    report = run_main("report", "--format", "json", "--data-dir", str(read_only_kiosk))
     _one_clear_line(report)
     assert report.returncode == 0 and json.loads(report.stdout)["totals"]["plays"] == 0
 

@@ -655,7 +655,9 @@ def log_play(item_id: int | None, chosen_id: int | None, started: datetime | Non
     if trigger not in TRIGGERS:
         raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
     item, chosen = _content_id(item_id), _content_id(chosen_id)
-    row = dict(start=local_naive(started), end=local_naive(ended) if ended else None, outcome=outcome,
+    # Never on screen (a failed load): the row's time is the moment it failed, none on screen.
+    start = local_naive(started if started is not None else ended)
+    row = dict(start=start, end=local_naive(ended) if ended else None, outcome=outcome,
                reason=reason[:500], trigger=trigger, audience=audience[:500], ots=ots, watchers=watchers,
                attention=round(attention, 1) if attention is not None else None, segment=segment[:40],
                code=code[:12], caption=caption[:200], demo=demo)

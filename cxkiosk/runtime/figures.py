@@ -4,21 +4,27 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from PySide6.QtCore import Signal
 
+from cxkiosk.period import Period, midnight, parse_period
 from cxkiosk.runtime.threads import Worker
 
 log = logging.getLogger("cxkiosk.admin")
 
-PERIODS = {"today": 0, "7 days": 7, "30 days": 30}
+# The panel's choices, as the words `report --since` takes: the same periods, the same counts.
+PERIODS = {"today": "today", "7 days": "7d", "30 days": "30d"}
 
 
-def period_start(period: str, now: datetime | None = None) -> datetime:
-    """Midnight today, or that many days before it."""
-    midnight = (now or datetime.now()).replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight - timedelta(days=PERIODS.get(period, 0))
+def period_of(choice: str, now: datetime | None = None) -> Period:
+    return parse_period(PERIODS.get(choice, "today"), now=now)
+
+
+def period_start(choice: str, now: datetime | None = None) -> datetime:
+    """Midnight today, or of the first of the last 7 or 30 days (today included)."""
+    now = now or datetime.now()
+    return period_of(choice, now).start or midnight(now)  # every choice has a start
 
 
 class FiguresWorker(Worker):
@@ -36,7 +42,8 @@ class FiguresWorker(Worker):
         from cxkiosk.report import build_report
 
         try:
-            report = build_report(since=period_start(self.period))
+            period = period_of(self.period)
+            report = build_report(period.start, period.end)
         except Exception as exc:  # a view: a database problem is a line in the panel
             log.exception("figures unavailable")
             self.failed.emit(database.describe_fault(exc))

@@ -1,0 +1,51 @@
+"""What a report counts: the one place that says which log rows belong to a period and which
+plays count. The report, its CSV and HTML page, the admin panel's Figures tab and the uplift
+comparison all filter through here, so a rule changes for all of them at once.
+
+A play counts when the item was on screen. The programme logs an item that never showed its
+first frame (a YouTube refusal, a missing file, nothing within 5 s) as `failed` with no time on
+screen: its end is not after its start (older rows have their start written just after their
+end). Those are failed loads, reported beside the plays, never as plays. An item that showed
+and then broke is a play with the outcome `failed`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import peewee
+
+from cxkiosk.content.database import AudienceLog, PlayLog, TapLog
+
+# The two are complements (a failure with no end never showed; SQL's NULL is spelled out).
+FAILED_LOAD = (PlayLog.outcome == "failed") & (PlayLog.end.is_null() | (PlayLog.end <= PlayLog.start))
+ON_SCREEN = (PlayLog.outcome != "failed") | (PlayLog.end > PlayLog.start)
+
+
+def _within(field: peewee.Field, since: datetime | None, until: datetime) -> peewee.Expression:
+    """[since, until): a period is half-open, so yesterday and today never share a row."""
+    where = field < until
+    return where & (field >= since) if since is not None else where
+
+
+def logged_plays(since: datetime | None, until: datetime) -> peewee.Expression:
+    """Every proof-of-play row that began in the period, failed loads included."""
+    return _within(PlayLog.start, since, until)
+
+
+def plays(since: datetime | None, until: datetime) -> peewee.Expression:
+    """The plays that count: on screen, in the period."""
+    return logged_plays(since, until) & ON_SCREEN
+
+
+def failed_loads(since: datetime | None, until: datetime) -> peewee.Expression:
+    """Items that never reached the screen, in the period."""
+    return logged_plays(since, until) & FAILED_LOAD
+
+
+def taps(since: datetime | None, until: datetime) -> peewee.Expression:
+    return _within(TapLog.time, since, until)
+
+
+def visits(since: datetime | None, until: datetime) -> peewee.Expression:
+    return _within(AudienceLog.time, since, until)
