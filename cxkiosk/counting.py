@@ -7,6 +7,9 @@ first frame (a YouTube refusal, a missing file, nothing within 5 s) as `failed` 
 screen: its end is not after its start (older rows have their start written just after their
 end). Those are failed loads, reported beside the plays, never as plays. An item that showed
 and then broke is a play with the outcome `failed`.
+
+Rows a `--demo` run wrote (the shipped clip's visitor, its plays and taps) are left out unless a
+caller asks for them with `demo=True`: the clip is no visitor.
 """
 
 from __future__ import annotations
@@ -22,30 +25,38 @@ FAILED_LOAD = (PlayLog.outcome == "failed") & (PlayLog.end.is_null() | (PlayLog.
 ON_SCREEN = (PlayLog.outcome != "failed") | (PlayLog.end > PlayLog.start)
 
 
-def _within(field: peewee.Field, since: datetime | None, until: datetime) -> peewee.Expression:
+def _within(field: peewee.Field, demo_flag: peewee.Field, since: datetime | None, until: datetime,
+            demo: bool) -> peewee.Expression:
     """[since, until): a period is half-open, so yesterday and today never share a row."""
     where = field < until
-    return where & (field >= since) if since is not None else where
+    if since is not None:
+        where &= field >= since
+    return where if demo else where & (demo_flag == False)  # noqa: E712 - SQL, not Python
 
 
-def logged_plays(since: datetime | None, until: datetime) -> peewee.Expression:
+def logged_plays(since: datetime | None, until: datetime, demo: bool = False) -> peewee.Expression:
     """Every proof-of-play row that began in the period, failed loads included."""
-    return _within(PlayLog.start, since, until)
+    return _within(PlayLog.start, PlayLog.demo, since, until, demo)
 
 
-def plays(since: datetime | None, until: datetime) -> peewee.Expression:
+def plays(since: datetime | None, until: datetime, demo: bool = False) -> peewee.Expression:
     """The plays that count: on screen, in the period."""
-    return logged_plays(since, until) & ON_SCREEN
+    return logged_plays(since, until, demo) & ON_SCREEN
 
 
-def failed_loads(since: datetime | None, until: datetime) -> peewee.Expression:
+def failed_loads(since: datetime | None, until: datetime, demo: bool = False) -> peewee.Expression:
     """Items that never reached the screen, in the period."""
-    return logged_plays(since, until) & FAILED_LOAD
+    return logged_plays(since, until, demo) & FAILED_LOAD
 
 
-def taps(since: datetime | None, until: datetime) -> peewee.Expression:
-    return _within(TapLog.time, since, until)
+def demo_plays(since: datetime | None, until: datetime) -> peewee.Expression:
+    """The plays of `--demo` runs in the period: left out, and said so."""
+    return _within(PlayLog.start, PlayLog.demo, since, until, True) & ON_SCREEN & (PlayLog.demo == True)  # noqa: E712
 
 
-def visits(since: datetime | None, until: datetime) -> peewee.Expression:
-    return _within(AudienceLog.time, since, until)
+def taps(since: datetime | None, until: datetime, demo: bool = False) -> peewee.Expression:
+    return _within(TapLog.time, TapLog.demo, since, until, demo)
+
+
+def visits(since: datetime | None, until: datetime, demo: bool = False) -> peewee.Expression:
+    return _within(AudienceLog.time, AudienceLog.demo, since, until, demo)

@@ -81,13 +81,14 @@ def _blank(item_id: int | None, title: str) -> dict[str, Any]:
             "seconds": 0.0, "attention": 0.0, "taps_per_100_watchers": None}
 
 
-def build_report(since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+def build_report(since: datetime | None = None, until: datetime | None = None, *,
+                 demo: bool = False) -> dict[str, Any]:
     """Figures for plays, taps and audience in [since, until): all history when since is None,
-    until now when until is None."""
+    until now when until is None; `demo` counts the rows of `--demo` runs too."""
     until = local_naive(until)
     since = local_naive(since) if since else None
     hours = {h: {"hour": h, "plays": 0, "taps": 0, "visitors": 0, "watchers": 0} for h in range(24)}
-    days = _days(since, until, hours)
+    days = _days(since, until, hours, demo)
     items: dict[int | None, dict[str, Any]] = {}
     for row in days.values():
         total = items.setdefault(row["item_id"], _blank(row["item_id"], row["title"]))
@@ -107,16 +108,19 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
         seconds_total += row["seconds"]
         attention_total += row["attention"]
 
-    segments, dwell = _audience(since, until, totals, hours)
+    segments, dwell = _audience(since, until, totals, hours, demo)
+    left_out = 0 if demo else PlayLog.select().where(counting.demo_plays(since, until)).count()
 
     ordered = sorted(items.values(), key=lambda r: (-r["plays"], -r["taps"], r["item_id"] or 0))
     by_day = sorted(days.values(), key=lambda r: (r["date"], -r["plays"], -r["taps"], r["item_id"] or 0))
     return {
         "since": since.isoformat(sep=" ") if since else None,
         "until": until.isoformat(sep=" ", timespec="seconds"),
+        "demo_included": demo,
         "totals": {
             "plays": totals["plays"], "completed": totals["completed"], "skipped": totals["skipped"],
             "failed": totals["failed"], "failed_to_load": totals["failed_to_load"],
+            "demo_plays_left_out": left_out,
             "completion_rate": _rate(totals["completed"], totals["plays"]),
             "targeted": totals["targeted"], "holdout": totals["holdout"], "idle": totals["idle"],
             "seconds": round(seconds_total, 1), "ots": totals["ots"],
@@ -134,12 +138,12 @@ def build_report(since: datetime | None = None, until: datetime | None = None) -
                      for (g, band), n in sorted(segments.items(), key=lambda kv: (-kv[1], kv[0]))],
         "hours": [hours[h] for h in range(24)],
         "dwell": [{"seconds": label, "visits": dwell[label]} for _lo, _hi, label in DWELL_BINS],
-        "uplift": uplift_report(since, until),
+        "uplift": uplift_report(since, until, demo),
     }
 
 
-def _days(since: datetime | None, until: datetime,
-          hours: dict[int, dict[str, Any]]) -> dict[tuple[str, int | None], dict[str, Any]]:
+def _days(since: datetime | None, until: datetime, hours: dict[int, dict[str, Any]],
+          demo: bool = False) -> dict[tuple[str, int | None], dict[str, Any]]:
     """Plays, failed loads and taps per (day, item), aggregated by the database (a year of a busy
     kiosk is millions of rows); plays and taps per hour are added to `hours`."""
     titles: dict[int | None, str] = dict(Content.select(Content.id, Content.title).tuples())  # type: ignore[arg-type]
@@ -152,7 +156,7 @@ def _days(since: datetime | None, until: datetime,
         return days[key]
 
     # Aggregated by the database (a year of a busy kiosk is millions of rows), per item and day.
-    shown, day = counting.plays(since, until), _day(PlayLog.start)
+    shown, day = counting.plays(since, until, demo), _day(PlayLog.start)
     per_day = (PlayLog.select(PlayLog.item, day, fn.COUNT(PlayLog.id), _count(PlayLog.outcome == "completed"),
                               _count(PlayLog.outcome == "skipped"), _count(PlayLog.outcome == "failed"),
                               _count(PlayLog.trigger == "targeted"), _count(PlayLog.trigger == "holdout"),
@@ -166,7 +170,7 @@ def _days(since: datetime | None, until: datetime,
             holdout=holdout, idle=n - targeted - holdout, seconds=float(secs or 0.0), ots=ots or 0,
             watchers=seen or 0, attention=float(att or 0.0))
     not_shown = (PlayLog.select(PlayLog.item, day, fn.COUNT(PlayLog.id))
-                 .where(counting.failed_loads(since, until)).group_by(PlayLog.item, day).tuples())
+                 .where(counting.failed_loads(since, until, demo)).group_by(PlayLog.item, day).tuples())
     for item_id, when, n in not_shown:
         day_row(when, item_id)["failed_to_load"] = n
     hour = _hour(PlayLog.start)
@@ -176,7 +180,7 @@ def _days(since: datetime | None, until: datetime,
 
     tap_day, tap_hour = _day(TapLog.time), _hour(TapLog.time)
     tapped = (TapLog.select(TapLog.item, tap_day, tap_hour, TapLog.kind, fn.COUNT(TapLog.id))
-              .where(counting.taps(since, until)).group_by(TapLog.item, tap_day, tap_hour, TapLog.kind))
+              .where(counting.taps(since, until, demo)).group_by(TapLog.item, tap_day, tap_hour, TapLog.kind))
     for item_id, when, h, kind, n in tapped.tuples():
         row = day_row(when, item_id)
         row["taps"] += n
@@ -188,12 +192,12 @@ def _days(since: datetime | None, until: datetime,
     return days
 
 
-def _audience(since: datetime | None, until: datetime, totals: Counter[str],
-              hours: dict[int, dict[str, Any]]) -> tuple[Counter[tuple[str, str]], dict[str, float]]:
+def _audience(since: datetime | None, until: datetime, totals: Counter[str], hours: dict[int, dict[str, Any]],
+              demo: bool = False) -> tuple[Counter[tuple[str, str]], dict[str, float]]:
     """Visits in the period: totals and hours are added to; returns the people per (gender, age
     band) and the dwell figures. Visits with the same people (the same JSON) and hour are counted
     together by the database, so each distinct list is parsed once, not once per visit."""
-    hour, where = _hour(AudienceLog.time), counting.visits(since, until)
+    hour, where = _hour(AudienceLog.time), counting.visits(since, until, demo)
     grouped = (AudienceLog.select(hour, AudienceLog.people, AudienceLog.watchers, fn.COUNT(AudienceLog.id),
                                   fn.SUM(AudienceLog.count))
                .where(where).group_by(hour, AudienceLog.people, AudienceLog.watchers))

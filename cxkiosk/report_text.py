@@ -25,6 +25,8 @@ def render_table(report: dict[str, Any]) -> str:
     plays = f"{number(totals['plays'])} ({outcomes})"
     if totals["failed_to_load"]:
         plays += f"; {number(totals['failed_to_load'])} failed to load, not counted"
+    if totals.get("demo_plays_left_out"):
+        plays += f"; {number(totals['demo_plays_left_out'])} demo plays left out (--include-demo)"
     lines = [
         f"Period     {since} to {report['until'][:16]}",
         f"Plays      {plays}",

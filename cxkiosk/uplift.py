@@ -101,7 +101,8 @@ def compare(targeted: Arm, holdout: Arm, names: tuple[str, str, str, str] = TARG
     return Uplift(targeted, holdout, _round(d), _round(low), _round(high), verdict)
 
 
-def arms(since: datetime | None, until: datetime) -> dict[tuple[str, int | None, int], Arm]:
+def arms(since: datetime | None, until: datetime,
+         demo: bool = False) -> dict[tuple[str, int | None, int], Arm]:
     """Targeted and holdout figures per (trigger, item, captioned 0/1), aggregated by the database
     over the plays that count (on screen, in [since, until))."""
     taps = (TapLog.select(TapLog.code, fn.COUNT(TapLog.id).alias("n"))
@@ -109,7 +110,7 @@ def arms(since: datetime | None, until: datetime) -> dict[tuple[str, int | None,
     n = fn.COALESCE(taps.c.n, 0)
     watchers = fn.COALESCE(PlayLog.watchers, 0)
     capped = Case(None, [(n > watchers, watchers)], n)  # at most one tap per watcher
-    period = counting.plays(since, until) & PlayLog.trigger.in_(["targeted", "holdout"])
+    period = counting.plays(since, until, demo) & PlayLog.trigger.in_(["targeted", "holdout"])
     captioned = Case(None, [(PlayLog.caption != "", 1)], 0)
     query = (PlayLog.select(PlayLog.trigger, PlayLog.item, captioned, fn.COUNT(PlayLog.id),
                             fn.SUM(fn.COALESCE(PlayLog.ots, 0)), fn.SUM(watchers),
@@ -125,9 +126,9 @@ def arms(since: datetime | None, until: datetime) -> dict[tuple[str, int | None,
     return found
 
 
-def uplift_report(since: datetime | None, until: datetime) -> dict[str, Any]:
+def uplift_report(since: datetime | None, until: datetime, demo: bool = False) -> dict[str, Any]:
     """Overall and per item: each side's figures, the difference with its interval, a sentence."""
-    per = arms(since, until)
+    per = arms(since, until, demo)
     titles: dict[int, str] = dict(Content.select(Content.id, Content.title).tuples())  # type: ignore[arg-type]
 
     def total(trigger: str, item: int | None | str = "all", captioned: int | None = None) -> Arm:

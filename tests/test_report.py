@@ -293,3 +293,36 @@ def test_postgresql_gives_the_same_report(db):
     for key in ("totals", "items", "days", "segments", "hours", "dwell"):
         assert on_postgres[key] == on_sqlite[key], key
     assert render_csv(on_postgres) == render_csv(on_sqlite)
+
+
+def test_the_demo_clips_visitor_is_left_out_unless_asked_for(tmp_path, capsys):
+    """A `--demo` run marks what it records; the report counts the real showroom only, says how
+    many demo plays it left out, and counts them with --include-demo."""
+    db_path = tmp_path / "kiosk.db"
+    open_database(str(db_path))
+    fill()
+    demo_item = Content.create(title="Demo pick", url="https://example.com/demo", kind="web").id
+    for minute in range(3):
+        at = DAY.replace(hour=15, minute=minute)
+        log_play(demo_item, demo_item, at, at + timedelta(seconds=20), "completed", trigger="targeted",
+                 ots=1, watchers=1, attention=8.0, demo=True)
+    log_tap(demo_item, "nfc-write", at=DAY.replace(hour=15, second=5), demo=True)
+    log_audience(Audience(count=1, people=(Person(gender="female", age=47, facing=True),)), dwell=12.0,
+                 watchers=1, at=DAY.replace(hour=15), demo=True)
+    real = build_report(None, until=NEXT)
+    with_demo = build_report(None, until=NEXT, demo=True)
+    close_database()
+    assert real["totals"]["plays"] == 6 and real["totals"]["visitors"] == 4 and real["totals"]["taps"] == 3
+    assert real["totals"]["demo_plays_left_out"] == 3
+    assert "Demo pick" not in [row["title"] for row in real["items"]]
+    assert with_demo["totals"]["plays"] == 9 and with_demo["totals"]["visitors"] == 5
+    assert with_demo["totals"]["taps"] == 4 and with_demo["uplift"]["overall"]["targeted"]["plays"] == 7
+
+    args = ["report", "--since", "2025-06-04", "--until", "2025-06-04", "--data-dir", str(tmp_path / "d"),
+            "--db", str(db_path)]
+    assert main.main(args) == 0
+    table = capsys.readouterr().out
+    assert "3 demo plays left out (--include-demo)" in table and "Demo pick" not in table
+    assert main.main([*args, "--include-demo", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["plays"] for r in rows if r["title"] == "Demo pick"] == ["3"]

@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="table: a summary to read (default); csv: one row per item and day; json: "
                         "every figure; html: one printable page with charts (no network needed)")
+    p.add_argument("--include-demo", action="store_true",
+                   help="count what --demo runs recorded too (left out by default: the clip is no visitor)")
     p.set_defaults(handler=run)
 
 
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     try:
         with opened_database(args):
-            report = build_report(period.start, period.end)
+            report = build_report(period.start, period.end, demo=args.include_demo)
     except DatabaseUnavailable as exc:
         return fail(str(exc), 1)
     if args.format == "csv" and hasattr(sys.stdout, "reconfigure"):
