@@ -111,6 +111,10 @@ class Settings:
     http_hosts: str = setting("", max_len=500)
     # Admin panel PIN, stored as a salted hash (never the PIN)
     admin_pin_hash: str = setting("", max_len=200)
+    # --- Log retention (issue #15, operator tools) ---
+    # days proof of play, visits and taps are kept; older rows are deleted at start and daily,
+    # 0 keeps them forever. A year: the report's comparisons and a campaign's proof of play.
+    retention_days: int = setting(365, bounds=(0, 3650))
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""

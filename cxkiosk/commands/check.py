@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     ctx = context(args)
     source, frame = check_source(ctx)
-    checks = [*check_storage(ctx), check_database(ctx), source, check_faces(ctx, frame),
+    checks = [*check_storage(ctx), check_database(ctx), check_retention(ctx), source, check_faces(ctx, frame),
               check_model(ctx, contact=not args.no_network), check_nfc(ctx)]
     problems = ctx.settings.validate()
     checks.append(Check("settings", not problems, "; ".join(problems) or f"{ctx.paths.settings_file}",
@@ -89,6 +89,14 @@ def check_database(ctx: Context) -> Check:
         return Check("database", False, f"{detail}; open read-only: plays, visits and taps are not recorded",
                      required=True)
     return Check("database", True, detail, required=True)
+
+
+def check_retention(ctx: Context) -> Check:
+    days = ctx.settings.retention_days
+    if days <= 0:
+        return Check("retention", True, "proof of play, visits and taps are kept forever (retention_days 0)")
+    return Check("retention", True, f"proof of play, visits and taps kept {days} days; older rows are "
+                 "deleted when the kiosk starts and daily")
 
 
 def check_source(ctx: Context) -> tuple[Check, Any]:
