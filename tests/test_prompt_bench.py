@@ -104,6 +104,7 @@ def test_a_try_shows_the_crop_the_reply_the_audience_the_choice_and_its_cost(qtb
     width, height = (int(v) for v in caption.split(" px")[0].split("x"))
     photo = cv2.imread(str(PHOTO))
     assert width * height < photo.shape[0] * photo.shape[1] / 2 and max(width, height) <= 512
+    assert bench.prompt_used.text() == "profile-json v1, as saved"
     assert bench.sees.text().startswith("1 face:")
     assert bench.reply.toPlainText() == DEFAULT_REPLY
     assert bench.read.text() == "female 34, no glasses, short hair, jacket, facing"
@@ -126,6 +127,7 @@ def test_the_unsaved_edit_is_what_is_sent(qtbot, paths, items, server):
     run_file(qtbot, panel.prompts.bench)
     sent = server.requests[0]["body"]["messages"][0]["content"][0]["text"]
     assert sent == "Describe each person as JSON. BENCH-EDIT-7"
+    assert panel.prompts.bench.prompt_used.text() == "the editor's text, not saved"
     assert prompt_store.active_prompt("camera") == stored  # trying is not saving
     assert len(prompt_store.prompt_versions(panel.prompts.name.text())) == 1
 

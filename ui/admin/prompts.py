@@ -222,7 +222,7 @@ class PromptBench(QGroupBox):
 
     def __init__(self, page: PromptsPage, settings: Settings, data_dir: Path | None, budget: Any,
                  live_frames: bool) -> None:
-        super().__init__("Try the prompt in the editor")
+        super().__init__("Try the prompt in the editor (saved or not)")
         self.page = page
         self.settings = settings  # the running kiosk's: its privacy mode, provider and call caps
         self.data_dir = data_dir
@@ -243,8 +243,9 @@ class PromptBench(QGroupBox):
         self.crop.setWordWrap(True)
         self.crop.setStyleSheet("background: #222; color: #ccc;")
         self.crop_caption = note("")
-        self.sees, self.read, self.choice, self.reasons, self.timing = (QLabel("—") for _ in range(5))
-        for label in (self.sees, self.read, self.choice, self.reasons, self.timing):
+        self.sees, self.read, self.choice, self.reasons, self.timing, self.prompt_used = (
+            QLabel("—") for _ in range(6))
+        for label in (self.sees, self.read, self.choice, self.reasons, self.timing, self.prompt_used):
             # A reply is untrusted text: never read as HTML (only the title line is, escaped).
             label.setTextFormat(Qt.TextFormat.RichText if label is self.choice else Qt.TextFormat.PlainText)
             label.setWordWrap(True)
@@ -265,6 +266,7 @@ class PromptBench(QGroupBox):
         picture.addWidget(self.crop_caption)
         picture.addStretch(1)
         facts = QFormLayout()
+        facts.addRow("Prompt", self.prompt_used)
         facts.addRow("Sees", self.sees)
         facts.addRow("Model read", self.read)
         facts.addRow("Would play", self.choice)
@@ -309,13 +311,33 @@ class PromptBench(QGroupBox):
     def _show_cost(self) -> None:
         s = self.settings
         if self.sends:
-            text = (f"Privacy mode {s.privacy}: each try is a real call to {s.provider} and counts against "
-                    f"the call caps ({s.calls_per_hour} an hour, {s.calls_per_day} a day), like a visitor's. "
-                    "Nothing plays, nothing is recorded, no link is pushed; the picture is never saved.")
+            text = (f"Privacy mode {s.privacy}: each try is a real call to {self._model_name()} and counts "
+                    f"against the call caps ({s.calls_per_hour} an hour, {s.calls_per_day} a day), like a "
+                    "visitor's. Nothing plays, nothing is recorded, no link is pushed; the picture is never "
+                    "saved.")
         else:
             text = (f"Privacy mode {s.privacy}: no model is called, nothing leaves this PC; a try shows what "
                     "the kiosk sees by itself and what it would choose. Nothing plays or is recorded.")
         self.cost.setText(text)
+
+    def _model_name(self) -> str:
+        from cxkiosk.profiling.providers import ProviderError, resolve_provider
+
+        s = self.settings
+        try:
+            provider = resolve_provider(s.provider, s.base_url, s.model)
+        except ProviderError:
+            return s.provider
+        return f"{provider.model} ({provider.name})"
+
+    def _prompt_label(self, text: str) -> str:
+        """Which prompt a try sent: the version shown in the list, or the editor's unsaved text."""
+        item = self.page.versions.currentItem()
+        if item is not None:
+            name, version, saved = item.data(Qt.ItemDataRole.UserRole)
+            if saved == text:
+                return f"{name} v{version}, as saved"
+        return "the editor's text, not saved"
 
     # -- starting a try --------------------------------------------------------------------------
 
@@ -380,6 +402,7 @@ class PromptBench(QGroupBox):
 
     def show_trial(self, trial: Trial) -> None:
         self._show_crop(trial)
+        self.prompt_used.setText(self._prompt_label(trial.prompt))
         faces = trial.local.count
         self.sees.setText("a heat map (no faces are looked for)" if trial.source == "thermal" else
                           f"{faces} face{'s' if faces != 1 else ''}" + (f": {people_text(trial.local)}"
