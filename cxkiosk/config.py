@@ -123,6 +123,10 @@ class Settings:
     # First-run set-up (ui/setup/; whether it is done is a marker file, see first_run.py)
     # what people call this screen (window title, logs); kiosk_id is what links carry
     kiosk_name: str = restart("", "kiosk name", max_len=60)
+    # --- Log retention (issue #15, operator tools) ---
+    # days proof of play, visits and taps are kept; older rows are deleted at start and daily,
+    # 0 keeps them forever. A year: the report's comparisons and a campaign's proof of play.
+    retention_days: int = setting(365, bounds=(0, 3650))
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""

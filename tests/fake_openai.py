@@ -34,11 +34,13 @@ class Step:
     delay: float = 0.0  # reply: wait first; trickle: between chunks; hang: the longest it waits
     chunk: int = 16
     headers: dict[str, str] = field(default_factory=dict)
+    usage: bool = True  # the completion reports its token usage, as OpenAI's does
 
 
-def reply(text: str = DEFAULT_REPLY, delay: float = 0.0) -> Step:
-    """A normal completion whose message content is `text` (after `delay` seconds)."""
-    return Step("reply", text=text, delay=delay)
+def reply(text: str = DEFAULT_REPLY, delay: float = 0.0, usage: bool = True) -> Step:
+    """A normal completion whose message content is `text` (after `delay` seconds); `usage=False`:
+    without the `usage` block, as some local servers answer."""
+    return Step("reply", text=text, delay=delay, usage=usage)
 
 
 def json_reply(data: Any, delay: float = 0.0) -> Step:
@@ -215,6 +217,8 @@ class _Handler(BaseHTTPRequestHandler):
         if step.delay and step.kind == "reply":
             self.fake.released.wait(step.delay)
         payload = _completion(body, step.text)
+        if not step.usage:
+            payload.pop("usage")
         if step.kind == "trickle":
             self._trickle(payload, step, started)
         else:

@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     ctx = context(args)
     source, frame = check_source(ctx)
-    checks = [*check_storage(ctx), check_database(ctx), check_youtube(ctx), source, check_faces(ctx, frame),
+    checks = [*check_storage(ctx), check_database(ctx), check_youtube(ctx), check_retention(ctx), source,
+              check_faces(ctx, frame),
               check_model(ctx, contact=not args.no_network), check_nfc(ctx)]
     problems = ctx.settings.validate()
     checks.append(Check("settings", not problems, "; ".join(problems) or f"{ctx.paths.settings_file}",
@@ -105,6 +106,14 @@ def check_youtube(ctx: Context) -> Check:
     finally:
         database.close_database()
     return Check("youtube", ok, detail)
+
+
+def check_retention(ctx: Context) -> Check:
+    days = ctx.settings.retention_days
+    if days <= 0:
+        return Check("retention", True, "proof of play, visits and taps are kept forever (retention_days 0)")
+    return Check("retention", True, f"proof of play, visits and taps kept {days} days; older rows are "
+                 "deleted when the kiosk starts and daily")
 
 
 def check_source(ctx: Context) -> tuple[Check, Any]:

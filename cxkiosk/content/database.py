@@ -703,14 +703,25 @@ def _existing(ids: set[int | None]) -> set[int]:
     return {c.id for c in Content.select(Content.id).where(Content.id.in_(wanted))} if wanted else set()
 
 
-def prune_logs(older_than: timedelta) -> int:
-    """Delete log rows older than `older_than` (for a retention setting); returns rows deleted."""
+def prune_logs(older_than: timedelta, batch: int = 2000, stop: Callable[[], bool] | None = None) -> int:
+    """Delete log rows older than `older_than` (the `retention_days` setting); returns rows deleted.
+
+    In transactions of `batch` rows: proof of play written meanwhile waits for one short batch,
+    never for a whole year's purge; `stop()` true ends it between batches (shutdown), keeping
+    what it deleted."""
     cutoff = now() - older_than
-    with database.atomic():
-        n = PlayLog.delete().where(PlayLog.start < cutoff).execute()
-        n += AudienceLog.delete().where(AudienceLog.time < cutoff).execute()
-        n += TapLog.delete().where(TapLog.time < cutoff).execute()
-    return n
+    deleted = 0
+    for model, stamp in ((PlayLog, PlayLog.start), (AudienceLog, AudienceLog.time), (TapLog, TapLog.time)):
+        while True:
+            with database.atomic():
+                oldest = model.select(model.id).where(stamp < cutoff).order_by(model.id).limit(batch)
+                n = model.delete().where(model.id.in_(oldest)).execute()
+            deleted += n
+            if n < batch:
+                break
+            if stop is not None and stop():
+                return deleted
+    return deleted
 
 
 # --- helpers for commands and the runtime --------------------------------------------------------

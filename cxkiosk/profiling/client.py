@@ -55,6 +55,27 @@ class ClassifyResult:
     reply_format: str = ""  # "json" | "lines" | "none"
 
 
+@dataclass(frozen=True)
+class TokenUsage:
+    """Tokens as the server reported them (its `usage`); None where it said nothing."""
+
+    prompt: int | None = None
+    completion: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One classification as it went: what was sent, what came back, how it was read. The kiosk
+    keeps only `result`; the admin panel's prompt bench shows the rest (memory only)."""
+
+    result: ClassifyResult
+    sent: PreparedImage | None = None  # the crop that left the machine; None when nothing did
+    reply: str | None = None  # the reply's text as the server sent it; None when none came
+    usage: TokenUsage | None = None
+    notes: tuple[str, ...] = ()  # what the parser dropped, or why it could not read the reply
+
+
 @dataclass
 class ClassifierStats:
     calls: int = 0
@@ -166,15 +187,20 @@ class Classifier:
     def classify(self, image: np.ndarray, boxes: Sequence[Box] = (), local: Audience | None = None,
                  source: str = "camera") -> ClassifyResult:
         """Profile the people in `image`; never raises for a model or network problem."""
+        return self.exchange(image, boxes, local, source).result
+
+    def exchange(self, image: np.ndarray, boxes: Sequence[Box] = (), local: Audience | None = None,
+                 source: str = "camera") -> Exchange:
+        """`classify`, with the crop sent, the raw reply and the token usage kept beside the result."""
         fallback = local if local is not None else Audience(count=len(boxes), source="local")
         cfg = self._config
         provider_name = cfg.provider.name if cfg.provider else self.settings.provider
         model = cfg.provider.model if cfg.provider else self.settings.model
 
-        def without_model(error: str) -> ClassifyResult:
+        def without_model(error: str) -> Exchange:
             if error:
                 self.stats.last_error = error
-            return ClassifyResult(fallback, provider_name, model, used_fallback=True, error=error)
+            return Exchange(ClassifyResult(fallback, provider_name, model, used_fallback=True, error=error))
 
         if not self.may_call(source):
             return without_model("")
@@ -195,27 +221,32 @@ class Classifier:
         self._guard.deadline = started + self.settings.model_timeout
         self._guard.total = self.settings.model_timeout
         self._guard.received = 0
+        text: str | None = None
+        usage: TokenUsage | None = None
+        server_ms: float | None = None
         try:
-            text, tokens, server_ms = self._call(prepared, source)
+            text, usage, server_ms = self._call(prepared, source)
             error = ""
         except Exception as exc:  # every failure becomes a fallback, never a crash
-            text, tokens, server_ms, error = None, 0, None, self._describe(exc)
+            error = self._describe(exc)
         finally:
             self._guard.deadline = None
         latency_ms = (time.monotonic() - started) * 1000
+        tokens = (usage.total or 0) if usage else 0
         self.stats.tokens += tokens
         parsed = None if error else parse_reply(text, f"model:{model}", self.settings.sensitive_attributes)
         if parsed is not None and parsed.audience is None:
             error = "reply unusable: " + "; ".join(parsed.notes)
         call = ClassifyResult(fallback, provider_name, model, latency_ms=round(latency_ms, 1),
                               bytes_sent=prepared.jpeg_bytes, tokens=tokens, server_ms=server_ms)
+        went = Exchange(call, prepared, text, usage, parsed.notes if parsed else ())
         if error:
             self.breaker.failure()
             self.stats.failures += 1
             self.stats.last_error = error
             log.warning("model call failed after %.0f ms: %s; using local attributes", latency_ms, error)
-            return replace(call, used_fallback=True, error=error,
-                           reply_format=parsed.format if parsed else "")
+            return replace(went, result=replace(call, used_fallback=True, error=error,
+                                                reply_format=parsed.format if parsed else ""))
         assert parsed is not None and parsed.audience is not None
         self.breaker.success()
         audience = parsed.audience
@@ -223,7 +254,7 @@ class Classifier:
             audience = audience.without_sensitive()
         log.info("model call: %.0f ms, %d bytes, %d tokens, %s (%s)", latency_ms, prepared.jpeg_bytes,
                  tokens, audience.summary(), parsed.format)
-        return replace(call, audience=audience, reply_format=parsed.format)
+        return replace(went, result=replace(call, audience=audience, reply_format=parsed.format))
 
     def write(self, prompt: str, max_tokens: int = 80) -> tuple[str, str]:
         """One text-only call (a caption): (text, "") or ("", why not). Counted against the same
@@ -252,7 +283,7 @@ class Classifier:
         self.breaker.success()
         return text or "", ""
 
-    def _call(self, prepared: PreparedImage, source: str) -> tuple[str, int, float | None]:
+    def _call(self, prepared: PreparedImage, source: str) -> tuple[str, TokenUsage | None, float | None]:
         import openai
 
         cfg = self._config
@@ -287,8 +318,7 @@ class Classifier:
         completion = raw.parse()
         server_ms = _header_ms(raw.headers.get("openai-processing-ms"))
         text = completion.choices[0].message.content if completion.choices else None
-        tokens = int(getattr(completion.usage, "total_tokens", 0) or 0) if completion.usage else 0
-        return text or "", tokens, server_ms
+        return text or "", _usage(completion.usage), server_ms
 
     def _describe(self, exc: Exception) -> str:
         """A short reason for logs and the admin panel; never the response body (it may echo the
@@ -312,6 +342,19 @@ class Classifier:
             url = self._config.provider.base_url if self._config.provider else "?"
             return f"cannot reach {url}"
         return f"unexpected {type(exc).__name__}"
+
+
+def _usage(usage: Any) -> TokenUsage | None:
+    """The server's token counts; a server that sends none (or nonsense) gives None."""
+    if usage is None:
+        return None
+
+    def count(name: str) -> int | None:
+        value = getattr(usage, name, None)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+    found = TokenUsage(count("prompt_tokens"), count("completion_tokens"), count("total_tokens"))
+    return None if found == TokenUsage() else found
 
 
 def _header_ms(value: str | None) -> float | None:

@@ -22,6 +22,11 @@ class PreparedImage:
     width: int
     height: int
 
+    @property
+    def jpeg(self) -> bytes:
+        """The JPEG itself, as it went out (for the admin panel's prompt bench)."""
+        return base64.b64decode(self.data_url.partition(",")[2])
+
 
 def crop_box(shape: tuple[int, ...], boxes: Sequence[Box]) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1) around all boxes with room for hair and clothing, inside the frame."""

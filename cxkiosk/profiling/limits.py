@@ -63,10 +63,12 @@ class CallBudget:
             self._save()
 
     def counts(self) -> tuple[int, int]:
-        """(calls in the last hour, calls in the last day)."""
-        now = self._clock()
-        self._trim(now)
-        return sum(1 for t in self._calls if t > now - 3600), len(self._calls)
+        """(calls in the last hour, calls in the last day); thread-safe (the prompt bench asks
+        from its own thread while the kiosk's calls are recorded)."""
+        with self._lock:
+            now = self._clock()
+            self._trim(now)
+            return sum(1 for t in self._calls if t > now - 3600), len(self._calls)
 
     def _save(self) -> None:
         if self.path is None:

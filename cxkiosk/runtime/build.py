@@ -28,6 +28,7 @@ from cxkiosk.runtime.chain import KioskChain
 from cxkiosk.runtime.classifier import ClassifierWorker
 from cxkiosk.runtime.nfc import NfcWorker
 from cxkiosk.runtime.programme import PlayRecord, Programme
+from cxkiosk.runtime.retention import PurgeWorker, RetentionTimer
 from cxkiosk.runtime.status import StatusBoard
 from cxkiosk.runtime.threads import WorkerThread
 from cxkiosk.sensing.sources import SourceError, parse_spec
@@ -44,6 +45,7 @@ class Runtime:
     classifier: ClassifierWorker | None = None
     nfc: NfcWorker | None = None
     captions: CaptionWorker | None = None  # a model is in use and `captions` is on
+    retention: RetentionTimer | None = None  # old logs purged at start and daily
     threads: list[WorkerThread] = field(default_factory=list)
 
     @property
@@ -54,9 +56,13 @@ class Runtime:
     def start(self) -> None:
         for thread in self.threads:
             thread.start()
+        if self.retention is not None:
+            self.retention.start()
 
     def stop(self, timeout: float = 2.0) -> None:
         """Each thread joins within its bound; a hung device never blocks exit for long."""
+        if self.retention is not None:
+            self.retention.stop()
         for thread in self.threads:
             thread.stop(timeout)
 
@@ -100,6 +106,7 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
     runtime = Runtime(chain, selector, nfc=nfc)
     if nfc is not None:
         runtime.threads.append(WorkerThread(nfc, "nfc"))
+    _retention(settings, runtime)
     if not privacy.allows_source(kind):
         status.set("camera", problem or ("privacy mode off" if privacy.mode == "off"
                                          else "no camera or sensor in use"))
@@ -133,6 +140,14 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
         runtime.threads.append(WorkerThread(runtime.captions, "captions"))
     status.set("model", classifier.problem or f"{settings.provider}: ready")
     return runtime
+
+
+def _retention(settings: Settings, runtime: Runtime) -> None:
+    """Old logs purged once at start and then daily, on a thread of their own."""
+    purger = PurgeWorker()
+    runtime.threads.append(WorkerThread(purger, "retention"))
+    runtime.retention = RetentionTimer(settings)
+    runtime.retention.purge_wanted.connect(purger.purge)  # queued to the purger's thread
 
 
 def _caption_worker(settings: Settings, data_dir: Path, profiling: Any, chain: KioskChain) -> CaptionWorker:

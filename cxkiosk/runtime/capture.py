@@ -64,6 +64,7 @@ class CaptureWorker(Worker):
     profile_request = Signal(object)  # ProfileRequest, only with profile_crops=True
     status = Signal(str)  # "camera 0 open 1280x720", "camera 0 unplugged, retrying in 4 s"...
     preview = Signal(object)  # small BGR numpy image with boxes, only while set_preview(True)
+    still = Signal(object)  # one full read-only BGR frame, once per request_still() (prompt bench)
 
     def __init__(self, source: str | SourceFactory, *, width: int = 1280, height: int = 720,
                  attributes: bool = True, profile_crops: bool = False, max_fps: float = 15.0,
@@ -86,6 +87,7 @@ class CaptureWorker(Worker):
         self._detector_args = (min_face, threshold, facing_degrees)
         self._estimator = estimator
         self._preview_on = threading.Event()
+        self._still_wanted = threading.Event()
         self._gate = ChangeGate()
         self._faces: list[Any] = []
         self._detected_at = -1e9
@@ -102,6 +104,10 @@ class CaptureWorker(Worker):
             self._preview_on.set()
         else:
             self._preview_on.clear()
+
+    def request_still(self) -> None:
+        """Thread-safe: the next frame looked at goes out once, whole, on `still` (memory only)."""
+        self._still_wanted.set()
 
     # --- the capture thread -----------------------------------------------------------------
     def _open(self) -> FrameSource | None:
@@ -217,6 +223,11 @@ class CaptureWorker(Worker):
                 self.profile_request.emit(self._profile_request(event, frame))
         if self._preview_on.is_set():
             self.preview.emit(self._preview_image(frame.image, faces))
+        if self._still_wanted.is_set() and frame.image is not None:
+            self._still_wanted.clear()
+            still = frame.image.copy()
+            still.setflags(write=False)
+            self.still.emit(still)
 
     def _describer(self, image: np.ndarray) -> Callable[[Any], tuple[str | None, int | None] | None] | None:
         estimator = self._estimator

@@ -220,7 +220,11 @@ def profile_locally(image: np.ndarray, detector: FaceDetector | None = None,
     """Audience from the local detector and age/gender alone (privacy mode `local`), people
     left to right as they stand in the picture."""
     faces = (detector or FaceDetector()).detect(image)
-    estimator = estimator or AgeGenderEstimator()
+    return audience_of(image, faces, estimator or AgeGenderEstimator())
+
+
+def audience_of(image: np.ndarray, faces: list[Face], estimator: AgeGenderEstimator) -> Audience:
+    """The local Audience of faces already found in `image`: one person per face, left to right."""
     size = (image.shape[1], image.shape[0])
     people = []
     for face in sorted(faces, key=lambda f: f.centre[0]):

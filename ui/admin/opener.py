@@ -34,6 +34,10 @@ class AdminOpener:
         panel = AdminPanel(self.paths, self.settings)
         if getattr(self.runtime, "captions", None) is not None:
             panel.captions = self.runtime.captions.writer
+        panel.running_settings = self.settings  # the prompt bench tries prompts as the kiosk runs
+        classifier = getattr(self.runtime, "classifier", None)
+        if classifier is not None:
+            panel.model_budget = classifier.classifier.budget  # a try counts against the same caps
         panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         panel.destroyed.connect(self._closed)
         panel.content_changed.connect(self._reload_content)
@@ -43,6 +47,9 @@ class AdminOpener:
             # set_preview is thread-safe and the capture thread runs no event loop: call it directly.
             panel.preview_wanted.connect(lambda on: capture.set_preview(on))
             capture.preview.connect(panel.show_preview)
+            panel.live_frames = True
+            panel.still_wanted.connect(lambda: capture.request_still())  # thread-safe, as set_preview
+            capture.still.connect(panel.take_still)
         for part, text in self.status.latest.items():
             panel.set_status(part, text)
         self.status.changed.connect(panel.set_status)

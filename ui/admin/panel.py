@@ -6,9 +6,10 @@ Public API (main.py wires it):
   page exists until the PIN is right (or, on first run, a new PIN is set); closing it locks it.
 - signals: `content_changed()`, `settings_saved(Settings)`, `setting_changed(name, value)`,
   `preview_wanted(bool)`,
-  `nfc_test_requested(str device)`, `retry_requested(int item id)`;
-- slots: `show_preview(numpy BGR image)`, `set_status(part, text)` with part in
-  camera | nfc | model | database, `set_health(ItemHealths)`, `show_health(ItemHealth)`.
+  `nfc_test_requested(str device)`, `retry_requested(int item id)`, `still_wanted()` (the
+  prompt bench wants one camera frame);
+- slots: `show_preview(numpy BGR image)`, `take_still(numpy BGR image)`, `set_status(part, text)`
+  with part in camera | nfc | model | database, `set_health(ItemHealths)`, `show_health(ItemHealth)`.
 It edits a copy of the settings; only Save writes settings.json (never the API key).
 """
 
@@ -179,6 +180,7 @@ class AdminPanel(QWidget):
     preview_wanted = Signal(bool)
     nfc_test_requested = Signal(str)
     retry_requested = Signal(int)  # item id: "Retry now" on the Content tab
+    still_wanted = Signal()
 
     def __init__(self, paths: Paths, settings: Settings, parent: QWidget | None = None,
                  guard: PinGuard | None = None) -> None:
@@ -189,6 +191,11 @@ class AdminPanel(QWidget):
         self.settings = replace(settings)  # the panel's copy; Save writes it
         self.guard = guard or PinGuard(paths.data / STATE_FILE)
         self.captions: Any = None  # the kiosk's CaptionWriter, set by the opener when captions run
+        # The prompt bench tries prompts as the running kiosk would (set by the opener): its
+        # settings as they run, its call budget, and whether a camera is delivering frames.
+        self.running_settings: Settings | None = None
+        self.model_budget: Any = None
+        self.live_frames = False
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
@@ -269,6 +276,7 @@ class AdminPanel(QWidget):
             return
         self.devices.set_preview_wanted(False)
         self.figures.stop()
+        self.prompts.stop()
         body, self.body, self.tabs = self.body, None, None
         self._show_pin()
         self.stack.removeWidget(body)
@@ -278,7 +286,10 @@ class AdminPanel(QWidget):
 
     def _build_body(self) -> QWidget:
         self.content = ContentPage(policy=LinkPolicy.allowing(self.settings.http_hosts))
-        self.prompts = PromptsPage(captions=self.captions)
+        self.prompts = PromptsPage(captions=self.captions, settings=self.running_settings or self.settings,
+                                   data_dir=self.paths.data, budget=self.model_budget,
+                                   live_frames=self.live_frames)
+        self.prompts.still_wanted.connect(self.still_wanted)
         self.devices = DevicesPage()
         self.provider = ProviderPage()
         self.privacy = PrivacyPage()
@@ -415,6 +426,10 @@ class AdminPanel(QWidget):
     def show_preview(self, image: np.ndarray) -> None:
         if self.body is not None:
             self.devices.show_preview(image)
+
+    def take_still(self, image: np.ndarray) -> None:
+        if self.body is not None:
+            self.prompts.take_still(image)
 
     def set_status(self, part: str, text: str) -> None:
         self._statuses[part] = text

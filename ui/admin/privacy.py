@@ -1,4 +1,5 @@
-"""The Privacy tab: the mode, sensitive attributes with the legal warning, the consent text."""
+"""The Privacy tab: the mode, sensitive attributes with the legal warning, the consent text, how
+long the logs are kept."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QRadioButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -71,10 +73,23 @@ class PrivacyPage(QWidget):
         self.consent.setFixedHeight(70)
         consent_box = QGroupBox("Consent notice (shown on the billboard whenever the camera is on)")
         QVBoxLayout(consent_box).addWidget(self.consent)
+        self.retention = QSpinBox()
+        self.retention.setRange(0, 3650)  # the bounds of Settings.retention_days
+        self.retention.setSuffix(" days")
+        self.retention.setSpecialValueText("forever")  # 0
+        keep_box = QGroupBox("Keep the logs")
+        keep = QGridLayout(keep_box)
+        self.retention_note = note("Proof of play, visits and taps older than this are deleted when the "
+                                   "kiosk starts and once a day (a change applies from the next purge); "
+                                   "0 keeps them forever.")
+        keep.addWidget(self.retention, 0, 0)
+        keep.addWidget(self.retention_note, 0, 1)
+        keep.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(modes_box)
         layout.addWidget(sens_box)
         layout.addWidget(consent_box)
+        layout.addWidget(keep_box)
         layout.addStretch(1)
 
     @property
@@ -94,8 +109,10 @@ class PrivacyPage(QWidget):
         self.sensitive.setChecked(s.sensitive_attributes)
         self.sensitive.blockSignals(False)
         self.consent.setPlainText(s.consent_text)
+        self.retention.setValue(s.retention_days)
 
     def apply(self, s: Settings) -> None:
         s.privacy = self.mode
         s.sensitive_attributes = self.sensitive.isChecked()
         s.consent_text = self.consent.toPlainText().strip()
+        s.retention_days = self.retention.value()
