@@ -44,6 +44,32 @@ def db(tmp_path):
 
 
 @pytest.fixture
+def answers(monkeypatch):
+    """The yes/no questions the admin panel and the set-up ask, answered 'yes' unless a test sets
+    `answers.state["answer"]`; every title asked is kept in `answers.asked`."""
+    from ui.admin import widgets
+
+    asked: list[str] = []
+    state = {"answer": True}
+
+    def fake_ask(_parent, title, _text):
+        asked.append(title)
+        return state["answer"]
+
+    monkeypatch.setattr(widgets, "ask", fake_ask)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    return type("Answers", (), {"asked": asked, "state": state})
+
+
+@pytest.fixture
+def paths(data_dir):
+    """The data folder's paths, as `--data-dir` gives them."""
+    from cxkiosk.config import Paths
+
+    return Paths.for_data_dir(data_dir)
+
+
+@pytest.fixture
 def memory_keyring():
     """An OS keyring in memory for the test (the real one is never touched)."""
     import keyring

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTabWidget
 
-from cxkiosk.config import Paths, Settings, load_settings
+from cxkiosk.config import Settings, load_settings
 from cxkiosk.content import database, prompt_store
 from cxkiosk.content.database import Content
 from cxkiosk.pin import MAX_TRIES, STATE_FILE, PinGuard, hash_pin, verify_pin
@@ -33,24 +33,8 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(autouse=True)
-def answers(monkeypatch):
-    """Questions the panel asks, answered 'yes' unless a test says otherwise; every one recorded."""
-    asked: list[str] = []
-    state = {"answer": True}
-
-    def fake_ask(_parent, title, _text):
-        asked.append(title)
-        return state["answer"]
-
-    monkeypatch.setattr(widgets, "ask", fake_ask)
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    return type("Answers", (), {"asked": asked, "state": state})
-
-
-@pytest.fixture
-def paths(data_dir):
-    return Paths.for_data_dir(data_dir)
+# Questions (skip? close? delete?) are answered 'yes' unless a test says otherwise (conftest).
+pytestmark = pytest.mark.usefixtures("answers")
 
 
 def make_panel(qtbot, paths, settings=None, guard=None):

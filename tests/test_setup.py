@@ -23,31 +23,14 @@ from cxkiosk.runtime.nfc_test import TEST_LINK
 from tests.fake_openai import FakeOpenAI
 from tests.media import write_video
 from tests.nfc_helpers import emulated_tag
-from ui.admin import widgets
 from ui.setup.wizard import SetupWizard
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "2468"
 
 
-@pytest.fixture(autouse=True)
-def answers(monkeypatch):
-    """The wizard's questions (skip? close?) answered 'yes' unless a test says otherwise."""
-    asked: list[str] = []
-    state = {"answer": True}
-
-    def fake_ask(_parent, title, _text):
-        asked.append(title)
-        return state["answer"]
-
-    monkeypatch.setattr(widgets, "ask", fake_ask)
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    return type("Answers", (), {"asked": asked, "state": state})
-
-
-@pytest.fixture
-def paths(data_dir):
-    return Paths.for_data_dir(data_dir)
+# Questions (skip? close? delete?) are answered 'yes' unless a test says otherwise (conftest).
+pytestmark = pytest.mark.usefixtures("answers")
 
 
 def make_wizard(qtbot, paths, settings=None, **overrides):
