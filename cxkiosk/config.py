@@ -73,9 +73,8 @@ class Settings:
     privacy: str = restart("local", "privacy mode", choices=PRIVACY_MODES)
     # ethnicity/emotion: see the README before turning on
     sensitive_attributes: bool = restart(False, "sensitive attributes")
-    consent_text: str = setting("This screen notices who is in front of it to choose what to show. "
-                                "No images are stored; only anonymous counts and coarse attributes.",
-                                max_len=600)
+    # the consent notice's wording, with {fields} (cxkiosk/consent.py); "" = the built-in template
+    consent_text: str = setting("", max_len=600)
     # Model provider (the key is in the keyring, never here)
     # openai | ollama | llamacpp | vllm | lmstudio | custom (checked by profiling.providers)
     provider: str = restart("openai", "provider", max_len=40)
@@ -98,7 +97,8 @@ class Settings:
     # targeted choice rests an item played this often in the last hour
     item_cap_per_hour: int = setting(4, bounds=(1, 60))
     qr_enabled: bool = True
-    qr_call_to_action: str = setting("Scan or tap your phone here", max_len=80)
+    # the QR card's text with no NFC reader working (see qr_call_to_action_nfc)
+    qr_call_to_action: str = setting("Scan with your phone camera", max_len=80)
     show_reasons: bool = False  # demo: show why an item was chosen
     # Link push
     # nfcpy path: usb, usb:054c:06c3, tty:USB0:pn532, udp:HOST:PORT, none
@@ -111,6 +111,14 @@ class Settings:
     http_hosts: str = setting("", max_len=500)
     # Admin panel PIN, stored as a salted hash (never the PIN)
     admin_pin_hash: str = setting("", max_len=200)
+    # --- Overlays that tell the truth (issue #15): the consent notice and the QR card ---
+    # who is responsible for the sensing (the GDPR controller), named on the consent notice
+    consent_controller: str = setting("", max_len=120)
+    # https link to the full privacy notice: on the consent notice, as text and a small QR code
+    privacy_link: str = setting("", max_len=500)
+    # the QR card's text while an NFC reader works (an older settings.json's qr_call_to_action
+    # stays the text without one)
+    qr_call_to_action_nfc: str = setting("Scan or tap your phone here", max_len=80)
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""
@@ -422,15 +430,3 @@ class Privacy:
     def may_send(self, kind: str) -> bool:
         """May a picture from a source of this kind go to the model?"""
         return self.uses_model and self.allows_source(kind)
-
-
-PRIVACY_NOTES = {
-    "full": "camera on; a cropped image goes to the profiling service",
-    "local": "camera on; nothing leaves this screen",
-    "thermal": "infrared sensor only; no camera image",
-}
-
-
-def consent_notice(settings: Settings) -> str:
-    """The operator's consent text and, always, what the sensing mode means for the visitor."""
-    return f"{settings.consent_text}  [{PRIVACY_NOTES.get(settings.privacy, settings.privacy)}]"

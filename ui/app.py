@@ -36,12 +36,17 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if sys.platform.startswith("linux") and not any(
             os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         return fail("no display: run on the desktop, under Xvfb, or with QT_QPA_PLATFORM=offscreen")
-    # Qt and everything behind it are imported only when the kiosk itself runs.
+    from cxkiosk.commands.common import context
+    from cxkiosk.runtime.qt_messages import route_qt_messages
+
+    ctx = context(args)
+    # Qt and everything behind it are imported only when the kiosk itself runs; Qt's messages
+    # are routed first (QtMultimedia prints its library probe while it is imported).
+    route_qt_messages()
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from cxkiosk.commands.common import context
-    from cxkiosk.config import consent_notice
+    from cxkiosk.consent import consent_notice
     from cxkiosk.content import database, library
     from cxkiosk.content.media import MediaFolders
     from cxkiosk.content.playlist import Playlist
@@ -55,7 +60,6 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from ui.webpage import ensure_sandbox_flag  # also declares the slides' scheme, before the QApplication
     from ui.window import delete_widgets, screenshot_and_quit, show_kiosk_window
 
-    ctx = context(args)
     ensure_sandbox_flag()  # after logging is set, before the QApplication
     settings = ctx.settings
     if getattr(args, "demo", False):
@@ -71,10 +75,10 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if db_warning:
         log.error("%s", db_warning)
 
-    _route_qt_messages()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cxkiosk")
     billboard = Billboard(slide_seconds=settings.slide_seconds, call_to_action=settings.qr_call_to_action,
+                          tap_call_to_action=settings.qr_call_to_action_nfc,
                           link_for=lambda choice: qr_link(choice.pushed_item, settings, choice.code),
                           policy=link_policy(settings),
                           media=MediaFolders.for_data_dir(ctx.paths.data))
@@ -94,6 +98,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
                             ctx.paths.data)
     if runtime.sensing:
         billboard.set_notice(consent_notice(settings))
+    if runtime.nfc is not None:  # "or tap" on the QR card only while the reader works
+        runtime.nfc.reader.connect(billboard.set_reader_working)
     if runtime.captions is not None:
         runtime.captions.written.connect(lambda code, text, _source: billboard.show_caption(code, text))
         runtime.captions.written.connect(lambda code, text, _source: programme.caption_shown(code, text))
@@ -164,14 +170,3 @@ def _heartbeat(app: Any) -> Any:
     beat(path)
     return timer
 
-
-def _route_qt_messages() -> None:
-    """Qt's own warnings go to the log file, not to a console nobody reads."""
-    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
-
-    qt_log = logging.getLogger("cxkiosk.qt")
-    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.DEBUG,
-              QtMsgType.QtWarningMsg: logging.INFO, QtMsgType.QtCriticalMsg: logging.ERROR,
-              QtMsgType.QtFatalMsg: logging.CRITICAL}
-    qInstallMessageHandler(
-        lambda kind, _ctx, message: qt_log.log(levels.get(kind, logging.INFO), "%s", message))
