@@ -290,7 +290,14 @@ class Billboard(QWidget):
             font = self.reasons.font()
             font.setPixelSize(text_px(height, 40))
             self.reasons.setFont(font)
-            self.reasons.setMaximumWidth(width * 2 // 3)
+            # One line when it fits in two thirds of the width, wrapped only beyond (a wrapping
+            # label picks its own narrow width otherwise).
+            self.reasons.setWordWrap(False)
+            self.reasons.setMinimumWidth(0)
+            self.reasons.setMaximumWidth(16777215)
+            one_line = self.reasons.sizeHint().width()
+            self.reasons.setWordWrap(one_line > width * 2 // 3)
+            self.reasons.setFixedWidth(min(one_line, width * 2 // 3))
             self.reasons.adjustSize()
             self.reasons.move(margin, margin)
             self.reasons.raise_()

@@ -92,7 +92,7 @@ class QrOverlay(QWidget):
         font = self.caption.font()
         font.setPixelSize(text_px(screen_height, 40))
         self.caption.setFont(font)
-        self.caption.setFixedWidth(int(self.code.pixmap().width() * 1.2))
+        self.caption.setFixedWidth(int(self.code.pixmap().width() * 1.3))  # two lines, not three
         self.adjustSize()
         self.show()
         self.raise_()
