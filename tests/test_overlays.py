@@ -331,3 +331,26 @@ def test_the_panel_opens_centred_over_the_billboard(qtbot, data_dir):
         qtbot.waitUntil(lambda: opener.panel is None, timeout=3000)
     finally:
         database.close_database()
+
+
+def test_the_privacy_tab_edits_the_notice_with_a_live_preview(qtbot):
+    from ui.admin.privacy import PrivacyPage
+
+    page = PrivacyPage()
+    qtbot.addWidget(page)
+    page.load(Settings(privacy="full"))
+    assert page.consent.toPlainText() == DEFAULT_TEMPLATE  # the built-in wording, to edit
+    page.controller.setText(CONTROLLER)
+    assert CONTROLLER in page.preview.text.text() and "OpenAI" in page.preview.text.text()
+    page.radios["local"].setChecked(True)
+    assert "no picture leaves it" in page.preview.text.text()
+    page.privacy_link.setText("http://example.com/privacy")
+    assert "refused" in page.link_check.text() and page.preview.code.isHidden()
+    page.privacy_link.setText(PRIVACY)
+    assert not page.preview.code.isHidden()
+    page.scan_text.setText("Scan me")
+    saved = Settings()
+    page.apply(saved)
+    assert (saved.consent_controller, saved.privacy_link, saved.qr_call_to_action) == (CONTROLLER, PRIVACY,
+                                                                                      "Scan me")
+    assert saved.consent_text == ""  # unchanged wording follows the built-in template
