@@ -77,9 +77,8 @@ class Settings:
     privacy: str = restart("local", "privacy mode", choices=PRIVACY_MODES)
     # ethnicity/emotion: see the README before turning on
     sensitive_attributes: bool = restart(False, "sensitive attributes")
-    consent_text: str = setting("This screen notices who is in front of it to choose what to show. "
-                                "No images are stored; only anonymous counts and coarse attributes.",
-                                max_len=600)
+    # the consent notice's wording, with {fields} (cxkiosk/consent.py); "" = the built-in template
+    consent_text: str = setting("", max_len=600)
     # Model provider (the key is in the keyring, never here)
     # openai | ollama | llamacpp | vllm | lmstudio | custom (checked by profiling.providers)
     provider: str = restart("openai", "provider", max_len=40)
@@ -102,7 +101,8 @@ class Settings:
     # targeted choice rests an item played this often in the last hour
     item_cap_per_hour: int = setting(4, bounds=(1, 60))
     qr_enabled: bool = True
-    qr_call_to_action: str = setting("Scan or tap your phone here", max_len=80)
+    # the QR card's text with no NFC reader working (see qr_call_to_action_nfc)
+    qr_call_to_action: str = setting("Scan with your phone camera", max_len=80)
     show_reasons: bool = False  # demo: show why an item was chosen
     # Link push
     # nfcpy path: usb, usb:054c:06c3, tty:USB0:pn532, udp:HOST:PORT, none
@@ -127,6 +127,14 @@ class Settings:
     # days proof of play, visits and taps are kept; older rows are deleted at start and daily,
     # 0 keeps them forever. A year: the report's comparisons and a campaign's proof of play.
     retention_days: int = setting(365, bounds=(0, 3650))
+    # --- Overlays that tell the truth (issue #15): the consent notice and the QR card ---
+    # who is responsible for the sensing (the GDPR controller), named on the consent notice
+    consent_controller: str = setting("", max_len=120)
+    # https link to the full privacy notice: on the consent notice, as text and a small QR code
+    privacy_link: str = setting("", max_len=500)
+    # the QR card's text while an NFC reader works (an older settings.json's qr_call_to_action
+    # stays the text without one)
+    qr_call_to_action_nfc: str = setting("Scan or tap your phone here", max_len=80)
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""
@@ -441,15 +449,3 @@ class Privacy:
     def may_send(self, kind: str) -> bool:
         """May a picture from a source of this kind go to the model?"""
         return self.uses_model and self.allows_source(kind)
-
-
-PRIVACY_NOTES = {
-    "full": "camera on; a cropped image goes to the profiling service",
-    "local": "camera on; nothing leaves this screen",
-    "thermal": "infrared sensor only; no camera image",
-}
-
-
-def consent_notice(settings: Settings) -> str:
-    """The operator's consent text and, always, what the sensing mode means for the visitor."""
-    return f"{settings.consent_text}  [{PRIVACY_NOTES.get(settings.privacy, settings.privacy)}]"

@@ -229,6 +229,7 @@ class Choice:
     chosen: Item | None = None
     segment: str = ""  # whom a targeted or holdout play is for: "female 25-34", "group of 3"
     code: str = ""  # this play's own code, in the pushed link (utm_content) and its taps
+    made_for: str = ""  # the item's own targeting in words ("women 25-55, suit"), for the demo line
 
     @property
     def pushed_item(self) -> Item:

@@ -90,12 +90,3 @@ def test_the_panel_gets_a_pointer_and_closing_it_forgets_it(kiosk, qtbot):
     assert QApplication.overrideCursor() is None
     opener.panel.close()
     qtbot.waitUntil(lambda: opener.panel is None, timeout=3000)
-
-
-@pytest.mark.parametrize("mode, words", [("full", "profiling service"), ("local", "nothing leaves"),
-                                         ("thermal", "no camera image")])
-def test_consent_notice_says_what_the_privacy_mode_means(mode, words):
-    from cxkiosk.config import consent_notice
-
-    text = consent_notice(Settings(privacy=mode, consent_text="We count visitors."))
-    assert text.startswith("We count visitors.") and words in text

@@ -203,9 +203,13 @@ def test_qr_code_decodes_to_the_items_link(qtbot, billboard, tmp_path):
 
 
 def test_consent_notice_is_shown_over_content(qtbot, billboard):
-    billboard.set_notice("Camera on: anonymous attributes only")
+    from cxkiosk.config import Settings
+    from cxkiosk.consent import consent_notice
+
+    billboard.set_notice(consent_notice(Settings()))
     assert billboard.notice.isVisible()
     assert billboard.notice.geometry().bottom() == billboard.height() - 1
+    assert billboard.notice.width() == billboard.width()
 
 
 def test_programme_records_interrupted_item_and_targeted_choice(qtbot, billboard, tmp_path):

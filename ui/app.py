@@ -41,11 +41,15 @@ def run_kiosk(args: argparse.Namespace) -> int:
         return fail("--setup needs a screen to answer it on (QT_QPA_PLATFORM is offscreen)")
     ctx = context(args)
     refuse_unusable(args, ctx.settings)  # a flag `check` would call unusable: exit 2, one line
-    # Qt and everything behind it are imported only when the kiosk itself runs.
+    from cxkiosk.runtime.qt_messages import route_qt_messages
+
+    # Qt and everything behind it are imported only when the kiosk itself runs; Qt's messages
+    # are routed first (QtMultimedia prints its library probe while it is imported).
+    route_qt_messages()
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from cxkiosk.config import consent_notice
+    from cxkiosk.consent import consent_notice
     from cxkiosk.content import database, library
     from cxkiosk.content.media import MediaFolders
     from cxkiosk.content.playlist import Playlist
@@ -79,7 +83,6 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if db_warning:
         log.error("%s", db_warning)
 
-    _route_qt_messages()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cxkiosk")
     heartbeat = _heartbeat(app)  # noqa: F841 - the supervisor's proof that the GUI thread is alive
@@ -88,6 +91,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         database.close_database()
         return 0
     billboard = Billboard(slide_seconds=settings.slide_seconds, call_to_action=settings.qr_call_to_action,
+                          tap_call_to_action=settings.qr_call_to_action_nfc,
                           link_for=lambda choice: qr_link(choice.pushed_item, settings, choice.code),
                           policy=link_policy(settings),
                           media=MediaFolders.for_data_dir(ctx.paths.data),
@@ -111,6 +115,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
                             demo=demo)
     if runtime.sensing:
         billboard.set_notice(consent_notice(settings))
+    if runtime.nfc is not None:  # "or tap" on the QR card only while the reader works
+        runtime.nfc.reader.connect(billboard.set_reader_working)
     if runtime.captions is not None:
         runtime.captions.written.connect(lambda code, text, _source: billboard.show_caption(code, text))
         runtime.captions.written.connect(lambda code, text, _source: programme.caption_shown(code, text))
@@ -186,14 +192,3 @@ def _heartbeat(app: Any) -> Any:
     beat(path)
     return timer
 
-
-def _route_qt_messages() -> None:
-    """Qt's own warnings go to the log file, not to a console nobody reads."""
-    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
-
-    qt_log = logging.getLogger("cxkiosk.qt")
-    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.DEBUG,
-              QtMsgType.QtWarningMsg: logging.INFO, QtMsgType.QtCriticalMsg: logging.ERROR,
-              QtMsgType.QtFatalMsg: logging.CRITICAL}
-    qInstallMessageHandler(
-        lambda kind, _ctx, message: qt_log.log(levels.get(kind, logging.INFO), "%s", message))

@@ -14,20 +14,24 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import QStackedWidget, QWidget
+from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
 
 from cxkiosk.config import Settings
+from cxkiosk.consent import ConsentNotice
 from cxkiosk.content.media import MediaError, MediaFolders, media_kind
 from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
 from cxkiosk.push.links import qr_link
 from cxkiosk.values import Choice, Item
-from ui.overlays import CaptionBar, NoticeStrip, QrOverlay, ReasonsLabel
+from ui.overlays import CaptionBar, ConsentStrip, QrOverlay, ReasonsLabel, text_px
 from ui.players import YOUTUBE_API, FallbackSlide, ImageSlide, PageView, Player, VideoPlayer, YouTubePlayer
 from ui.webpage import PLAYER_ORIGIN
 
 log = logging.getLogger("cxkiosk.billboard")
 
 LOAD_TIMEOUT_S = 5.0  # an item that shows nothing by then is skipped
+
+
+ADMIN_KEYS = "Ctrl+Shift+A"
 
 
 def player_kind(item: Item) -> str:
@@ -43,6 +47,7 @@ class Billboard(QWidget):
     admin_requested = Signal()
 
     def __init__(self, *, slide_seconds: float = 10.0, call_to_action: str = "",
+                 tap_call_to_action: str = "",
                  link_for: Callable[[Choice], str] | None = None, load_timeout: float = LOAD_TIMEOUT_S,
                  fallback_title: str = "Welcome", fallback_subtitle: str = "",
                  youtube_api: str = YOUTUBE_API, media: MediaFolders | None = None,
@@ -68,8 +73,8 @@ class Billboard(QWidget):
         self._load_timer = QTimer(self, singleShot=True)
         self._load_timer.timeout.connect(self._on_load_timeout)
         self._load_timeout_ms = int(load_timeout * 1000)
-        self.qr = QrOverlay(self, call_to_action)
-        self.notice = NoticeStrip(self)
+        self.qr = QrOverlay(self, call_to_action, tap_call_to_action)
+        self.notice = ConsentStrip(self)
         self.reasons = ReasonsLabel(self)
         self.headline = CaptionBar(self)
         # A targeted item shows its tagline at once, and its caption when one is written for it
@@ -77,7 +82,7 @@ class Billboard(QWidget):
         self.qr_enabled = True
         self._show_reasons = False
         # The hidden admin hotkey; the panel itself asks for the PIN.
-        QShortcut(QKeySequence("Ctrl+Shift+A"), self, activated=self.admin_requested.emit)
+        QShortcut(QKeySequence(ADMIN_KEYS), self, activated=self.admin_requested.emit)
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -126,9 +131,19 @@ class Billboard(QWidget):
         self.reasons.hide()
         self.headline.hide()
 
-    def set_notice(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
+    def set_notice(self, notice: ConsentNotice | None) -> None:
+        """The consent notice (None: nothing senses, no notice), always along the bottom edge."""
+        self.notice.set_notice(notice)
+        self._place_overlays()
+
+    def set_call_to_action(self, call_to_action: str, tap_call_to_action: str) -> None:
+        """The QR card's texts: without, and with, a working NFC reader."""
+        self.qr.set_texts(call_to_action, tap_call_to_action)
+        self._place_overlays()
+
+    def set_reader_working(self, works: bool) -> None:
+        """The NFC worker found (or lost) its reader: "or tap" shows only while it works."""
+        self.qr.set_tap_works(works)
         self._place_overlays()
 
     def show_caption(self, code: str, text: str) -> None:
@@ -197,6 +212,7 @@ class Billboard(QWidget):
             previous[1].stop()
         self.current = (choice, player)
         self._show_overlays(choice)
+        QTimer.singleShot(0, self._take_focus_back)
         log.info("playing item %d %r", choice.item.id, choice.item.title)
         self.started.emit(choice.item)
 
@@ -239,52 +255,68 @@ class Billboard(QWidget):
         self.headline.setText(tagline)
         self.headline.code = choice.code
         self.headline.setVisible(bool(tagline))
-        if self._show_reasons and choice.trigger == "targeted":
-            text = choice.audience_summary + (" — " if choice.audience_summary else "")
-            self.reasons.setText(f"{text}{'; '.join(choice.reasons) or 'targeted'}")
+        # Whom the item is made for, never what was guessed about the visitor (no age on screen).
+        if self._show_reasons and choice.trigger == "targeted" and choice.made_for:
+            self.reasons.setText(f"for: {choice.made_for}")
             self.reasons.show()
         else:
             self.reasons.hide()
         self._place_overlays()
 
     def _place_overlays(self) -> None:
-        margin = max(8, self.height() // 60)
+        # isHidden(), not isVisible(): before the window is first shown every child counts as
+        # invisible, and an overlay placed then would stay where Qt put it (top left, small).
+        height, width = self.height(), self.width()
+        margin = max(8, height // 60)
         self.stack.setGeometry(self.rect())
         notice_h = 0
-        if self.notice.isVisible():
-            font = self.notice.font()
-            font.setPixelSize(max(12, self.height() // 45))
-            self.notice.setFont(font)
-            self.notice.setFixedWidth(self.width())
-            self.notice.adjustSize()
+        if not self.notice.isHidden():
+            self.notice.fit(width, height)
             notice_h = self.notice.height()
-            self.notice.move(0, self.height() - notice_h)
+            self.notice.move(0, height - notice_h)
             self.notice.raise_()
-        if self.qr.isVisible():
+        if not self.qr.isHidden():
             self.qr.adjustSize()
-            self.qr.move(self.width() - self.qr.width() - margin,
-                         self.height() - notice_h - self.qr.height() - margin)
+            self.qr.move(width - self.qr.width() - margin, height - notice_h - self.qr.height() - margin)
             self.qr.raise_()
-        if self.headline.isVisible():
+        if not self.headline.isHidden():
             font = self.headline.font()
-            font.setPixelSize(max(16, self.height() // 20))
+            font.setPixelSize(text_px(height, 20, 16))
             self.headline.setFont(font)
-            room = self.width() - 3 * margin - (self.qr.width() if self.qr.isVisible() else 0)
+            room = width - 3 * margin - (0 if self.qr.isHidden() else self.qr.width())
             self.headline.setFixedWidth(max(120, room))
             self.headline.adjustSize()
-            self.headline.move(margin, self.height() - notice_h - self.headline.height() - margin)
+            self.headline.move(margin, height - notice_h - self.headline.height() - margin)
             self.headline.raise_()
-        if self.reasons.isVisible():
-            self.reasons.setMaximumWidth(self.width() // 2)
+        if not self.reasons.isHidden():
+            font = self.reasons.font()
+            font.setPixelSize(text_px(height, 40))
+            self.reasons.setFont(font)
+            # One line when it fits in two thirds of the width, wrapped only beyond (a wrapping
+            # label picks its own narrow width otherwise).
+            self.reasons.setWordWrap(False)
+            self.reasons.setMinimumWidth(0)
+            self.reasons.setMaximumWidth(16777215)
+            one_line = self.reasons.sizeHint().width()
+            self.reasons.setWordWrap(one_line > width * 2 // 3)
+            self.reasons.setFixedWidth(min(one_line, width * 2 // 3))
             self.reasons.adjustSize()
             self.reasons.move(margin, margin)
             self.reasons.raise_()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        if self.current is not None and self.qr.isVisible():
+        if self.current is not None and not self.qr.isHidden():
             self.qr.show_link(self.qr.link, self.height())
         self._place_overlays()
+
+    def _take_focus_back(self) -> None:
+        """A web view (a YouTube item, an HTML slide) loses the window its keyboard focus when
+        it first shows; with no window manager (a bare X server) nobody gives it back, and the
+        admin hotkey went dead. Asked again whenever an item starts, unless another window of
+        the kiosk (the admin panel) has the focus."""
+        if self.isVisible() and QApplication.activeWindow() is None:
+            self.activateWindow()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         # Nothing a visitor presses does anything; Escape only leaves a --windowed dev window.

@@ -6,19 +6,40 @@ import logging
 import sys
 from pathlib import Path
 
+# Qt's offscreen platform has one 800x800 screen; a billboard screenshot there (docs, headless
+# checks) is taken at the size of a showroom screen instead.
+OFFSCREEN_SIZE = (1920, 1080)
+WINDOWED_SIZE = (1280, 720)
+
 
 def show_kiosk_window(window, windowed: bool, app) -> None:
-    screen = app.primaryScreen()
     if windowed:
-        window.resize(1280, 720)
+        window.resize(*WINDOWED_SIZE)
         window.show()
+        take_focus(window)
         return
     from PySide6.QtCore import Qt
 
     window.setWindowFlag(Qt.WindowType.FramelessWindowHint)
+    if app.platformName() == "offscreen":
+        window.setGeometry(0, 0, *OFFSCREEN_SIZE)
+        window.show()
+        return
     # With no window manager (Xvfb, some kiosk set-ups) fullscreen alone does not size the window.
-    window.setGeometry(screen.geometry())
+    window.setGeometry(app.primaryScreen().geometry())
     window.showFullScreen()
+    take_focus(window)
+
+
+def take_focus(window) -> None:
+    """Ask for the keyboard: with no window manager (Xvfb, a bare kiosk X session) nobody gives
+    a new window focus, and the admin hotkey would do nothing until someone clicked it. Qt
+    defers the request until the window is mapped."""
+    from PySide6.QtCore import Qt
+
+    window.raise_()
+    window.activateWindow()
+    window.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
 
 def screenshot_and_quit(app, window, screenshot: str | None) -> None:

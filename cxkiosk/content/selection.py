@@ -24,7 +24,7 @@ from peewee import SQL, Case, Value, fn
 
 from cxkiosk.attributes import AGE_MAX, age_band
 from cxkiosk.content.database import Content, PlayLog, database, local_naive, schedule_clause
-from cxkiosk.content.targeting import keyword_matches
+from cxkiosk.content.targeting import Targeting, describe, keyword_matches
 from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 from cxkiosk.values import Audience, Choice, Item, Person
 
@@ -148,7 +148,8 @@ class Selector:
                         continue
                     reasons = _reasons(row[1:], audience, solo, group, solo_words, group_words)
                     yield Choice(item=item, trigger="targeted", score=round(row[0], 4),
-                                 reasons=reasons, audience_summary=summary)
+                                 reasons=reasons, audience_summary=summary,
+                                 made_for=describe(Targeting(*row[9:15])))
         finally:
             cursor.close()  # an abandoned ranking must not hold a read snapshot open
 

@@ -236,3 +236,30 @@ def keyword_matches(keyword: str, person: Person) -> bool:
     wanted = [w for w in _words(keyword) if w != "hair"]
     have = set(_words(text))
     return bool(wanted) and all(w in have for w in wanted)
+
+
+_AUDIENCE_NOUNS = {"female": "women", "male": "men"}
+
+
+def describe(t: Targeting) -> str:
+    """Whom an item is made for, in a visitor's words: "women 25-55, suit", "groups of 3+".
+    It names the item's own targeting, never anything guessed about the person in front of it."""
+    who = _AUDIENCE_NOUNS.get(t.genders, "")
+    if t.age_min is not None and t.age_max is not None:
+        ages = f"{t.age_min}–{t.age_max}"
+    elif t.age_min is not None:
+        ages = f"{t.age_min}+"
+    elif t.age_max is not None:
+        ages = f"under {t.age_max + 1}"
+    else:
+        ages = ""
+    if ages:
+        who = f"{who or 'ages'} {ages}" if not ages.startswith("under") else f"{who or 'people'} {ages}"
+    parts = [who] if who else []
+    low, high = t.group_min, t.group_max
+    if (low or 0) >= 2 or (high or 0) >= 2:
+        low = low or 1
+        parts.append(f"groups of {low}" if low == high else
+                     f"groups of {low}+" if high is None else f"groups of {low}–{high}")
+    parts.extend(k for k in t.keywords.split(",") if k)
+    return ", ".join(parts)

@@ -369,6 +369,8 @@ class NfcService:
         self._stop = threading.Event()
         self._changed = threading.Event()
         self._status = ""
+        self._reader: bool | None = None
+        self._on_reader: Callable[[bool], None] = lambda _works: None
 
     # -- called from other threads -------------------------------------------------------
     def set_link(self, url: str | None, title: str = "", item_id: int | None = None) -> str | None:
@@ -398,16 +400,23 @@ class NfcService:
         return self._stop.is_set()
 
     # -- the loop ----------------------------------------------------------------------
-    def run(self, on_status: Callable[[str], None], on_result: Callable[[PushResult], None]) -> None:
+    def run(self, on_status: Callable[[str], None], on_result: Callable[[PushResult], None],
+            on_reader: Callable[[bool], None] | None = None) -> None:
+        """`on_reader(works)` is told each time a reader becomes usable or stops being so (the
+        billboard offers "tap" only while one works)."""
         self._on_status = on_status
+        if on_reader is not None:
+            self._on_reader = on_reader
         if is_off(self.device):
             self._report("NFC off")
+            self._reader_works(False)
             return
         failures = 0
         while not self.stopping:
             try:
                 clf = open_frontend(self.device)
             except ReaderMissing as exc:
+                self._reader_works(False)
                 if self._report(NO_READER):
                     log.warning("%s; retrying quietly", exc)
                 self._stop.wait(BACKOFF[min(failures, len(BACKOFF) - 1)])
@@ -421,6 +430,7 @@ class NfcService:
             finally:
                 clf.close()
             if not self.stopping:  # the reader went away (I/O error): reopen after a pause
+                self._reader_works(False)
                 self._report(NO_READER)
                 self._stop.wait(BACKOFF[0])
                 failures = 1
@@ -432,6 +442,11 @@ class NfcService:
         self._status = status
         self._on_status(status)
         return True
+
+    def _reader_works(self, works: bool) -> None:
+        if works != self._reader:
+            self._reader = works
+            self._on_reader(works)
 
     def _pace(self) -> bool:
         # nfcpy calls this between polling rounds: it paces the loop and ends it on stop.
@@ -454,8 +469,10 @@ class NfcService:
         if self.mode == "emulate" and not self._can_emulate(clf):
             if self._report(f"{clf.device} cannot emulate a tag (an RC-S380 can); use nfc_mode write"):
                 log.warning("NFC reader %s cannot emulate a tag; set nfc_mode to write", clf.device)
+            self._reader_works(False)
             self._stop.wait()
             return
+        self._reader_works(True)
         while not self.stopping:
             link = self.current_link()
             if link is None:

@@ -24,6 +24,7 @@ class NfcWorker(Worker):
 
     status = Signal(str)
     pushed = Signal(object)
+    reader = Signal(bool)  # a reader works (True) or not (False), on each change
 
     def __init__(self, device: str, mode: str = "write", policy: LinkPolicy = HTTPS_ONLY) -> None:
         super().__init__()
@@ -44,4 +45,4 @@ class NfcWorker(Worker):
         self.service.stop()  # wakes nfcpy's terminate callback and any backoff wait
 
     def work(self) -> None:
-        self.service.run(self.status.emit, self.pushed.emit)
+        self.service.run(self.status.emit, self.pushed.emit, self.reader.emit)

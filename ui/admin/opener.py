@@ -6,13 +6,18 @@ settings out. It only forwards; the decisions stay in the core.
 
 from __future__ import annotations
 
+import logging
+
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
-from cxkiosk.config import consent_notice, needs_restart
+from cxkiosk.config import needs_restart
+from cxkiosk.consent import consent_notice
 from cxkiosk.content import database
 from ui.admin.panel import AdminPanel
+
+log = logging.getLogger("cxkiosk.admin")
 
 
 class AdminOpener:
@@ -30,8 +35,11 @@ class AdminOpener:
         if self.panel is not None:
             self.panel.showNormal()
             self.panel.raise_()
+            self.panel.activateWindow()
             return
         panel = AdminPanel(self.paths, self.settings)
+        # Over a fullscreen billboard a window manager may keep the billboard above a new window.
+        panel.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint)
         if getattr(self.runtime, "captions", None) is not None:
             panel.captions = self.runtime.captions.writer
         panel.running_settings = self.settings  # the prompt bench tries prompts as the kiosk runs
@@ -61,9 +69,22 @@ class AdminOpener:
         if QApplication.overrideCursor() is not None:
             QApplication.restoreOverrideCursor()  # the operator needs a pointer in the panel
         self.panel = panel
+        self._centre(panel)
         panel.show()
         panel.raise_()
         panel.activateWindow()
+        log.info("admin panel opened")
+
+    def _centre(self, panel) -> None:
+        """Centred over the billboard (its screen, when fullscreen), never larger than it."""
+        board = self.billboard
+        if shiboken6.isValid(board) and board.isVisible():
+            area = board.geometry()
+        else:
+            area = QApplication.primaryScreen().availableGeometry()
+        rect = QRect(area.topLeft(), panel.size().boundedTo(area.size() * 0.95))
+        rect.moveCenter(area.center())
+        panel.setGeometry(rect)  # the client area: its centre is the billboard's, frame or not
 
     def _closed(self) -> None:
         # At shutdown the billboard may be gone before the panel's last signal arrives.
@@ -85,9 +106,9 @@ class AdminOpener:
         setattr(self.settings, name, value)
         board = self.billboard
         board.qr_enabled = self.settings.qr_enabled
-        board.qr.caption.setText(self.settings.qr_call_to_action)
+        board.set_call_to_action(self.settings.qr_call_to_action, self.settings.qr_call_to_action_nfc)
         board.set_reasons_visible(self.settings.show_reasons)
-        if board.notice.isVisible():
+        if not board.notice.isHidden():
             board.set_notice(consent_notice(self.settings))
         selector = self.runtime.selector
         if selector is not None:

@@ -342,6 +342,9 @@ class AdminPanel(QWidget):
         from cxkiosk.sensing.sources import SourceError, parse_spec
 
         problems = s.validate()
+        from cxkiosk.consent import privacy_link
+
+        problems += [refused for refused in privacy_link(s)[1:] if refused]
         if s.source.strip().lower() != "auto":
             try:
                 parse_spec(s.source)
