@@ -21,6 +21,8 @@ from typing import Any
 
 import platformdirs
 
+from cxkiosk.links import showroom_page_problem
+
 log = logging.getLogger("cxkiosk.config")
 
 APP_NAME = "cxkiosk"
@@ -111,6 +113,9 @@ class Settings:
     http_hosts: str = setting("", max_len=500)
     # Admin panel PIN, stored as a salted hash (never the PIN)
     admin_pin_hash: str = setting("", max_len=200)
+    # Shipped content: the showroom's own web page (https). Items whose link is a path such as
+    # "/offers" open that path on it; while it is empty they play with no QR code or tag.
+    showroom_page: str = setting("", max_len=500)
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""
@@ -151,6 +156,8 @@ def problem(name: str, value: Any) -> str:
             return f"{name} must be at most {limit} characters, not {len(value)}"
         if any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" for c in value):
             return f"{name} must not contain control or invisible characters"
+    if name == "showroom_page":
+        return showroom_page_problem(value.strip())
     return ""
 
 

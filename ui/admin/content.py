@@ -211,7 +211,9 @@ class ContentEditor(QDialog):
             message(self.url_check, "")
             return
         try:
-            message(self.url_check, f"plays/pushes {normalize_url(text, self.policy)}", True)
+            normalize_url(text, self.policy)
+            link = self.policy.resolve(text) or f"nothing yet: {text.strip()} needs the showroom_page setting"
+            message(self.url_check, f"plays/pushes {link}", True)
         except LinkError as exc:
             message(self.url_check, f"not a usable link: {exc}", False)
 

@@ -271,7 +271,8 @@ class AdminPanel(QWidget):
     # -- the tabs -----------------------------------------------------------------------------------
 
     def _build_body(self) -> QWidget:
-        self.content = ContentPage(policy=LinkPolicy.allowing(self.settings.http_hosts))
+        self.content = ContentPage(policy=LinkPolicy.allowing(self.settings.http_hosts,
+                                                                self.settings.showroom_page))
         self.prompts = PromptsPage(captions=self.captions)
         self.devices = DevicesPage()
         self.provider = ProviderPage()
