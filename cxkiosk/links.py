@@ -84,15 +84,18 @@ class LinkPolicy:
 
     def check(self, url: str) -> str:
         """A canonical link, or LinkError with the reason. YouTube links in any form become
-        https://www.youtube.com/watch?v=ID. A showroom path ("/offers") is valid as it is: it
-        becomes a link only through `resolve`."""
+        https://www.youtube.com/watch?v=ID. A showroom path ("/offers") is the link on
+        `showroom_page`; a storage policy (`any_http`) keeps it as the path, any other refuses it
+        while `showroom_page` is empty (it cannot go to a phone)."""
         if not isinstance(url, str) or not url.strip():
             raise LinkError("empty link")
         text = url.strip()
         if is_showroom_path(text):
-            # Checked as it will be pushed (on a stand-in https host), stored as the path.
-            absolute = LinkPolicy().check(_STAND_IN + text)
-            return absolute[len(_STAND_IN):]
+            if self.any_http:
+                return self.stored(text)
+            if not self.showroom_page:
+                raise LinkError(f"{text[:40]} is a page of the showroom's site: set showroom_page first")
+            return self.check(self.showroom_page + self.stored(text))
         if len(text) > URL_MAX:
             raise LinkError(f"link longer than {URL_MAX} characters")
         bad = next((c for c in text if unicodedata.category(c) in _FORBIDDEN_CATEGORIES), None)
@@ -136,13 +139,18 @@ class LinkPolicy:
         This is the one place a stored link becomes the link played, shown and pushed.
         Raises LinkError for a link this policy refuses."""
         text = (url or "").strip()
-        if not text:
+        if not text or (is_showroom_path(text) and not self.showroom_page):
             return ""
-        if is_showroom_path(text):
-            if not self.showroom_page:
-                return ""
-            return self.check(self.showroom_page + self.check(text))
         return self.check(text)
+
+    def stored(self, url: str) -> str:
+        """The form in which `url` is kept in the database: a showroom path checked (as it will
+        be pushed, on a stand-in https host) and kept relative, any other link `check(url)`."""
+        text = (url or "").strip()
+        if not is_showroom_path(text):
+            return self.check(text)
+        absolute = LinkPolicy().check(_STAND_IN + text)
+        return absolute[len(_STAND_IN):]
 
 
 _STAND_IN = "https://showroom.invalid"

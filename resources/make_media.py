@@ -1,11 +1,16 @@
-"""Generates the shipped sample clips of Halden & Co. (deterministic): 1920x1080, 25 FPS, 8 s.
+"""Generates the shipped sample clips of Halden & Co. (deterministic): 1280x720, 25 FPS, 8 s.
 
     python3 -m venv /tmp/mediavenv && /tmp/mediavenv/bin/pip install imageio-ffmpeg pillow numpy
     /tmp/mediavenv/bin/python resources/make_media.py
 
 Each frame is drawn here with Pillow in the shipped font (resources/slides/fonts, Montserrat,
-OFL): no third-party picture or footage. The clips are encoded as H.264 (High profile would
-save little on flat graphics: Main profile, level 4.0, yuv420p, +faststart), which every
+OFL) at 1920x1080, then scaled to 1280x720 (Lanczos) by the encoder: no third-party picture or
+footage. 720p, not 1080p, because the billboard converts every decoded frame to an image on
+its GUI thread: on this project's 2-core test machine a 1080p clip took over 8 s to show its
+first frame while another clip played (the end-to-end visitor test missed its targeted item),
+a 720p one 80 ms. Upscaled to a 1080p screen, flat shapes and large type stay clean; fine
+detail is softer. The clips are encoded as H.264 (High profile would
+save little on flat graphics: Main profile, level 3.1, yuv420p, +faststart), which every
 platform's decoder behind QtMultimedia plays (Windows Media Foundation, macOS AVFoundation,
 FFmpeg on Linux). The encoder is the ffmpeg binary of the `imageio-ffmpeg` wheel, needed at
 build time only: the generated files are committed, so the kiosk needs no encoder. Without it
@@ -28,10 +33,12 @@ from PIL import Image, ImageDraw, ImageFont
 
 HERE = Path(__file__).resolve().parent
 FONTS = HERE / "slides" / "fonts"
-W, H, FPS, SECONDS = 1920, 1080, 25, 8.0
+W, H, FPS, SECONDS = 1920, 1080, 25, 8.0  # drawn at W x H
+OUT_W, OUT_H = 1280, 720  # encoded
 
 # Legibility at 2 m: a capital at least distance/200 = 10 mm tall; a 55" 16:9 screen is 680 mm
-# tall for 1080 px, so 10 mm is 15.9 px. Every text size below is checked against it.
+# tall for 1080 px, so 10 mm is 15.9 px. Every text size below (in px of a 1080p screen, which
+# the 720p clip fills) is checked against it.
 MIN_CAP_PX = 16
 
 # Text sizes in px at 1080p (font size, not cap height).
@@ -62,17 +69,28 @@ CLIPS = [
          "Merino knitwear 20% off  ·  Free hemming",
          "navy", "cream", "gold", ("clay", "gold", "sand"), "check"),
     # Targeted items (not in the idle loop): what the demo switches to when a visitor walks up.
-    Clip("style", "The Style Edition", ("Colour,", "picked for you"),
-         "Rust, plum and sage: this autumn's palette",
+    Clip("style", "The Style Edition", ("Rust, plum", "and sage"),
+         "In merino knits and wool coats",
          "sand", "ink", "plum", ("plum", "clay", "sage"), "dots"),
-    Clip("executive", "Executive Line", ("Suits that travel", "as well as you do"),
-         "Crease-resistant wool, cut to fold",
+    Clip("executive", "Executive Line", ("Wool suits", "from €249"),
+         "Crease-resistant, cut to fold",
          "charcoal", "cream", "gold", ("navy", "sky", "sand"), "pinstripe"),
-    Clip("family", "Room for everyone", ("Every size,", "one fitting room"),
-         "From age 2 to 3XL, all on one floor", "cream", "ink", "sage", ("sage", "gold", "sky"), "check"),
-    Clip("city", "Street Edit", ("Hoodies, tees", "and sneakers"),
-         "Made for the city, priced for it", "clay", "cream", "ink", ("ink", "sand", "navy"), "rib"),
+    Clip("family", "Room for everyone", ("Sizes 2 to 3XL", "on one floor"),
+         "Kids and grown-ups, fitted together", "cream", "ink", "sage", ("sage", "gold", "sky"), "check"),
+    Clip("city", "Street Edit", ("Made for", "the city"),
+         "Heavyweight cotton, relaxed fits", "clay", "cream", "ink", ("ink", "sand", "navy"), "rib"),
 ]
+
+
+def check_layout() -> None:
+    """Fail the build when a clip's text would run into its panels (they start at x=1190; the
+    text at x=120). A targeted item's tagline shows over the clip, so its text says something
+    else."""
+    for clip in CLIPS:
+        texts = ((clip.title[0], font("Light", SIZE_TITLE)), (clip.title[1], font("SemiBold", SIZE_TITLE)),
+                 (clip.sub, font("Regular", SIZE_SUB)))
+        for text, f in texts:
+            assert f.getlength(text) <= 1190 - 120 - 40, f"{clip.name}: {text!r} is too wide"
 
 
 def check_legibility() -> None:
@@ -195,7 +213,9 @@ def encoder() -> str | None:
 def write_h264(path: Path, clip: Clip, ffmpeg: str) -> None:
     frames = int(SECONDS * FPS)
     cmd = [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{W}x{H}",
-           "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-profile:v", "main", "-level", "4.0",
+           "-r", str(FPS), "-i", "-",
+           "-vf", f"scale={OUT_W}:{OUT_H}:flags=lanczos",
+           "-c:v", "libx264", "-profile:v", "main", "-level", "3.1",
            "-pix_fmt", "yuv420p", "-preset", "slow", "-crf", "22", "-tune", "animation",
            "-g", str(FPS * 2), "-movflags", "+faststart", "-threads", "2", str(path)]
     with subprocess.Popen(cmd, stdin=subprocess.PIPE) as proc:
@@ -211,14 +231,16 @@ def write_mp4v(path: Path, clip: Clip) -> None:
     import cv2
 
     frames = int(SECONDS * FPS)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (W, H))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (OUT_W, OUT_H))
     for i in range(frames):
-        writer.write(np.asarray(frame(clip, i, frames))[:, :, ::-1])
+        small = frame(clip, i, frames).resize((OUT_W, OUT_H), Image.Resampling.LANCZOS)
+        writer.write(np.asarray(small)[:, :, ::-1])
     writer.release()
 
 
 if __name__ == "__main__":
     check_legibility()
+    check_layout()
     (HERE / "media").mkdir(exist_ok=True)
     ffmpeg = encoder()
     if ffmpeg is None:

@@ -32,7 +32,7 @@ from cxkiosk.content.transfer import (
     ContentFileError,
     format_days,
 )
-from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 from cxkiosk.values import KINDS
 from ui.admin import widgets
 from ui.admin.widgets import (
@@ -211,7 +211,7 @@ class ContentEditor(QDialog):
             message(self.url_check, "")
             return
         try:
-            normalize_url(text, self.policy)
+            self.policy.stored(text)
             link = self.policy.resolve(text) or f"nothing yet: {text.strip()} needs the showroom_page setting"
             message(self.url_check, f"plays/pushes {link}", True)
         except LinkError as exc:
