@@ -129,6 +129,16 @@ def test_check_says_in_one_line_to_set_showroom_page(tmp_path):
     assert "showroom_page" not in done.stdout
 
 
+def test_select_prints_the_link_the_phone_gets(tmp_path):
+    audience = json.dumps({"count": 1, "people": [{"gender": "male", "age": 45, "clothing": "suit"}]})
+    done = run_main("select", "--audience", audience, "--data-dir", str(tmp_path),
+                    env={"CXKIOSK_SHOWROOM_PAGE": SHOP})
+    out = json.loads(done.stdout)
+    assert (out["title"], out["url"]) == ("Executive Line", SHOP + "/executive")
+    done = run_main("select", "--audience", audience, "--data-dir", str(tmp_path / "unset"))
+    assert json.loads(done.stdout)["url"] == ""  # no page set: nothing a phone could open
+
+
 # --- legibility -----------------------------------------------------------------------------------------
 
 
