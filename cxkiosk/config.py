@@ -21,7 +21,7 @@ from typing import Any
 
 import platformdirs
 
-from cxkiosk.links import origin_problem
+from cxkiosk.links import origin_problem, showroom_page_problem
 
 log = logging.getLogger("cxkiosk.config")
 
@@ -135,6 +135,9 @@ class Settings:
     # the QR card's text while an NFC reader works (an older settings.json's qr_call_to_action
     # stays the text without one)
     qr_call_to_action_nfc: str = setting("Scan or tap your phone here", max_len=80)
+    # Shipped content: the showroom's own web page (https). Items whose link is a path such as
+    # "/offers" open that path on it; while it is empty they play with no QR code or tag.
+    showroom_page: str = setting("", max_len=500, check=showroom_page_problem)
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""

@@ -67,24 +67,35 @@ class LinkPolicy:
 
     http_hosts: frozenset[str] = frozenset()
     any_http: bool = False
+    showroom_page: str = ""  # `Settings.showroom_page`: what a showroom path ("/offers") is on
 
     @classmethod
-    def allowing(cls, http_hosts: str) -> LinkPolicy:
-        """The policy for `Settings.http_hosts` (comma-separated host names; bad ones ignored)."""
+    def allowing(cls, http_hosts: str, showroom_page: str = "") -> LinkPolicy:
+        """The policy for `Settings.http_hosts` (comma-separated host names; bad ones ignored)
+        and `Settings.showroom_page` (one that does not pass `showroom_page_problem` is none)."""
         hosts = set()
         for name in (http_hosts or "").split(","):
             try:
                 hosts.add(_ascii_host(name.strip()))
             except LinkError:
                 continue
-        return cls(frozenset(hosts))
+        page = (showroom_page or "").strip()
+        return cls(frozenset(hosts), showroom_page="" if showroom_page_problem(page) else page.rstrip("/"))
 
     def check(self, url: str) -> str:
         """A canonical link, or LinkError with the reason. YouTube links in any form become
-        https://www.youtube.com/watch?v=ID."""
+        https://www.youtube.com/watch?v=ID. A showroom path ("/offers") is the link on
+        `showroom_page`; a storage policy (`any_http`) keeps it as the path, any other refuses it
+        while `showroom_page` is empty (it cannot go to a phone)."""
         if not isinstance(url, str) or not url.strip():
             raise LinkError("empty link")
         text = url.strip()
+        if is_showroom_path(text):
+            if self.any_http:
+                return self.stored(text)
+            if not self.showroom_page:
+                raise LinkError(f"{text[:40]} is a page of the showroom's site: set showroom_page first")
+            return self.check(self.showroom_page + self.stored(text))
         if len(text) > URL_MAX:
             raise LinkError(f"link longer than {URL_MAX} characters")
         bad = next((c for c in text if unicodedata.category(c) in _FORBIDDEN_CATEGORIES), None)
@@ -119,6 +130,54 @@ class LinkPolicy:
         if port is not None:
             netloc += f":{port}"
         return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
+
+    def resolve(self, url: str) -> str:
+        """The link an item's stored `url` opens, checked: a showroom path ("/offers") is
+        appended to `showroom_page`, and is "" while that setting is empty (the item still
+        plays, with no QR code or tag); any other link is `check(url)`; "" stays "".
+
+        This is the one place a stored link becomes the link played, shown and pushed.
+        Raises LinkError for a link this policy refuses."""
+        text = (url or "").strip()
+        if not text or (is_showroom_path(text) and not self.showroom_page):
+            return ""
+        return self.check(text)
+
+    def stored(self, url: str) -> str:
+        """The form in which `url` is kept in the database: a showroom path checked (as it will
+        be pushed, on a stand-in https host) and kept relative, any other link `check(url)`."""
+        text = (url or "").strip()
+        if not is_showroom_path(text):
+            return self.check(text)
+        absolute = LinkPolicy().check(_STAND_IN + text)
+        return absolute[len(_STAND_IN):]
+
+
+_STAND_IN = "https://showroom.invalid"
+
+
+def is_showroom_path(url: str) -> bool:
+    """A link stored relative to the showroom's own page: a path such as "/offers" (optionally
+    with ?query or #fragment), resolved against `Settings.showroom_page`."""
+    return url.startswith("/") and not url.startswith("//")
+
+
+def showroom_page_problem(page: str) -> str:
+    """Why `page` cannot be the showroom page ("" when it can, or is empty; "must ..." otherwise,
+    for the settings' check): an https link (policy as for any pushed link) with no query or
+    fragment, since paths are appended to it."""
+    page = page.strip()
+    if not page:
+        return ""
+    if is_showroom_path(page):
+        return "must be a full https address, like https://shop.example.com/showroom"
+    try:
+        checked = LinkPolicy().check(page)
+    except LinkError as exc:
+        return f"must be a link the kiosk may push ({exc})"
+    if youtube_id(checked) or urlsplit(checked).query or urlsplit(checked).fragment:
+        return "must be a web page address without ?query or #fragment, like https://shop.example.com/showroom"
+    return ""
 
 
 # Cc control, Cf format (bidi overrides, zero-width joiners, soft hyphen), Z* separators other than

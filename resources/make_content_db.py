@@ -2,9 +2,14 @@
 
     python resources/make_content_db.py
 
-Idle loop: a welcome slide, two local videos (play offline) and three Creative Commons films
-by the Blender Foundation on YouTube. Targeted items use local videos so the demo works with
-no network; their links point at example.com pages for the showroom to replace.
+The content of Halden & Co., a fictional showroom for tailoring, workwear and family clothes.
+Idle loop: seven local items (HTML slides and 1080p clips, resources/slides and resources/media),
+a complete loop with no network, then three Creative Commons films by the Blender Foundation
+on YouTube. Targeted items are local clips, so the demo works offline.
+
+Links are showroom paths ("/offers"): each opens that path on the showroom's own web page, the
+`showroom_page` setting (cxkiosk.links.LinkPolicy.resolve). Until it is set, the items play with
+no QR code or tag, and `check` says so.
 """
 
 from __future__ import annotations
@@ -17,29 +22,32 @@ sys.path.insert(0, str(ROOT))
 
 from cxkiosk.content import database, prompt_store  # noqa: E402
 
-PAGE = "https://www.example.com/showroom"
 ITEMS = [
-    # title, kind, url, path, idle, targeting
-    ("Welcome", "slide", f"{PAGE}/welcome", "slides/welcome.png", True, {"duration": 8}),
-    ("Welcome film", "video", f"{PAGE}/new-season", "media/welcome.mp4", True, {}),
-    ("This week's offers", "video", f"{PAGE}/offers", "media/offers.mp4", True, {}),
+    # title, kind, url, path, idle, targeting (the descriptions are what targeting reads)
+    ("Welcome", "slide", "/", "slides/welcome.html", True, {"duration": 10}),
+    ("New season film", "video", "/new-season", "media/welcome.mp4", True, {}),
+    ("This week's offers", "slide", "/offers", "slides/offers.html", True, {"duration": 12}),
+    ("The Autumn Collection", "slide", "/autumn", "slides/collection.html", True, {"duration": 10}),
+    ("Offers film", "video", "/offers", "media/offers.mp4", True, {}),
+    ("Made to measure", "slide", "/made-to-measure", "slides/fitting.html", True, {"duration": 10}),
+    ("Tap or scan", "slide", "/offers?from=kiosk", "slides/tap.html", True, {"duration": 8}),
     ("Big Buck Bunny (Blender Foundation, CC BY 3.0)", "youtube",
      "https://www.youtube.com/watch?v=aqz-KE-bpKQ", "", True, {}),
     ("Sintel (Blender Foundation, CC BY 3.0)", "youtube",
      "https://www.youtube.com/watch?v=eRsGyueVLvQ", "", True, {}),
     ("Tears of Steel (Blender Foundation, CC BY 3.0)", "youtube",
      "https://www.youtube.com/watch?v=R6MlUcmOul8", "", True, {}),
-    ("The Style Edition", "video", f"{PAGE}/style-edition", "media/style.mp4", False,
-     {"genders": "female", "age_min": 25, "age_max": 55, "tagline": "Colours picked for you",
+    ("The Style Edition", "video", "/style-edition", "media/style.mp4", False,
+     {"genders": "female", "age_min": 25, "age_max": 55, "tagline": "Colour, picked for you",
       "description": "women 25-55, style, colour"}),
-    ("Executive Line", "video", f"{PAGE}/executive", "media/executive.mp4", False,
+    ("Executive Line", "video", "/executive", "media/executive.mp4", False,
      {"genders": "male", "age_min": 35, "age_max": 70, "keywords": "suit,shirt",
-      "tagline": "Comfort for the long drive", "description": "men 35-70, suit"}),
-    ("Room for everyone", "video", f"{PAGE}/family", "media/family.mp4", False,
-     {"group_min": 2, "tagline": "Seven seats, one price", "description": "groups and families"}),
-    ("City Runabout", "video", f"{PAGE}/city", "media/city.mp4", False,
+      "tagline": "Suits that travel as well as you do", "description": "men 35-70, suit"}),
+    ("Room for everyone", "video", "/family", "media/family.mp4", False,
+     {"group_min": 2, "tagline": "Every size, one fitting room", "description": "groups and families"}),
+    ("Street Edit", "video", "/street", "media/city.mp4", False,
      {"age_min": 16, "age_max": 30, "keywords": "t-shirt,hoodie,sneakers",
-      "tagline": "Park anywhere", "description": "young people, casual"}),
+      "tagline": "Hoodies, tees and sneakers", "description": "young people, casual"}),
 ]
 
 

@@ -117,7 +117,7 @@ def test_quitting_after_a_youtube_item_exits_cleanly(tmp_path):
     database.open_database(str(db))
     database.Content.create(title="Offline clip", kind="youtube", url="https://youtu.be/aqz-KE-bpKQ")
     database.Content.create(title="Slide", kind="slide", url="https://example.com/s",
-                            path=str(ROOT / "resources" / "slides" / "welcome.png"), duration=2)
+                            path=str(ROOT / "resources" / "slides" / "welcome.html"), duration=2)
     database.close_database()
     result = run_main("--windowed", "--data-dir", str(tmp_path / "kiosk"), "--db", str(db),
                       "--source", "none", "--nfc", "none", "--quit-after", "4")

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
 from cxkiosk.config import Settings
 from cxkiosk.consent import ConsentNotice
 from cxkiosk.content.media import MediaError, MediaFolders, media_kind
-from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 from cxkiosk.push.links import qr_link
 from cxkiosk.values import Choice, Item
 from ui.overlays import CaptionBar, ConsentStrip, QrOverlay, ReasonsLabel, text_px
@@ -109,7 +109,8 @@ class Billboard(QWidget):
         costing a player at all."""
         if item.kind == "web":
             try:
-                normalize_url(item.url, self._policy)
+                if not self._policy.resolve(item.url):
+                    raise LinkError(f"{item.url or 'no link'}: no page to show (set showroom_page)")
             except LinkError as exc:
                 return f"link refused: {exc}"
         elif item.kind in ("video", "slide"):

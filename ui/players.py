@@ -15,7 +15,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from cxkiosk.content.media import MediaError, MediaFolders
-from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 from cxkiosk.resources import resource
 from cxkiosk.values import Item
 from ui.webpage import PLAYER_ORIGIN, LockedPage, SlideServer, lock_down_for_slides, slide_server
@@ -224,7 +224,10 @@ class PageView(Player):
         self._shown = None
         if self.server is None:
             try:
-                url = QUrl(normalize_url(item.url, self.policy))
+                page = self.policy.resolve(item.url)
+                if not page:
+                    raise LinkError(f"{item.url or 'no link'}: no page to show (set showroom_page)")
+                url = QUrl(page)
             except LinkError as exc:
                 reason = f"link refused: {exc}"
                 QTimer.singleShot(0, lambda: self._refuse(item, reason))

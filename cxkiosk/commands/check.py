@@ -39,8 +39,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     ctx = context(args)
     source, frame = check_source(ctx)
-    checks = [*check_storage(ctx), check_database(ctx), check_youtube(ctx), check_retention(ctx), source,
-              check_faces(ctx, frame),
+    checks = [*check_storage(ctx), check_database(ctx), *check_links(ctx), check_youtube(ctx),
+              check_retention(ctx), source, check_faces(ctx, frame),
               check_model(ctx, contact=not args.no_network), check_nfc(ctx)]
     problems = ctx.settings.validate()
     checks.append(Check("settings", not problems, "; ".join(problems) or f"{ctx.paths.settings_file}",
@@ -114,6 +114,25 @@ def check_retention(ctx: Context) -> Check:
         return Check("retention", True, "proof of play, visits and taps are kept forever (retention_days 0)")
     return Check("retention", True, f"proof of play, visits and taps kept {days} days; older rows are "
                  "deleted when the kiosk starts and daily")
+
+
+def check_links(ctx: Context) -> list[Check]:
+    """One line while items link to showroom paths ("/offers") and showroom_page is not set."""
+    from cxkiosk.content import database, library
+
+    if ctx.settings.showroom_page.strip():
+        return []
+    try:
+        library.open_content(ctx.db_spec, ctx.paths.default_db)
+        relative = database.Content.select().where(database.Content.url.startswith("/")).count()
+    except database.DatabaseError:
+        return []  # check_database has said why
+    finally:
+        database.close_database()
+    if not relative:
+        return []
+    return [Check("links", False, f"{relative} items link to pages of your showroom (like /offers) and show "
+                  "no QR code: set showroom_page to your web page, e.g. https://shop.example.com")]
 
 
 def check_source(ctx: Context) -> tuple[Check, Any]:

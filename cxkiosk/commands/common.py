@@ -73,7 +73,8 @@ def context(args: argparse.Namespace, log_to_file: bool = True, log_name: str = 
         if value is not None:
             setattr(settings, name, value)
     db_spec = getattr(args, "db", None) or settings.db or str(paths.default_db)
-    if getattr(args, "db", None) and "://" not in args.db:
+    if getattr(args, "db", None) and "://" not in args.db and not args.db.startswith("file:") \
+            and "?" not in args.db:  # URIs and :memory: are refused by the database with their reason
         from pathlib import Path
 
         folder = Path(args.db).expanduser().parent

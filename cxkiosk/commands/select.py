@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cxkiosk.commands.common import UsageError, context, fail
+from cxkiosk.links import LinkError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -62,8 +63,12 @@ def parse_time(text: str | None) -> datetime | None:
     return at
 
 
-def _choice_dict(choice) -> dict:
-    return {"id": choice.item.id, "title": choice.item.title, "url": choice.item.url,
+def _choice_dict(choice, policy) -> dict:
+    try:
+        url = policy.resolve(choice.item.url)  # the link it would push ("" with no showroom_page)
+    except LinkError:
+        url = ""
+    return {"id": choice.item.id, "title": choice.item.title, "url": url,
             "kind": choice.item.kind, "score": choice.score, "reasons": list(choice.reasons),
             "trigger": choice.trigger}
 
@@ -71,25 +76,28 @@ def _choice_dict(choice) -> dict:
 def run(args: argparse.Namespace) -> int:
     from cxkiosk.commands.content import DatabaseUnavailable, opened_database
     from cxkiosk.content.selection import Selector
+    from cxkiosk.push.links import link_policy
 
     audience = parse_audience(args.audience)
     at = parse_time(args.at)
     if args.alternatives < 0:
         raise UsageError("--alternatives must be 0 or more")
-    selector = Selector.from_settings(context(args, log_to_file=False).settings)
+    settings = context(args, log_to_file=False).settings
+    selector = Selector.from_settings(settings)
+    policy = link_policy(settings)
     try:
         with opened_database(args):
             ranked = selector.choose_alternatives(audience, at, limit=1 + args.alternatives)
     except DatabaseUnavailable as exc:
         return fail(str(exc), 1)
     if ranked:
-        out = _choice_dict(ranked[0])
+        out = _choice_dict(ranked[0], policy)
     else:
         why = "nobody present" if audience.empty else "nothing matches this audience"
         out = {"id": None, "title": None, "url": None, "kind": None, "score": 0.0,
                "reasons": [f"{why}; the idle playlist continues"], "trigger": "idle"}
     out["audience"] = audience.summary()
     if args.alternatives:
-        out["alternatives"] = [_choice_dict(c) for c in ranked[1:]]
+        out["alternatives"] = [_choice_dict(c, policy) for c in ranked[1:]]
     print(json.dumps(out, indent=2, ensure_ascii=False))
     return 0

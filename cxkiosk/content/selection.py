@@ -72,13 +72,12 @@ class Selector:
     def from_settings(cls, settings: object) -> Selector:
         """Built from cxkiosk.config.Settings (`item_cap_per_hour`, 0 = no cap; `http_hosts`)."""
         return cls(max_per_hour=int(getattr(settings, "item_cap_per_hour", 4)),
-                   policy=LinkPolicy.allowing(str(getattr(settings, "http_hosts", ""))))
+                   policy=LinkPolicy.allowing(str(getattr(settings, "http_hosts", "")),
+                                              str(getattr(settings, "showroom_page", ""))))
 
     def _allowed(self, item: Item) -> bool:
-        if not item.url:
-            return True
         try:
-            self.policy.check(item.url)
+            self.policy.resolve(item.url)  # "" (no link, or no showroom_page yet) plays too
         except LinkError:
             return False
         return True

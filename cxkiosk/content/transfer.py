@@ -1,7 +1,7 @@
 """Content import and export: the seed's SQLite table, CSV and JSON.
 
 Every row is validated on its own: a bad row is reported with its line and reason and the good
-rows still import. Links go through `cxkiosk.links.normalize_url`; an item is identified by its
+rows still import. Links go through `cxkiosk.links.LinkPolicy.stored`; an item is identified by its
 normalized url + path, so importing the same file twice updates instead of duplicating.
 Export then import into an empty database then export again gives identical files.
 """
@@ -25,7 +25,7 @@ from cxkiosk.cells import protect, unprotect
 from cxkiosk.content.database import Content, database, now
 from cxkiosk.content.media import MediaError, check_media_path, media_kind
 from cxkiosk.content.targeting import normalize_keywords, parse_description
-from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url, youtube_id
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, youtube_id
 from cxkiosk.values import KINDS
 
 SEED_TABLE = "youtube_urls"
@@ -207,7 +207,7 @@ def clean_row(raw: dict[str, Any], policy: LinkPolicy = HTTPS_ONLY) -> dict[str,
     row["path"] = _text(raw.get("path"), "path", 1000)
     url = _text(raw.get("url"), "url", 2100)
     try:
-        row["url"] = normalize_url(url, policy) if url else ""
+        row["url"] = policy.stored(url) if url else ""  # a showroom path ("/offers") stays one
     except LinkError as exc:
         raise RowError(f"url: {exc}") from None
     kind = _text(raw.get("kind"), "kind", 10).lower()

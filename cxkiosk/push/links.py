@@ -24,8 +24,9 @@ UTM_KEYS = ("utm_source", "utm_content")
 
 
 def link_policy(settings: Settings) -> LinkPolicy:
-    """The link policy of these settings: https, and plain http for `http_hosts` only."""
-    return LinkPolicy.allowing(settings.http_hosts)
+    """The link policy of these settings: https, plain http for `http_hosts` only, showroom
+    paths ("/offers") on `showroom_page`."""
+    return LinkPolicy.allowing(settings.http_hosts, settings.showroom_page)
 
 
 def new_play_code() -> str:
@@ -38,9 +39,13 @@ def pushed_link(item: Item, settings: Settings, code: str = "") -> str:
     """The item's validated link, with campaign tags when `settings.utm_tags` is on:
     utm_source=<kiosk id>, utm_content=<item id>-<play code>.
 
-    Raises LinkError (with the reason) for a link that may not be pushed.
+    Raises LinkError (with the reason) for a link that may not be pushed, and for a showroom
+    path ("/offers") while `showroom_page` is not set.
     """
-    url = normalize_url(item.url, link_policy(settings))
+    url = link_policy(settings).resolve(item.url)
+    if not url:
+        raise LinkError(f"{item.url!r} is a path on the showroom's page: set showroom_page"
+                        if item.url else "no link")
     if not settings.utm_tags:
         return url
     parts = urlsplit(url)

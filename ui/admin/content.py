@@ -38,7 +38,7 @@ from cxkiosk.content.transfer import (
     format_days,
 )
 from cxkiosk.content.youtube import youtube_status
-from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy, normalize_url
+from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 from cxkiosk.values import KINDS
 from ui.admin import widgets
 from ui.admin.widgets import (
@@ -217,7 +217,9 @@ class ContentEditor(QDialog):
             message(self.url_check, "")
             return
         try:
-            message(self.url_check, f"plays/pushes {normalize_url(text, self.policy)}", True)
+            self.policy.stored(text)
+            link = self.policy.resolve(text) or f"nothing yet: {text.strip()} needs the showroom_page setting"
+            message(self.url_check, f"plays/pushes {link}", True)
         except LinkError as exc:
             message(self.url_check, f"not a usable link: {exc}", False)
 

@@ -285,7 +285,8 @@ class AdminPanel(QWidget):
     # -- the tabs -----------------------------------------------------------------------------------
 
     def _build_body(self) -> QWidget:
-        self.content = ContentPage(policy=LinkPolicy.allowing(self.settings.http_hosts))
+        self.content = ContentPage(policy=LinkPolicy.allowing(self.settings.http_hosts,
+                                                                self.settings.showroom_page))
         self.prompts = PromptsPage(captions=self.captions, settings=self.running_settings or self.settings,
                                    data_dir=self.paths.data, budget=self.model_budget,
                                    live_frames=self.live_frames)
