@@ -4,6 +4,7 @@ NFC tag emulated with nfcpy's udp driver. Asserts what a visitor and an operator
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -133,12 +134,16 @@ def test_demo_mode_switches_to_a_targeted_item_with_reasons(tmp_path):
 def test_thermal_privacy_never_opens_a_camera_source_nor_sends_its_pictures(tmp_path):
     """Privacy mode thermal promises 'infrared sensor only; no camera image'. Given a camera-like
     source (here the visitor clip) by mistake, the kiosk plays on but takes no picture at all."""
+    # In settings.json: given on the command line, `run` refuses the pair (exit 2) before it starts.
+    (tmp_path / "kiosk").mkdir()
+    (tmp_path / "kiosk" / "settings.json").write_text(json.dumps(
+        {"source": f"file:{VISITOR_CLIP}", "privacy": "thermal"}))
     with FakeOpenAI() as server:
         server.script(*[json_reply({"count": 1, "people": []})] * 5)
         result = subprocess.run(
             [sys.executable, str(ROOT / "main.py"), "--windowed", "--data-dir", str(tmp_path / "kiosk"),
-             "--source", f"file:{VISITOR_CLIP}", "--privacy", "thermal", "--provider", "custom",
-             "--base-url", server.base_url, "--model", "m", "--nfc", "none", "--quit-after", "7"],
+             "--provider", "custom", "--base-url", server.base_url, "--model", "m", "--nfc", "none",
+             "--quit-after", "7"],
             capture_output=True, text=True, timeout=90, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
             cwd=tmp_path)
         requests = list(server.requests)

@@ -27,7 +27,9 @@ def opened_database(args: argparse.Namespace, *, write: bool = False) -> Iterato
     except DatabaseError as exc:
         raise DatabaseUnavailable(str(exc)) from None
     try:
-        if warning and write:
+        if warning and (write or getattr(args, "db", None)):
+            # A command acts on the file it was given or on none: the shipped copy the kiosk
+            # falls back to is not what `--db FILE` asked about.
             raise DatabaseUnavailable(warning)
         if warning:
             print(f"cxkiosk: warning: {warning}", file=sys.stderr)

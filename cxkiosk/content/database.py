@@ -389,7 +389,11 @@ def prepare_database(data_db: Path, shipped_db: Path, *,
     except DatabaseError as exc:
         if not data_db.parent.is_dir() or (data_db.exists() and not data_db.is_file()):
             raise  # a path that can never hold a database: the operator must fix the setting
-        if data_db.is_file() and "locked" not in str(exc) and "corrupt" not in str(exc):
+        # Its own content read-only only when the file is ours and merely cannot be written; a
+        # locked, corrupt, foreign or newer file plays the shipped content instead.
+        text = str(exc)
+        if data_db.is_file() and not any(w in text for w in ("locked", "corrupt", "not a cxkiosk",
+                                                            "newer cxkiosk")):
             try:
                 db = open_database(str(data_db), readonly=True)
             except DatabaseError:
