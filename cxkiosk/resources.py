@@ -1,10 +1,14 @@
 """Files shipped with the program (resources/, content.db), found the same way from a source
-checkout and from inside a PyInstaller bundle (sys._MEIPASS)."""
+checkout, an installed wheel and a PyInstaller bundle (sys._MEIPASS)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+# Where a wheel carries the top-level resources/ and content.db: pyproject.toml maps the
+# checkout's root to this folder of the package (package-dir "cxkiosk._shipped" = ".").
+WHEEL_FOLDER = "_shipped"
 
 
 def install_root() -> Path:
@@ -12,7 +16,11 @@ def install_root() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle)
-    return Path(__file__).resolve().parent.parent
+    package = Path(__file__).resolve().parent
+    installed = package / WHEEL_FOLDER
+    if (installed / "content.db").is_file():
+        return installed
+    return package.parent  # a source checkout (or an editable install of one)
 
 
 def resource(*parts: str) -> Path:

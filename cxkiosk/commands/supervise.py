@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from cxkiosk.commands.common import UsageError, context
+from cxkiosk.resources import install_root
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -28,7 +29,9 @@ def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable, "run", *args]
     main = Path(__file__).resolve().parents[2] / "main.py"
-    return [sys.executable, str(main), "run", *args]
+    if install_root() == main.parent and main.is_file():  # a source checkout
+        return [sys.executable, str(main), "run", *args]
+    return [sys.executable, "-m", "ui.main", "run", *args]  # installed: importable from any folder
 
 
 def run(args: argparse.Namespace) -> int:
