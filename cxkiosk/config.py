@@ -135,6 +135,11 @@ class Settings:
     # the QR card's text while an NFC reader works (an older settings.json's qr_call_to_action
     # stays the text without one)
     qr_call_to_action_nfc: str = setting("Scan or tap your phone here", max_len=80)
+    # --- Unattended operation (issue #16): start at login, daily restart ---
+    # `supervise` starts at login (`python main.py autostart on|off` writes the OS entry and this)
+    start_at_login: bool = setting(False)
+    # local hour (0-23) the kiosk quits for a fresh start by `supervise`; -1 = never
+    daily_restart_hour: int = restart(-1, "daily restart", bounds=(-1, 23))
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""
