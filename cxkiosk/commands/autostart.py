@@ -61,7 +61,7 @@ def desktop_entry(command: list[str]) -> str:
     return "\n".join([
         "[Desktop Entry]", "Type=Application", "Name=cxkiosk",
         "Comment=Showroom kiosk, restarted by its supervisor when it crashes",
-        "Exec=" + " ".join(_desktop_quote(a) for a in command),
+        "Exec=" + " ".join(_desktop_quote(a) for a in command),  # as_written must match
         "Terminal=false", "X-GNOME-Autostart-enabled=true", ""])
 
 
@@ -130,6 +130,15 @@ def remove() -> str:
     return str(path)
 
 
+def as_written(command: list[str]) -> str:
+    """The command as `installed` reads it back from this OS's entry."""
+    if entry_path() is None:
+        return windows_run_value(command)
+    if sys.platform == "darwin":
+        return " ".join(command)
+    return " ".join(_desktop_quote(a) for a in command)
+
+
 def installed() -> str:
     """The entry's command as written ("" when there is none)."""
     path = entry_path()
@@ -165,8 +174,9 @@ def describe(data_dir: Path, setting: bool) -> tuple[bool, str]:
     if not current:
         return not setting, ("start at login is off" if not setting else
                              f"start_at_login is on but {shown} is missing: run 'autostart on'")
-    mine = str(data_dir) in current
-    what = f"start at login: {shown} starts supervise" + ("" if mine else " for another data folder")
+    mine = current == as_written(login_command(data_dir))
+    what = f"start at login: {shown} starts supervise" + (
+        "" if mine else f" differently ({current[:200]}): for another data folder or install")
     return setting and mine, what + ("" if setting else " (start_at_login is off: run 'autostart off')")
 
 

@@ -3,8 +3,9 @@
 Two kiosks on one folder would play over each other and both write proof of play. The lock is
 Qt's QLockFile (`kiosk.lock` in the data folder): it holds the owner's PID, host and boot id, so
 a lock left by a kiosk that was SIGKILLed, or by a machine that lost power, is seen as stale and
-taken over at the next start. Its time-based staleness is off: a kiosk runs for days without
-touching the file, and a live one must never be taken over.
+taken over at the next start. A live kiosk on this machine keeps it however old the file is; the
+age rule Qt applies otherwise (30 s, for a lock written from another host on a shared folder) is
+turned off, since a kiosk runs for days without touching the file.
 """
 
 from __future__ import annotations
