@@ -85,6 +85,10 @@ def test_a_second_kiosk_on_the_same_folder_says_so_and_a_killed_ones_lock_is_no_
         assert second.stderr.strip().splitlines() == [
             f"cxkiosk: error: another kiosk is already running on this data folder (pid {first.pid} on "
             f"{os.uname().nodename}); stop it first, or give this one its own --data-dir"]
+        supervised = main("supervise", "--data-dir", str(data_dir), "--", *KIOSK)
+        assert supervised.returncode == 2  # a second supervisor stops at once, never restarts forever
+        assert supervised.stderr.count("another kiosk is already running") == 1
+        assert "not restarting" in supervised.stderr
         other = data_dir.parent / "other"  # another data folder is another kiosk: it runs
         assert main("run", "--data-dir", str(other), *KIOSK, "--quit-after", "1").returncode == 0
     finally:
@@ -365,3 +369,51 @@ def test_a_session_bus_without_a_screen_saver_says_so(session_bus, data_dir):
     log = (data_dir / "logs" / "cxkiosk.log").read_text()
     assert "screen: screen saver: cannot inhibit (no org.freedesktop.ScreenSaver on the session bus " \
            "(ServiceUnknown)); turn it off in the OS settings" in log
+
+
+# --- what the operator sees -----------------------------------------------------------------
+
+def test_a_kiosk_started_after_a_crash_loop_says_so_in_the_admin_panel(qtbot, data_dir, monkeypatch):
+    """The supervisor waited out a crash loop: the kiosk it starts next shows why on the panel's
+    Status (for the operator, behind the PIN; the billboard shows the public nothing alarming)."""
+    from types import SimpleNamespace
+
+    from PySide6.QtWidgets import QApplication
+
+    from cxkiosk.config import Paths, Settings
+    from cxkiosk.content import database
+    from cxkiosk.content.playlist import Playlist
+    from cxkiosk.pin import hash_pin
+    from cxkiosk.runtime.status import StatusBoard
+    from tests.test_admin_wiring import PIN, unlock
+    from ui.admin.opener import AdminOpener
+    from ui.app import _unattended
+    from ui.billboard import Billboard
+
+    (data_dir / "supervisor-state.json").write_text(json.dumps({
+        "state": "running", "restarts": 5, "last_reasons": ["exited with code -11"],
+        "paused": {"crashes": 5, "minutes": 10, "seconds": 600, "at": "2026-12-02T03:40:00"},
+        "waiting_until": None}))
+    monkeypatch.setenv("CXKIOSK_HEARTBEAT", str(data_dir / "heartbeat"))  # started by supervise
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    database.open_database(str(data_dir / "content.db"))
+    try:
+        settings = Settings(admin_pin_hash=hash_pin(PIN))
+        billboard = Billboard()
+        qtbot.addWidget(billboard)
+        status = StatusBoard()
+        awake, _daily = _unattended(QApplication.instance(), settings, status, data_dir)
+        runtime = SimpleNamespace(capture=None, nfc=None, selector=SimpleNamespace(max_per_hour=4))
+        opener = AdminOpener(Paths.for_data_dir(data_dir), settings, billboard,
+                             Playlist(database.playlist()), status, runtime)
+        panel = unlock(opener)
+        labels = panel.devices.status_labels
+        assert labels["supervisor"].text() == (
+            "restarted after 5 crashes in 10 min (waited 10 min from 2026-12-02 03:40); "
+            "last: exited with code -11; see logs/supervise.log")
+        assert labels["screen"].text().startswith("screen saver: ")
+        panel.close()
+        awake.stop()
+    finally:
+        database.close_database()
+
