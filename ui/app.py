@@ -212,8 +212,8 @@ def _unattended(app: Any, settings: Any, status: Any, data: Any) -> tuple[Any, A
     awake = Awake()
     status.set("screen", awake.start())
     supervised = bool(os.environ.get(HEARTBEAT_ENV))
-    if supervised:  # a kiosk started by hand must not show an old supervisor's restarts
-        ok, line = describe_state(read_state(Path(data) / STATE_NAME))
-        status.set("supervisor", line)
+    # a kiosk started by hand must not show an old supervisor's restarts
+    state = read_state(Path(data) / STATE_NAME) if supervised else None
+    status.set("supervisor", describe_state(state)[1])
     daily = DailyRestart(settings.daily_restart_hour, app.exit, supervised=supervised, parent=app)
     return awake, daily
