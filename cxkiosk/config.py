@@ -138,6 +138,11 @@ class Settings:
     # Shipped content: the showroom's own web page (https). Items whose link is a path such as
     # "/offers" open that path on it; while it is empty they play with no QR code or tag.
     showroom_page: str = setting("", max_len=500, check=showroom_page_problem)
+    # --- Unattended operation (issue #16): start at login, daily restart ---
+    # `supervise` starts at login (`python main.py autostart on|off` writes the OS entry and this)
+    start_at_login: bool = setting(False)
+    # local hour (0-23) the kiosk quits for a fresh start by `supervise`; -1 = never
+    daily_restart_hour: int = restart(-1, "daily restart", bounds=(-1, 23))
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""

@@ -3,24 +3,36 @@
 The kiosk touches a heartbeat file from its GUI thread every few seconds (when the supervisor
 asks it to, through CXKIOSK_HEARTBEAT); a frozen event loop stops the heartbeat, and the
 supervisor kills and restarts it. A clean exit (code 0, the operator quit) ends supervision, and
-so does a usage error (code 2: a bad flag or a configuration the kiosk refuses), which no restart
-can mend.
+so does exit 2: a bad flag, a configuration the kiosk refuses, or another kiosk already running
+on the same data folder; no restart can mend those. Exit 75 is the kiosk's own daily restart:
+started again at once, not counted as a crash.
+
+A kiosk that keeps crashing (5 times in 10 minutes) is not restarted every minute all day: the
+supervisor waits 10 minutes, then tries again. What it did is in `supervisor-state.json` in the
+data folder, which the next kiosk (its admin panel) and `check` read.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from cxkiosk.config import read_small_file, write_atomically
 
 log = logging.getLogger("cxkiosk.supervise")
 
 HEARTBEAT_ENV = "CXKIOSK_HEARTBEAT"
-USAGE_ERROR = 2  # what the kiosk exits with when its arguments or settings cannot run
+USAGE_ERROR = 2  # the kiosk cannot run as asked (its own line says why): not restarted
+DAILY_RESTART = 75  # the kiosk quit for its daily restart (EX_TEMPFAIL: "try again")
+STATE_NAME = "supervisor-state.json"
 
 
 @dataclass
@@ -28,13 +40,18 @@ class Outcome:
     restarts: int
     exit_code: int
     reasons: list[str]
+    daily_restarts: int = 0
 
 
 class Supervisor:
     def __init__(self, command: Sequence[str], heartbeat: Path, *, hang_seconds: float = 60.0,
                  start_grace: float = 60.0, max_backoff: float = 60.0, healthy_after: float = 600.0,
                  max_restarts: int | None = None, poll: float = 0.5,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 crash_limit: int = 5, crash_window: float = 600.0, pause: float = 600.0,
+                 state: Path | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time) -> None:
         self.command = list(command)
         self.heartbeat = heartbeat
         self.hang_seconds = hang_seconds
@@ -43,35 +60,89 @@ class Supervisor:
         self.healthy_after = healthy_after  # a run this long resets the backoff
         self.max_restarts = max_restarts
         self.poll = poll
+        # crash_limit crashes within crash_window seconds: wait `pause` seconds before the next start
+        self.crash_limit = crash_limit
+        self.crash_window = crash_window
+        self.pause = pause
+        self.state = state
         self._sleep = sleep
+        self._clock = clock
+        self._wall = wall
         self._stop = False
 
     def stop(self) -> None:
         self._stop = True
 
     def run(self) -> Outcome:
-        restarts, backoff = 0, 1.0
+        restarts, daily, backoff = 0, 0, 1.0
         reasons: list[str] = []
+        crashes: list[float] = []  # clock times of the crashes within the window
+        paused: dict[str, Any] | None = None  # the last long wait, until a healthy run
         while True:
-            started = time.monotonic()
+            self._write_state("running", restarts, reasons, paused)
+            started = self._clock()
             code, reason = self._run_once()
             if code == 0 or self._stop:
                 log.info("kiosk exited normally; supervision ends")
-                return Outcome(restarts, code, reasons)
+                self._write_state("ended: the kiosk was quit", restarts, reasons, paused)
+                return Outcome(restarts, code, reasons, daily)
             if code == USAGE_ERROR:
-                log.error("kiosk refused its arguments or settings (exit 2; its own line says why); "
-                          "not restarting: fix them and start again")
-                return Outcome(restarts, code, [*reasons, "refused its arguments"])
+                log.error("kiosk refused to start (exit 2: a bad flag or setting, or another kiosk "
+                          "already runs on this data folder; its own line says which); "
+                          "not restarting: fix it and start again")
+                reasons = [*reasons, "refused to start (exit 2)"]
+                self._write_state("ended: the kiosk refused to start (exit 2)", restarts, reasons, paused)
+                return Outcome(restarts, code, reasons, daily)
+            now = self._clock()
+            if now - started >= self.healthy_after:
+                backoff, paused, crashes = 1.0, None, []
+            if code == DAILY_RESTART:
+                log.info("kiosk quit for its daily restart; starting it again")
+                daily += 1
+                continue
             reasons.append(reason)
             if self.max_restarts is not None and restarts >= self.max_restarts:
                 log.error("kiosk %s; giving up after %d restarts", reason, restarts)
-                return Outcome(restarts, code, reasons)
-            if time.monotonic() - started >= self.healthy_after:
-                backoff = 1.0
-            log.error("kiosk %s; restarting in %.0f s", reason, backoff)
-            self._sleep(backoff)
-            backoff = min(self.max_backoff, backoff * 2)
+                self._write_state(f"ended: gave up after {restarts} restarts", restarts, reasons, paused)
+                return Outcome(restarts, code, reasons, daily)
+            crashes = [t for t in crashes if now - t < self.crash_window] + [now]
+            if len(crashes) >= self.crash_limit:
+                wait = self.pause
+                paused = {"crashes": len(crashes), "minutes": round(self.crash_window / 60),
+                          "seconds": round(wait), "at": _iso(self._wall())}
+                crashes = []
+                log.error("kiosk %s: %d crashes within %.0f min; waiting %.0f min before the next start",
+                          reason, paused["crashes"], self.crash_window / 60, wait / 60)
+            else:
+                wait = backoff
+                backoff = min(self.max_backoff, backoff * 2)
+                log.error("kiosk %s; restarting in %.0f s", reason, wait)
+            self._write_state("waiting", restarts, reasons, paused, until=self._wall() + wait)
+            self._wait(wait)
+            if self._stop:
+                self._write_state("ended: supervision was stopped", restarts, reasons, paused)
+                return Outcome(restarts, code, reasons, daily)
             restarts += 1
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep, in steps, so SIGTERM ends a 10-minute wait promptly."""
+        left = seconds
+        while left > 0 and not self._stop:
+            step = min(1.0, left)
+            self._sleep(step)
+            left -= step
+
+    def _write_state(self, state: str, restarts: int, reasons: list[str], paused: dict[str, Any] | None,
+                     until: float | None = None) -> None:
+        if self.state is None:
+            return
+        data = {"state": state, "updated": _iso(self._wall()), "supervisor_pid": os.getpid(),
+                "restarts": restarts, "last_reasons": reasons[-5:], "paused": paused,
+                "waiting_until": _iso(until) if until is not None else None}
+        try:
+            write_atomically(self.state, json.dumps(data, indent=2) + "\n")
+        except OSError as exc:  # a full disk must not stop supervision; only the report is lost
+            log.warning("cannot write %s: %s", self.state, exc.strerror or exc)
 
     def _run_once(self) -> tuple[int, str]:
         self.heartbeat.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +163,7 @@ class Supervisor:
                     child.kill()
                     child.wait(10)
                     return -9, f"hung (no heartbeat for {self.hang_seconds:.0f} s)"
-                self._sleep(self.poll)
+                time.sleep(self.poll)  # a real child in real time; the injected sleep is for waits
         finally:
             if child.poll() is None:
                 child.kill()
@@ -104,6 +175,59 @@ class Supervisor:
         except FileNotFoundError:
             return time.monotonic() - launched > self.start_grace
         return age > self.hang_seconds
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t).isoformat(timespec="seconds")
+
+
+def read_state(path: Path) -> dict[str, Any] | None:
+    """What the supervisor last wrote; None when it never ran here or the file is unreadable."""
+    try:
+        data = json.loads(read_small_file(path))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def describe_state(state: dict[str, Any] | None, now: datetime | None = None) -> tuple[bool, str]:
+    """(all is well, one operator line) for the admin panel and `check`."""
+    if not state:
+        return True, "not run under supervise here (python main.py supervise restarts a crashed kiosk)"
+    now = now or datetime.now()
+    reasons = [str(r) for r in state.get("last_reasons") or []]
+    last = f"; last: {reasons[-1]}" if reasons else ""
+    paused = state.get("paused") if isinstance(state.get("paused"), dict) else None
+    until = _when(state.get("waiting_until"))
+    what = str(state.get("state", ""))
+    if what == "waiting" and until is not None and until > now:
+        why = f" after {paused['crashes']} crashes in {paused['minutes']} min" if paused else ""
+        return paused is None, f"waiting until {until:%H:%M}{why} before starting the kiosk again{last}"
+    if paused:
+        at = _when(paused.get("at"))
+        return False, (f"restarted after {paused['crashes']} crashes in {paused['minutes']} min "
+                       f"(waited {round(paused['seconds'] / 60)} min"
+                       f"{f' from {at:%Y-%m-%d %H:%M}' if at else ''}){last}; see logs/supervise.log")
+    restarts = int(state.get("restarts") or 0)
+    if what.startswith("ended"):
+        ended = what[len("ended: "):] or "ended"
+        return True, f"{ended} ({state.get('updated', '')}); {restarts} restarts{last}"
+    return True, f"supervised; {restarts} restart{'s' if restarts != 1 else ''} since it started{last}"
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def next_daily_restart(start: datetime, hour: int) -> datetime | None:
+    """The first time at `hour`:00 (local) after `start`; None when the daily restart is off."""
+    if not 0 <= hour <= 23:
+        return None
+    due = start.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return due if due > start else due + timedelta(days=1)
 
 
 def beat(path: str | None) -> None:

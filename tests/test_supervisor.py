@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cxkiosk.supervisor import Supervisor
+from cxkiosk.supervisor import DAILY_RESTART, Supervisor, describe_state, read_state
 
 
 def child(tmp_path: Path, body: str) -> list[str]:
@@ -69,4 +69,112 @@ def test_a_usage_error_is_not_restarted(tmp_path, data_dir):
     assert "not restarting" in result.stderr
     assert result.stderr.count("unrecognized arguments") == 1  # started once
     log = (data_dir / "logs" / "supervise.log").read_text()
-    assert "refused its arguments" in log
+    assert "refused to start" in log
+    ok, line = describe_state(read_state(data_dir / "supervisor-state.json"))
+    assert line.startswith("the kiosk refused to start (exit 2)")
+
+
+class FakeTime:
+    """The supervisor's clock and sleep: a wait of ten minutes passes at once, and is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def wall(self) -> float:
+        return 1_800_000_000.0 + self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def runs_counter(tmp_path: Path, exits: str) -> tuple[list[str], Path]:
+    """A child that exits with exits[n] on its n-th start (the state file is copied per run)."""
+    runs = tmp_path / "runs"
+    state = tmp_path / "supervisor-state.json"
+    cmd = child(tmp_path, f"""
+        runs = Path({str(runs)!r})
+        n = int(runs.read_text()) if runs.exists() else 0
+        runs.write_text(str(n + 1))
+        state = Path({str(state)!r})
+        if state.exists():
+            Path(str(runs) + f"-{{n}}.json").write_text(state.read_text())   # what this start saw
+        sys.exit({exits}[n] if n < len({exits}) else 9)
+    """)
+    return cmd, runs
+
+
+@pytest.mark.expect_log('kiosk exited with code', 'crashes within 10 min')
+def test_a_crash_loop_waits_ten_minutes_and_the_next_start_says_so(tmp_path):
+    """Five crashes within ten minutes: the supervisor stops hammering (1, 2, 4, 8 s between
+    starts), waits ten minutes, and the kiosk it then starts reads why in the state file, which
+    the admin panel's Status and `check` show."""
+    cmd, runs = runs_counter(tmp_path, "[1, 1, 1, 1, 1, 0]")
+    fake = FakeTime()
+    state = tmp_path / "supervisor-state.json"
+    outcome = Supervisor(cmd, tmp_path / "hb", poll=0.05, state=state, sleep=fake.sleep,
+                         clock=fake.clock, wall=fake.wall).run()
+    assert runs.read_text() == "6" and outcome.exit_code == 0 and outcome.restarts == 5
+    assert sum(fake.slept) == 1 + 2 + 4 + 8 + 600  # backoff, then the ten-minute pause, not 16 s
+    before_pause = read_state(tmp_path / "runs-4.json")
+    assert before_pause["paused"] is None and before_pause["restarts"] == 4
+    seen = read_state(tmp_path / "runs-5.json")  # the start after the pause
+    assert seen["paused"]["crashes"] == 5 and seen["state"] == "running"
+    ok, line = describe_state(seen)
+    assert not ok
+    assert line.startswith("restarted after 5 crashes in 10 min (waited 10 min")
+    assert "last: exited with code 1" in line
+    assert read_state(state)["state"] == "ended: the kiosk was quit"
+
+
+@pytest.mark.expect_log('kiosk exited with code', 'crashes within 10 min')
+def test_while_it_waits_check_says_until_when(tmp_path):
+    """`check` during the pause: the kiosk is not running and the line says until when and why."""
+    state = tmp_path / "supervisor-state.json"
+    seen: list[tuple[bool, str]] = []
+    fake = FakeTime()
+
+    def sleep(seconds: float) -> None:
+        if seconds == 1.0 and sum(fake.slept) > 15 and not seen:  # inside the long pause
+            from datetime import datetime
+            seen.append(describe_state(read_state(state), datetime.fromtimestamp(fake.wall())))
+        fake.sleep(seconds)
+
+    cmd, _runs = runs_counter(tmp_path, "[3, 3, 3, 3, 3, 0]")
+    Supervisor(cmd, tmp_path / "hb", poll=0.05, state=state, sleep=sleep, clock=fake.clock,
+               wall=fake.wall).run()
+    ok, line = seen[0]
+    assert not ok and line.startswith("waiting until ") and "after 5 crashes in 10 min" in line
+
+
+@pytest.mark.expect_log('kiosk exited with code')
+def test_crashes_spread_over_the_day_never_pause(tmp_path):
+    """A crash every half hour is not a crash loop: each restart comes after the short backoff."""
+    cmd, runs = runs_counter(tmp_path, "[1, 1, 1, 1, 1, 1, 1, 0]")
+    fake = FakeTime()
+
+    class Slow(Supervisor):
+        def _run_once(self):  # each run lasts half an hour on the fake clock
+            result = super()._run_once()
+            fake.now += 1800
+            return result
+
+    outcome = Slow(cmd, tmp_path / "hb", poll=0.05, sleep=fake.sleep, clock=fake.clock,
+                   wall=fake.wall, max_restarts=20).run()
+    assert runs.read_text() == "8" and outcome.restarts == 7
+    assert max(fake.slept) == 1.0 and sum(fake.slept) == 7  # healthy runs reset the backoff
+
+
+def test_the_daily_restart_starts_again_at_once_and_is_no_crash(tmp_path):
+    cmd, runs = runs_counter(tmp_path, f"[{DAILY_RESTART}, {DAILY_RESTART}, 0]")
+    fake = FakeTime()
+    outcome = Supervisor(cmd, tmp_path / "hb", poll=0.05, state=tmp_path / "supervisor-state.json",
+                         sleep=fake.sleep, clock=fake.clock, wall=fake.wall).run()
+    assert runs.read_text() == "3"
+    assert outcome.daily_restarts == 2 and outcome.restarts == 0 and outcome.reasons == []
+    assert fake.slept == []  # no backoff
+

@@ -46,6 +46,11 @@ def run_kiosk(args: argparse.Namespace) -> int:
     # Qt and everything behind it are imported only when the kiosk itself runs; Qt's messages
     # are routed first (QtMultimedia prints its library probe while it is imported).
     route_qt_messages()
+    from cxkiosk.runtime.instance import InstanceLock
+
+    lock = InstanceLock(ctx.paths.data)  # one kiosk per data folder; a SIGKILLed one's lock is stale
+    if refusal := lock.acquire():
+        return fail(refusal)  # exit 2: the supervisor does not restart it
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -120,6 +125,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if runtime.captions is not None:
         runtime.captions.written.connect(lambda code, text, _source: billboard.show_caption(code, text))
         runtime.captions.written.connect(lambda code, text, _source: programme.caption_shown(code, text))
+    awake, daily_restart = _unattended(app, settings, status, ctx.paths.data)  # noqa: F841 - kept alive
     admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime, programme)
     billboard.admin_requested.connect(admin.open)
     runtime.start()
@@ -139,6 +145,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     billboard.stop_all()
     delete_widgets(app, billboard, admin.panel)
     database.close_database()
+    awake.stop()
+    lock.release()
     return code
 
 
@@ -192,3 +200,20 @@ def _heartbeat(app: Any) -> Any:
     beat(path)
     return timer
 
+
+def _unattended(app: Any, settings: Any, status: Any, data: Any) -> tuple[Any, Any]:
+    """Screen saver held off, the supervisor's last word on the panel, the daily restart."""
+    from pathlib import Path
+
+    from cxkiosk.runtime.awake import Awake
+    from cxkiosk.runtime.daily_restart import DailyRestart
+    from cxkiosk.supervisor import HEARTBEAT_ENV, STATE_NAME, describe_state, read_state
+
+    awake = Awake()
+    status.set("screen", awake.start())
+    supervised = bool(os.environ.get(HEARTBEAT_ENV))
+    # a kiosk started by hand must not show an old supervisor's restarts
+    state = read_state(Path(data) / STATE_NAME) if supervised else None
+    status.set("supervisor", describe_state(state)[1])
+    daily = DailyRestart(settings.daily_restart_hour, app.exit, supervised=supervised, parent=app)
+    return awake, daily

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     source, frame = check_source(ctx)
     checks = [*check_storage(ctx), check_database(ctx), *check_links(ctx), check_youtube(ctx),
               check_retention(ctx), source, check_faces(ctx, frame),
-              check_model(ctx, contact=not args.no_network), check_nfc(ctx)]
+              check_model(ctx, contact=not args.no_network), check_nfc(ctx), *check_unattended(ctx)]
     problems = ctx.settings.validate()
     checks.append(Check("settings", not problems, "; ".join(problems) or f"{ctx.paths.settings_file}",
                         required=True))
@@ -254,3 +254,15 @@ def check_nfc(ctx: Context) -> Check:
         return Check("nfc", True, f"{path}: {clf}, mode {ctx.settings.nfc_mode}")
     finally:
         clf.close()
+
+
+def check_unattended(ctx: Context) -> list[Check]:
+    """The supervisor's last word (a crash loop it waited out), the screen saver, start at login."""
+    from cxkiosk.commands.autostart import describe
+    from cxkiosk.runtime.awake import plan
+    from cxkiosk.supervisor import STATE_NAME, describe_state, read_state
+
+    checks = [Check("supervisor", *describe_state(read_state(ctx.paths.data / STATE_NAME))),
+              Check("screen", *plan())]
+    ok, line = describe(ctx.paths.data.resolve(), ctx.settings.start_at_login)
+    return [*checks, Check("autostart", ok, line)]

@@ -35,13 +35,13 @@ def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cxkiosk.supervisor import Supervisor
+    from cxkiosk.supervisor import STATE_NAME, Supervisor
 
     if not 5 <= args.hang_seconds <= 3600:  # NaN and infinity fail this too
         raise UsageError(f"--hang-seconds must be 5..3600 seconds, not {args.hang_seconds:g}")
     ctx = context(args, log_name="supervise.log")  # the kiosk itself writes cxkiosk.log
     supervisor = Supervisor(kiosk_command(args.run_args, args.data_dir), ctx.paths.data / "heartbeat",
-                            hang_seconds=args.hang_seconds)
+                            hang_seconds=args.hang_seconds, state=ctx.paths.data / STATE_NAME)
     signal.signal(signal.SIGTERM, lambda *_: supervisor.stop())
     outcome = supervisor.run()
     return outcome.exit_code

@@ -37,8 +37,9 @@ log = logging.getLogger("cxkiosk.admin")
 
 # --- devices -------------------------------------------------------------------------------------
 
-STATUS_PARTS = ("camera", "nfc", "model", "database")
-STATUS_TITLES = {"camera": "Camera", "nfc": "NFC", "model": "Model", "database": "Database"}
+STATUS_PARTS = ("camera", "nfc", "model", "database", "screen", "supervisor")
+STATUS_TITLES = {"camera": "Camera", "nfc": "NFC", "model": "Model", "database": "Database",
+                 "screen": "Screen saver", "supervisor": "Supervisor"}
 
 def camera_entries() -> list[tuple[str, str]]:
     """(spec, label) for each camera Qt sees; [] without QtMultimedia or a camera."""

@@ -1,0 +1,419 @@
+"""Unattended for weeks: one kiosk per data folder, back after a power cut, started at login,
+restarted daily if asked, and the screen kept on (or a line saying it cannot be).
+
+Real processes throughout: `run` and `supervise` started as the operator would, SIGKILLed as a
+power cut would; a private D-Bus session bus with a stand-in screen saver where one is needed.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import plistlib
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from cxkiosk.commands import autostart
+from cxkiosk.runtime.awake import Awake, macos_command
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN = str(ROOT / "main.py")
+POSIX = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL and process groups")
+KIOSK = ("--source", "none", "--nfc", "none")
+
+
+def env(**extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("CXKIOSK_HEARTBEAT", "DBUS_SESSION_BUS_ADDRESS")}
+    return {**base, "QT_QPA_PLATFORM": "offscreen", **extra}
+
+
+def main(*args: str, timeout: float = 90, **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, MAIN, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env(**extra), cwd=ROOT)
+
+
+def start(*args: str, **extra: str) -> subprocess.Popen:
+    """In its own process group, so the test can cut the power of the whole tree."""
+    return subprocess.Popen([sys.executable, MAIN, *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env(**extra), cwd=ROOT,
+                            start_new_session=True)
+
+
+def wait_for(what, proc: subprocess.Popen | None = None, limit: float = 60) -> None:
+    """Until `what()` is true; a guard against a stuck child, not a timing assertion."""
+    deadline = time.monotonic() + limit
+    while not what():
+        if proc is not None and proc.poll() is not None:
+            said = proc.stderr.read()[-800:] if proc.stderr else ""
+            raise AssertionError(f"exited {proc.returncode}: {said}")
+        assert time.monotonic() < deadline, "the kiosk did not get that far"
+        time.sleep(0.1)
+
+
+def power_cut(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+
+def kiosk_started(data: Path, times: int = 1) -> bool:
+    log = data / "logs" / "cxkiosk.log"
+    return log.exists() and log.read_text().count("starting cxkiosk") >= times
+
+
+# --- one kiosk per data folder ------------------------------------------------------------------
+
+@POSIX
+def test_a_second_kiosk_on_the_same_folder_says_so_and_a_killed_ones_lock_is_no_obstacle(data_dir):
+    first = start("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "120")
+    try:
+        wait_for(lambda: (data_dir / "kiosk.lock").exists() and kiosk_started(data_dir), first)
+        hour_ago = time.time() - 3600  # a kiosk runs for days without touching its lock: still held
+        os.utime(data_dir / "kiosk.lock", (hour_ago, hour_ago))
+        second = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "5")
+        assert second.returncode == 2
+        assert second.stderr.strip().splitlines() == [
+            f"cxkiosk: error: another kiosk is already running on this data folder (pid {first.pid} on "
+            f"{os.uname().nodename}); stop it first, or give this one its own --data-dir"]
+        supervised = main("supervise", "--data-dir", str(data_dir), "--", *KIOSK)
+        assert supervised.returncode == 2  # a second supervisor stops at once, never restarts forever
+        assert supervised.stderr.count("another kiosk is already running") == 1
+        assert "not restarting" in supervised.stderr
+        other = data_dir.parent / "other"  # another data folder is another kiosk: it runs
+        assert main("run", "--data-dir", str(other), *KIOSK, "--quit-after", "1").returncode == 0
+    finally:
+        power_cut(first)
+    assert (data_dir / "kiosk.lock").exists()  # left behind by the killed kiosk
+    third = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "2")
+    assert third.returncode == 0, third.stderr
+    assert "already running" not in third.stderr
+    assert not (data_dir / "kiosk.lock").exists()  # a clean quit lets it go
+    # with no session bus here, the screen saver line says what to do instead
+    assert "screen: screen saver: cannot inhibit (no session bus); turn it off in the OS settings" \
+        in (data_dir / "logs" / "cxkiosk.log").read_text()
+
+
+@POSIX
+def test_after_a_power_cut_supervise_brings_the_kiosk_back_with_its_database(data_dir):
+    """SIGKILL of the supervisor and the kiosk together (the whole process group, as a power cut
+    does): the next `supervise` starts a kiosk (the stale lock does not block it), the database
+    opens intact, and `check` passes."""
+    heartbeat = data_dir / "heartbeat"
+    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
+    try:
+        wait_for(lambda: heartbeat.exists() and (data_dir / "kiosk.lock").exists()
+                 and kiosk_started(data_dir), first)
+    finally:
+        power_cut(first)
+    state = json.loads((data_dir / "supervisor-state.json").read_text())
+    assert state["state"] == "running"  # what the cut left: it never wrote an end
+
+    again = main("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "3", timeout=120)
+    assert again.returncode == 0, again.stderr[-800:]
+    assert "already running" not in again.stderr
+    assert kiosk_started(data_dir, times=2)
+    assert "kiosk exited normally" in (data_dir / "logs" / "supervise.log").read_text()
+    with sqlite3.connect(data_dir / "content.db") as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    check = main("check", "--data-dir", str(data_dir), "--no-network", *KIOSK)
+    assert check.returncode == 0, check.stdout
+    assert "the kiosk can run" in check.stdout
+    assert "supervisor the kiosk was quit" in check.stdout
+
+
+# --- start at login -----------------------------------------------------------------------------
+
+def desktop_exec_argv(value: str) -> list[str]:
+    """An Exec= value back to its arguments, by the Desktop Entry spec (independent of the writer):
+    string escapes first, then the quoting rules, then %% as %."""
+    unescaped, i = [], 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value):
+            escapes = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
+            unescaped.append(escapes.get(value[i + 1], "\\" + value[i + 1]))
+            i += 2
+        else:
+            unescaped.append(value[i])
+            i += 1
+    text, args, current, quoted, i = "".join(unescaped), [], "", False, 0
+    started = False
+    while i < len(text):
+        c = text[i]
+        if quoted:
+            if c == "\\" and i + 1 < len(text) and text[i + 1] in '"`$\\':
+                current += text[i + 1]
+                i += 1
+            elif c == '"':
+                quoted = False
+            else:
+                current += c
+        elif c == '"':
+            quoted, started = True, True
+        elif c == " ":
+            if started or current:
+                args.append(current)
+            current, started = "", False
+        else:
+            current += c
+        i += 1
+    if started or current:
+        args.append(current)
+    return [a.replace("%%", "%") for a in args]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is the Linux entry")
+def test_autostart_writes_an_xdg_entry_that_starts_supervise_on_this_data_folder(tmp_path):
+    data = tmp_path / "show room $HOME 100%"  # a space, a dollar and a percent, all to survive
+    config = tmp_path / "config"
+    on = main("autostart", "on", "--data-dir", str(data), XDG_CONFIG_HOME=str(config))
+    assert on.returncode == 0, on.stderr
+    entry = config / "autostart" / "cxkiosk.desktop"
+    assert on.stdout.strip() == f"supervise starts at login from {entry}"
+    parsed = configparser.ConfigParser(interpolation=None)
+    parsed.optionxform = str  # type: ignore[assignment,method-assign]
+    parsed.read(entry)
+    desktop = parsed["Desktop Entry"]
+    assert desktop["Type"] == "Application" and desktop["Terminal"] == "false"
+    argv = desktop_exec_argv(desktop["Exec"])
+    assert argv == [sys.executable, MAIN, "supervise", "--data-dir", str(data)]
+    assert json.loads((data / "settings.json").read_text())["start_at_login"] is True
+    status = main("autostart", "status", "--data-dir", str(data), XDG_CONFIG_HOME=str(config))
+    assert status.returncode == 0 and status.stdout.startswith(f"start at login: {entry} starts supervise")
+
+    # what the desktop runs at login, run here with no display: supervise starts on that folder
+    # and stops at once when the kiosk refuses (exit 2), saying so in that folder's log
+    login_env = {k: v for k, v in env().items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    ran = subprocess.run(argv, capture_output=True, text=True, env=login_env, timeout=90)
+    assert ran.returncode == 2 and "no display" in ran.stderr
+    assert "refused to start" in (data / "logs" / "supervise.log").read_text()
+
+    off = main("autostart", "off", "--data-dir", str(data), XDG_CONFIG_HOME=str(config))
+    assert off.returncode == 0 and off.stdout.strip() == f"start at login is off (removed {entry})"
+    assert not entry.exists()
+    assert json.loads((data / "settings.json").read_text())["start_at_login"] is False
+    again = main("autostart", "status", "--data-dir", str(data), XDG_CONFIG_HOME=str(config))
+    assert again.returncode == 0 and again.stdout.strip() == "start at login is off"
+
+
+def test_status_and_check_name_an_entry_the_setting_does_not_know_of(tmp_path):
+    data, config = tmp_path / "data", tmp_path / "config"
+    assert main("autostart", "on", "--data-dir", str(data), XDG_CONFIG_HOME=str(config)).returncode == 0
+    (data / "settings.json").write_text('{"version": 1, "start_at_login": false}\n')  # edited by hand
+    status = main("autostart", "status", "--data-dir", str(data), XDG_CONFIG_HOME=str(config))
+    assert status.returncode == 1 and "start_at_login is off: run 'autostart off'" in status.stdout
+    check = main("check", "--data-dir", str(data), "--no-network", *KIOSK, XDG_CONFIG_HOME=str(config))
+    assert "--   autostart start at login:" in check.stdout
+    assert check.returncode == 0  # the kiosk can still run
+
+
+def test_the_macos_launch_agent_runs_supervise_once_at_login():
+    command = ["/Applications/cxkiosk.app/Contents/MacOS/cxkiosk", "supervise", "--data-dir",
+               "/Users/shop/Library/Application Support/cxkiosk"]
+    agent = plistlib.loads(autostart.launch_agent(command))
+    assert agent["ProgramArguments"] == command
+    assert agent["RunAtLoad"] is True and agent["KeepAlive"] is False  # the supervisor restarts, not launchd
+    assert agent["Label"] == "org.cxkiosk.supervise"
+    path = autostart.entry_path("darwin")
+    assert path is not None and path.parts[-3:] == ("Library", "LaunchAgents", "org.cxkiosk.supervise.plist")
+
+
+def test_the_windows_run_value_is_one_command_line_windows_splits_back():
+    command = [r"C:\Program Files\cxkiosk\cxkiosk.exe", "supervise", "--data-dir",
+               r"C:\Users\shop floor\AppData\Local\cxkiosk"]
+    assert autostart.windows_run_value(command) == (
+        r'"C:\Program Files\cxkiosk\cxkiosk.exe" supervise --data-dir '
+        r'"C:\Users\shop floor\AppData\Local\cxkiosk"')
+    assert autostart.entry_path("win32") is None  # a registry value, not a file
+
+
+def test_the_login_command_is_supervise_on_the_data_folder(tmp_path):
+    expected = [sys.executable, MAIN, "supervise", "--data-dir", str(tmp_path)]
+    assert autostart.login_command(tmp_path) == expected
+
+
+def test_a_relative_xdg_config_home_is_ignored_as_the_spec_says():
+    assert autostart.entry_path("linux", {"XDG_CONFIG_HOME": "cfg"}) == \
+        Path.home() / ".config" / "autostart" / "cxkiosk.desktop"
+
+
+# --- the daily restart --------------------------------------------------------------------------
+
+class Clock:
+    def __init__(self, when: str) -> None:
+        self.now = datetime.fromisoformat(when)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_the_daily_restart_quits_with_exit_75_at_its_hour_once(qapp):
+    from cxkiosk.runtime.daily_restart import DailyRestart
+
+    clock, quits = Clock("2026-12-02T03:59:50"), []
+    daily = DailyRestart(4, quits.append, supervised=True, clock=clock)
+    assert daily.due == datetime(2026, 12, 2, 4, 0)
+    assert not daily.check() and quits == []
+    clock.now = datetime(2026, 12, 2, 4, 0, 20)
+    assert daily.check() and quits == [75]
+    assert not daily.check() and quits == [75]  # once: the next kiosk schedules the next day
+
+
+def test_a_kiosk_started_after_the_hour_restarts_the_next_day(qapp):
+    from cxkiosk.runtime.daily_restart import DailyRestart
+
+    daily = DailyRestart(4, lambda code: None, supervised=True, clock=Clock("2026-12-02T04:00:30"))
+    assert daily.due == datetime(2026, 12, 3, 4, 0)  # the fresh kiosk never quits in its first minute
+
+
+@pytest.mark.parametrize("hour, supervised", [(-1, True), (4, False)])
+def test_no_daily_restart_when_off_or_without_a_supervisor(qapp, hour, supervised):
+    from cxkiosk.runtime.daily_restart import DailyRestart
+
+    clock, quits = Clock("2026-12-02T03:00:00"), []
+    daily = DailyRestart(hour, quits.append, supervised=supervised, clock=clock)
+    clock.now = datetime(2026, 12, 9, 5, 0)
+    assert not daily.check() and quits == []
+
+
+# --- the screen kept on -------------------------------------------------------------------------
+
+def test_without_a_session_bus_the_line_says_to_turn_it_off_in_the_os(qapp, monkeypatch):
+    for name in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/nonexistent")
+    awake = Awake("linux")
+    assert awake.start() == "screen saver: cannot inhibit (no session bus); turn it off in the OS settings"
+    awake.stop()
+
+
+def test_on_an_unknown_os_or_without_caffeinate_the_line_says_so(qapp, monkeypatch):
+    assert Awake("sunos5").start().startswith("screen saver: cannot inhibit (no way known on sunos5)")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert Awake("darwin").start().startswith("screen saver: cannot inhibit (caffeinate: ")
+    assert macos_command(123) == ["caffeinate", "-d", "-i", "-w", "123"]
+
+
+FAKE_SCREENSAVER = textwrap.dedent("""
+    import sys
+    from jeepney import HeaderFields, MessageType, new_method_return
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    conn = open_dbus_connection(bus="SESSION")
+    conn.send_and_get_reply(message_bus.RequestName("org.freedesktop.ScreenSaver"))
+    print("ready", flush=True)
+    while True:
+        msg = conn.receive()
+        if msg.header.message_type != MessageType.method_call:
+            continue
+        member = msg.header.fields.get(HeaderFields.member)
+        path = msg.header.fields.get(HeaderFields.path)
+        print(member, path, *msg.body, flush=True)
+        if member == "Inhibit":
+            conn.send(new_method_return(msg, "u", (4242,)))
+        elif member == "UnInhibit":
+            conn.send(new_method_return(msg))
+""")
+
+
+@pytest.fixture
+def session_bus(tmp_path) -> Iterator[str]:
+    """A private D-Bus session bus (dbus-daemon, if installed), gone after the test."""
+    if not shutil.which("dbus-daemon"):
+        pytest.skip("dbus-daemon not installed")
+    daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
+                               f"--address=unix:path={tmp_path / 'bus'}"], stdout=subprocess.PIPE, text=True)
+    try:
+        address = daemon.stdout.readline().strip()  # type: ignore[union-attr]
+        assert address, "dbus-daemon gave no address"
+        yield address
+    finally:
+        daemon.terminate()
+        daemon.wait(10)
+
+
+def test_the_running_kiosk_holds_off_the_screen_saver_and_lets_go_when_it_quits(session_bus, data_dir):
+    pytest.importorskip("jeepney")
+    saver = subprocess.Popen([sys.executable, "-c", FAKE_SCREENSAVER], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": session_bus})
+    try:
+        assert saver.stdout.readline().strip() == "ready"  # type: ignore[union-attr]
+        ran = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "2",
+                   DBUS_SESSION_BUS_ADDRESS=session_bus)
+        assert ran.returncode == 0, ran.stderr
+    finally:
+        saver.terminate()
+        out, _ = saver.communicate(timeout=10)
+    calls = [line for line in out.splitlines() if line.split()[0] in ("Inhibit", "UnInhibit")]
+    assert calls == ["Inhibit /org/freedesktop/ScreenSaver cxkiosk showroom kiosk playing",
+                     "UnInhibit /org/freedesktop/ScreenSaver 4242"]
+    log = (data_dir / "logs" / "cxkiosk.log").read_text()
+    assert "screen: screen saver and display sleep held off while the kiosk plays " \
+           "(D-Bus org.freedesktop.ScreenSaver)" in log
+
+
+def test_a_session_bus_without_a_screen_saver_says_so(session_bus, data_dir):
+    ran = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "1",
+               DBUS_SESSION_BUS_ADDRESS=session_bus)
+    assert ran.returncode == 0, ran.stderr
+    log = (data_dir / "logs" / "cxkiosk.log").read_text()
+    assert "screen: screen saver: cannot inhibit (no org.freedesktop.ScreenSaver on the session bus " \
+           "(ServiceUnknown)); turn it off in the OS settings" in log
+
+
+# --- what the operator sees -----------------------------------------------------------------
+
+def test_a_kiosk_started_after_a_crash_loop_says_so_in_the_admin_panel(qtbot, data_dir, monkeypatch):
+    """The supervisor waited out a crash loop: the kiosk it starts next shows why on the panel's
+    Status (for the operator, behind the PIN; the billboard shows the public nothing alarming)."""
+    from types import SimpleNamespace
+
+    from PySide6.QtWidgets import QApplication
+
+    from cxkiosk.config import Paths, Settings
+    from cxkiosk.content import database
+    from cxkiosk.content.playlist import Playlist
+    from cxkiosk.pin import hash_pin
+    from cxkiosk.runtime.status import StatusBoard
+    from tests.test_admin_wiring import PIN, unlock
+    from ui.admin.opener import AdminOpener
+    from ui.app import _unattended
+    from ui.billboard import Billboard
+
+    (data_dir / "supervisor-state.json").write_text(json.dumps({
+        "state": "running", "restarts": 5, "last_reasons": ["exited with code -11"],
+        "paused": {"crashes": 5, "minutes": 10, "seconds": 600, "at": "2026-12-02T03:40:00"},
+        "waiting_until": None}))
+    monkeypatch.setenv("CXKIOSK_HEARTBEAT", str(data_dir / "heartbeat"))  # started by supervise
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    database.open_database(str(data_dir / "content.db"))
+    try:
+        settings = Settings(admin_pin_hash=hash_pin(PIN))
+        billboard = Billboard()
+        qtbot.addWidget(billboard)
+        status = StatusBoard()
+        awake, _daily = _unattended(QApplication.instance(), settings, status, data_dir)
+        runtime = SimpleNamespace(capture=None, nfc=None, selector=SimpleNamespace(max_per_hour=4))
+        opener = AdminOpener(Paths.for_data_dir(data_dir), settings, billboard,
+                             Playlist(database.playlist()), status, runtime)
+        panel = unlock(opener)
+        labels = panel.devices.status_labels
+        assert labels["supervisor"].text() == (
+            "restarted after 5 crashes in 10 min (waited 10 min from 2026-12-02 03:40); "
+            "last: exited with code -11; see logs/supervise.log")
+        assert labels["screen"].text().startswith("screen saver: ")
+        panel.close()
+        awake.stop()
+    finally:
+        database.close_database()
+
