@@ -7,11 +7,14 @@ operator would from a terminal.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
-from tests.test_cli import run_main
+from tests.test_cli import ROOT, run_main
 
 
 def rows(db_path, sql: str) -> list[tuple]:
@@ -68,6 +71,17 @@ def test_run_refuses_what_check_would_flag(flags, words, data_dir):
     assert len(lines) == 1 and words in lines[0], result.stderr
     assert "Traceback" not in result.stderr
     assert not (data_dir / "content.db").exists()  # refused before anything was opened
+
+
+def test_a_bad_flag_is_named_before_a_missing_display(data_dir):
+    """Over ssh with no display, `run --provider foo` names the typo, not the screen."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "run", "--provider", "foo", "--data-dir",
+                             str(data_dir)], capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "cxkiosk: error: --provider: unknown provider 'foo'; choose from openai, ollama, llamacpp, vllm, "
+        "lmstudio, custom"]
 
 
 def test_a_corrupt_db_named_on_the_command_line_gets_the_default_databases_fallback(data_dir, tmp_path):
