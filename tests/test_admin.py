@@ -421,6 +421,51 @@ def test_figures_count_todays_plays_visitors_and_taps(panel, qtbot, tmp_path):
         ("A", "3", "0"), ("B", "1", "0"), ("B", "1", "1")]  # one row per item and day
 
 
+def _labels_fit(chart) -> list[str]:
+    """The category labels of a chart's x axis that have no room (QtCharts draws them as "…"):
+    a label lying flat needs its text's width per category, one stood upright its line height,
+    each with the 4 px margins QtCharts' text items have on every side (and 2 px padding flat)."""
+    from PySide6.QtCharts import QBarCategoryAxis
+    from PySide6.QtGui import QFontMetrics
+
+    axis = next(a for a in chart.axes() if isinstance(a, QBarCategoryAxis))
+    room = chart.plotArea().width() / axis.count()
+    metrics = QFontMetrics(axis.labelsFont())
+    upright = abs(axis.labelsAngle()) == 90
+    return [label for label in axis.categories()
+            if (metrics.height() + 8 if upright else metrics.horizontalAdvance(label) + 12) > room]
+
+
+@pytest.mark.parametrize("size", [(1100, 740), (1100, 684)])  # the panel at 1080p and on a 720p screen
+def test_figures_label_every_hour_whole(panel, qtbot, size):
+    """At the panel's opening size every hour 00-23 reads in full: it had been a row of "…"."""
+    item = add_item("A", "https://example.com/a")
+    start = datetime.now().replace(minute=0, second=0, microsecond=0)
+    database.log_play(item.id, item.id, start, start + timedelta(seconds=10), "completed")
+    panel.resize(*size)
+    panel.show()
+    page = shown_figures(panel, qtbot)
+    qtbot.wait(200)  # the charts lay their axes out once shown
+    assert page.chart.axes()[0].categories() == [f"{h:02d}" for h in range(24)]
+    assert _labels_fit(page.chart) == []
+
+
+def test_figures_segments_and_dwell_are_labelled_whole(panel, qtbot):
+    """Who was there and how long visits lasted read in full (they had been "fem…", "60 and…")."""
+    start = datetime.now().replace(minute=0, second=0, microsecond=0)
+    for gender in ("female", "male", None):
+        for age in (20, 30, 40, 50, 70, None):
+            database.log_audience(Audience(count=1, people=(Person(gender=gender, age=age),)), at=start,
+                                  dwell=90.0)
+    panel.show()
+    page = shown_figures(panel, qtbot)
+    qtbot.wait(200)
+    labels = page.segment_chart.axes()[0].categories()
+    assert len(labels) == 6 and "F 25-34" in labels, labels
+    assert _labels_fit(page.segment_chart) == [] and _labels_fit(page.dwell_chart) == []
+    assert page.dwell_chart.axes()[0].categories()[-1] == "60+"
+
+
 def test_figures_show_what_targeting_is_worth(panel, qtbot):
     a = add_item("A", "https://example.com/a")
     start = datetime.now().replace(minute=0, second=0, microsecond=0)

@@ -135,11 +135,14 @@ class FiguresPage(QWidget):
         self._fill_chart(report["hours"])
         self._fill_uplift(overall)
         dwell = report.get("dwell", [])
-        _bars(self.dwell_chart, [d["seconds"] for d in dwell],
+        # Short labels: these charts have 60-70 px per bar in the panel, and QtCharts draws a label
+        # that does not fit as "…" ("female 25-34" and "60 and more" did not).
+        _bars(self.dwell_chart, [d["seconds"].replace(" and more", "+") for d in dwell],
               {"Visits": [float(d["visits"]) for d in dwell]})
-        segments = report["segments"][:8]
-        _bars(self.segment_chart, [f"{s['gender']} {s['age_band']}" for s in segments],
+        segments = report["segments"][:6]
+        _bars(self.segment_chart, [segment_label(s["gender"], s["age_band"]) for s in segments],
               {"People": [float(s["people"]) for s in segments]})
+        self.segment_chart.setTitle("Who was there (F women, M men)" if segments else "Who was there")
         self._fill_table(report["items"])
 
     def export(self, path: str | None = None) -> bool:
@@ -161,9 +164,10 @@ class FiguresPage(QWidget):
         return True
 
     def _fill_chart(self, hours: list[dict[str, Any]]) -> None:
+        # 24 hours lying flat get about 23 px each in the panel: QtCharts drew every one as "…".
         _bars(self.chart, [f"{h['hour']:02d}" for h in hours],
               {key.capitalize(): [float(h.get(key, 0)) for h in hours]
-               for key in ("plays", "visitors", "watchers")})
+               for key in ("plays", "visitors", "watchers")}, upright=True)
 
     def _fill_uplift(self, overall: dict[str, Any]) -> None:
         if not overall:
@@ -181,8 +185,16 @@ class FiguresPage(QWidget):
                              for row in items], [row["item_id"] for row in items])
 
 
-def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_numbers: bool = True) -> None:
-    """Bar sets (name -> one value per label) on fresh axes; nothing when there is nothing."""
+def segment_label(gender: str, band: str) -> str:
+    """'F 25-34' for women 25-34; '?' where the gender or the age was not told."""
+    sex = {"female": "F", "male": "M"}.get(gender, "?")
+    return f"{sex} {'?' if band == 'unknown' else band}"
+
+
+def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_numbers: bool = True,
+          upright: bool = False) -> None:
+    """Bar sets (name -> one value per label) on fresh axes; nothing when there is nothing.
+    `upright`: the labels stand on end (many short ones: each needs only a line's height)."""
     chart.removeAllSeries()
     for axis in chart.axes():
         chart.removeAxis(axis)
@@ -196,6 +208,8 @@ def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_
     chart.addSeries(series)
     x = QBarCategoryAxis()
     x.append(labels)
+    if upright:
+        x.setLabelsAngle(-90)
     y = QValueAxis()
     y.setRange(0, max([1.0, *(v for values in sets.values() for v in values)]))
     if whole_numbers:
