@@ -329,6 +329,20 @@ def test_the_camera_page_without_a_camera_says_so(qtbot, paths):
     assert wizard.currentPage() is wizard.privacy
 
 
+def test_the_privacy_page_uses_the_whole_page_for_its_fields(qtbot, paths):
+    """Its fields scroll, so they get all the room down to the message line: no empty band."""
+    wizard = make_wizard(qtbot, paths)
+    wizard.name.name.setText("Lobby")
+    wizard.next()
+    wizard.next()
+    assert wizard.currentPage() is wizard.privacy
+    qtbot.wait(100)
+    step = wizard.privacy
+    gap = step.message.geometry().top() - step.page.geometry().bottom()
+    assert gap <= step.body.spacing() + 2, gap
+    assert step.height() - step.page.geometry().bottom() < 60
+
+
 def test_the_camera_page_previews_a_video_source_and_lets_it_go(qtbot, paths, tmp_path):
     clip = write_video(tmp_path / "hall.mp4", seconds=2.0)
     wizard = make_wizard(qtbot, paths, Settings(source=f"file:{clip}"))
