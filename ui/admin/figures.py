@@ -84,9 +84,11 @@ class FiguresPage(QWidget):
         top.addWidget(self.period)
         top.addWidget(self.refresh_button)
         top.addWidget(self.export_button)
+        # The hours get most of the width: 24 labels in 3/5 of it had 23 px each and QtCharts drew
+        # every one as "…"; two bars (targeted, holdout) read well in a fifth.
         charts = QHBoxLayout()
-        charts.addWidget(self.chart_view, 3)
-        charts.addWidget(self.uplift_view, 2)
+        charts.addWidget(self.chart_view, 4)
+        charts.addWidget(self.uplift_view, 1)
         more = QHBoxLayout()
         more.addWidget(self.dwell_view)
         more.addWidget(self.segment_view)
@@ -135,11 +137,11 @@ class FiguresPage(QWidget):
         self._fill_chart(report["hours"])
         self._fill_uplift(overall)
         dwell = report.get("dwell", [])
-        # Short labels: these charts have 60-70 px per bar in the panel, and QtCharts draws a label
+        # Short labels: these charts have 60-80 px per bar in the panel, and QtCharts draws a label
         # that does not fit as "…" ("female 25-34" and "60 and more" did not).
         _bars(self.dwell_chart, [d["seconds"].replace(" and more", "+") for d in dwell],
               {"Visits": [float(d["visits"]) for d in dwell]})
-        segments = report["segments"][:6]
+        segments = report["segments"][:5]
         _bars(self.segment_chart, [segment_label(s["gender"], s["age_band"]) for s in segments],
               {"People": [float(s["people"]) for s in segments]})
         self.segment_chart.setTitle("Who was there (F women, M men)" if segments else "Who was there")
@@ -164,10 +166,9 @@ class FiguresPage(QWidget):
         return True
 
     def _fill_chart(self, hours: list[dict[str, Any]]) -> None:
-        # 24 hours lying flat get about 23 px each in the panel: QtCharts drew every one as "…".
         _bars(self.chart, [f"{h['hour']:02d}" for h in hours],
               {key.capitalize(): [float(h.get(key, 0)) for h in hours]
-               for key in ("plays", "visitors", "watchers")}, upright=True)
+               for key in ("plays", "visitors", "watchers")})
 
     def _fill_uplift(self, overall: dict[str, Any]) -> None:
         if not overall:
@@ -191,10 +192,8 @@ def segment_label(gender: str, band: str) -> str:
     return f"{sex} {'?' if band == 'unknown' else band}"
 
 
-def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_numbers: bool = True,
-          upright: bool = False) -> None:
-    """Bar sets (name -> one value per label) on fresh axes; nothing when there is nothing.
-    `upright`: the labels stand on end (many short ones: each needs only a line's height)."""
+def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_numbers: bool = True) -> None:
+    """Bar sets (name -> one value per label) on fresh axes; nothing when there is nothing."""
     chart.removeAllSeries()
     for axis in chart.axes():
         chart.removeAxis(axis)
@@ -208,8 +207,6 @@ def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_
     chart.addSeries(series)
     x = QBarCategoryAxis()
     x.append(labels)
-    if upright:
-        x.setLabelsAngle(-90)
     y = QValueAxis()
     y.setRange(0, max([1.0, *(v for values in sets.values() for v in values)]))
     if whole_numbers:
