@@ -438,7 +438,8 @@ def _cut_labels(view, chart) -> list[str]:
     labels = axis.categories()
     assert len(drawn) == len(labels), (len(drawn), labels)
     along = (lambda rect: rect.height()) if abs(axis.labelsAngle()) == 90 else (lambda rect: rect.width())
-    return [label for label, rect in zip(labels, drawn, strict=True) if along(rect) < metrics.horizontalAdvance(label)]
+    return [label for label, rect in zip(labels, drawn, strict=True)
+            if along(rect) < metrics.horizontalAdvance(label)]
 
 
 @pytest.mark.parametrize("size", [(1100, 740), (1100, 684)])  # the panel at 1080p and on a 720p screen
