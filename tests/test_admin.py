@@ -444,16 +444,20 @@ def _cut_labels(view, chart) -> list[str]:
 
 @pytest.mark.parametrize("size", [(1100, 740), (1100, 684)])  # the panel at 1080p and on a 720p screen
 def test_figures_label_every_hour_whole(panel, qtbot, size):
-    """At the panel's opening size every hour 00-23 reads in full: it had been a row of "…"."""
+    """At the panel's opening size every hour 00-23 reads in full (it had been a row of "…"), and
+    so do the targeted and holdout bars beside it."""
     item = add_item("A", "https://example.com/a")
     start = datetime.now().replace(minute=0, second=0, microsecond=0)
-    database.log_play(item.id, item.id, start, start + timedelta(seconds=10), "completed")
+    for n, trigger in enumerate(("targeted", "holdout")):
+        database.log_play(item.id, item.id, start, start + timedelta(seconds=10), "completed",
+                          trigger=trigger, watchers=1, code=f"code{n:04d}")
     panel.resize(*size)
     panel.show()
     page = shown_figures(panel, qtbot)
     qtbot.wait(200)  # the charts lay their axes out once shown
     assert page.chart.axes()[0].categories() == [f"{h:02d}" for h in range(24)]
     assert _cut_labels(page.chart_view, page.chart) == []
+    assert _cut_labels(page.uplift_view, page.uplift_chart) == []
 
 
 def test_figures_segments_and_dwell_are_labelled_whole(panel, qtbot):

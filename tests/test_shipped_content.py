@@ -203,7 +203,8 @@ def test_every_slide_is_legible_from_2_m_on_a_1080p_screen(qtbot, slide):
     notice_band = 1080 * 0.14
     for text in found["texts"]:
         assert text["bottom"] <= 1080 - notice_band, ("under the consent notice", text)
-        assert not (text["right"] > 1920 - qr_corner and text["bottom"] > 1080 - qr_corner - notice_band), text
+        beside_qr = text["right"] > 1920 - qr_corner and text["bottom"] > 1080 - qr_corner - notice_band
+        assert not beside_qr, text
         assert text["size"] >= min_size, (slide.name, text["text"], text["size"], round(min_size, 1))
         assert text["family"].startswith('"Montserrat"') or text["family"].startswith("Montserrat")
         assert text["left"] >= 0 and text["right"] <= 1920 and text["bottom"] <= 1080, text
