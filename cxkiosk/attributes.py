@@ -8,6 +8,7 @@ validate becomes unknown (None), never an error.
 from __future__ import annotations
 
 import math
+import reprlib
 import re
 from typing import Any
 
@@ -98,15 +99,16 @@ def refused_attributes(data: dict[str, Any]) -> list[str]:
         if value is None or (isinstance(value, str) and value.strip().lower() in _UNKNOWN_WORDS):
             continue
         if key == "age":
+            # The range first: math.isfinite(10**400) raises OverflowError (NaN fails the range).
             ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-                  and math.isfinite(value) and AGE_MIN <= value <= AGE_MAX) or (
+                  and AGE_MIN <= value <= AGE_MAX and math.isfinite(value)) or (
                 isinstance(value, str) and normalize_age(value) is not None)
         elif key in checks:
             ok = checks[key](value) is not None
         else:
             continue  # x, size, sensitive fields: checked where they are used
         if not ok:
-            refused.append(f"{key} {value!r}")
+            refused.append(f"{key} {reprlib.repr(value)}")  # a 400-digit age stays one short line
     return refused
 
 

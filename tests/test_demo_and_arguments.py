@@ -134,6 +134,18 @@ def test_select_refuses_an_audience_it_would_silently_change(person, words, data
     assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("audience, words", [
+    ({"gender": "female", "age": 30}, "unknown key(s) 'age', 'gender'"),  # a person, not an audience
+    ({"cuont": 1}, "unknown key(s) 'cuont'"),
+    ({"count": "x"}, '"count" must be a whole number'),
+    ({"count": -1}, '"count" must be a whole number'),
+])
+def test_select_refuses_an_audience_it_would_read_as_nobody(audience, words, data_dir):
+    result = run_main("select", "--audience", json.dumps(audience), "--data-dir", str(data_dir))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and words in result.stderr, result.stderr
+
+
 def test_select_still_reads_what_a_person_writes(data_dir):
     audience = json.dumps({"count": 1, "people": [{"gender": "Woman", "age": "30s", "glasses": "yes"}]})
     result = run_main("select", "--audience", audience, "--data-dir", str(data_dir))
