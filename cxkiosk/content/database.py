@@ -389,6 +389,8 @@ def prepare_database(data_db: Path, shipped_db: Path, *,
     except DatabaseError as exc:
         if not data_db.parent.is_dir() or (data_db.exists() and not data_db.is_file()):
             raise  # a path that can never hold a database: the operator must fix the setting
+        if "not a cxkiosk database" in str(exc):
+            raise  # another program's file, named by mistake: no content of ours to play from it
         if data_db.is_file() and "locked" not in str(exc) and "corrupt" not in str(exc):
             try:
                 db = open_database(str(data_db), readonly=True)
