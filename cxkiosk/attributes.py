@@ -8,8 +8,8 @@ validate becomes unknown (None), never an error.
 from __future__ import annotations
 
 import math
-import reprlib
 import re
+import reprlib
 from typing import Any
 
 AGE_MIN, AGE_MAX = 1, 100
