@@ -140,10 +140,10 @@ class FiguresPage(QWidget):
         # Short labels: these charts have 60-80 px per bar in the panel, and QtCharts draws a label
         # that does not fit as "…" ("female 25-34" and "60 and more" did not).
         _bars(self.dwell_chart, [d["seconds"].replace(" and more", "+") for d in dwell],
-              {"Visits": [float(d["visits"]) for d in dwell]})
+              {"Visits": [float(d["visits"]) for d in dwell]}, ticks=3)
         segments = report["segments"][:5]
         _bars(self.segment_chart, [segment_label(s["gender"], s["age_band"]) for s in segments],
-              {"People": [float(s["people"]) for s in segments]})
+              {"People": [float(s["people"]) for s in segments]}, ticks=3)
         self.segment_chart.setTitle("Who was there (F women, M men)" if segments else "Who was there")
         self._fill_table(report["items"])
 
@@ -192,8 +192,10 @@ def segment_label(gender: str, band: str) -> str:
     return f"{sex} {'?' if band == 'unknown' else band}"
 
 
-def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_numbers: bool = True) -> None:
-    """Bar sets (name -> one value per label) on fresh axes; nothing when there is nothing."""
+def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_numbers: bool = True,
+          ticks: int = 5) -> None:
+    """Bar sets (name -> one value per label) on fresh axes; nothing when there is nothing.
+    `ticks`: value-axis lines (a short chart has room for 3 labels; QtCharts cuts crowded ones)."""
     chart.removeAllSeries()
     for axis in chart.axes():
         chart.removeAxis(axis)
@@ -211,6 +213,7 @@ def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_
     y.setRange(0, max([1.0, *(v for values in sets.values() for v in values)]))
     if whole_numbers:
         y.setLabelFormat("%d")
+    y.setTickCount(ticks)
     y.applyNiceNumbers()
     chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
