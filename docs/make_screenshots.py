@@ -314,10 +314,12 @@ def fill_sample_figures(database: Any) -> None:
     rng = random.Random(15)
     items = [row.id for row in database.Content.select().where(database.Content.kind.in_(("video", "slide")))]
     now = datetime.now()
-    at = max(now.replace(hour=0, minute=0, second=0, microsecond=0), now - timedelta(hours=9))
+    at = max(now.replace(hour=0, minute=0, second=0, microsecond=0), now - timedelta(hours=10))
     plays, audience, taps = [], [], []
     n = 0
-    while at < now - timedelta(minutes=2):
+    # Up to an hour ago: the last hour's plays count against each item's hourly cap, and the demo
+    # visitor would be shown whatever the sample had not played yet rather than the item for them.
+    while at < now - timedelta(minutes=65):
         trigger = rng.choices(("idle", "targeted", "holdout"), (60, 35, 5))[0]
         watchers = rng.choice((0, 0, 1, 1, 2)) if trigger == "idle" else rng.randint(1, 2)
         code = f"s{n:07x}"
@@ -419,8 +421,12 @@ def shoot_admin(shots: Shots, billboard: Any, failures: list[str]) -> None:
             shots.wait(1.0)
         elif name == "prompts":
             bench = p.prompts.bench
-            bench.try_live()
-            shots.wait(30, until=lambda b=bench: not b._waiting.isActive() and b._thread is None)
+            for _ in range(6):  # the demo visitor comes and goes: a frame with her face in it
+                bench.try_live()
+                shots.wait(30, until=lambda b=bench: not b._waiting.isActive() and b._thread is None)
+                if not bench.sees.text().startswith("0 faces"):
+                    break
+                shots.wait(2.0)
             shots.wait(1.0)
         elif name == "devices":
             shots.wait(4)  # the live preview's first frames
