@@ -217,6 +217,23 @@ def test_skip_marks_it_done_and_keeps_the_defaults(qtbot, paths, answers):
     assert first_run.is_done(paths, Settings())
 
 
+def test_skip_on_the_first_page_with_no_name_starts_the_kiosk(qtbot, paths, answers):
+    """The first moment an operator may skip, before typing anything: the set-up must close (it
+    stayed open, "Give the kiosk a name", with the skip already recorded, and the kiosk never
+    started). Escape, which asks the same, alike."""
+    for press in ("button", "escape"):
+        wizard = make_wizard(qtbot, paths)
+        assert wizard.currentPage() is wizard.name and not wizard.name.name.text()
+        if press == "button":
+            wizard.button(wizard.WizardButton.CustomButton1).click()
+        else:
+            wizard.reject()
+        assert wizard.outcome == first_run.SKIPPED
+        assert not wizard.isVisible() and wizard.result() == wizard.DialogCode.Accepted
+        assert wizard.name.message.text() == ""  # no "Give the kiosk a name" on the way out
+        (paths.data / first_run.MARKER).unlink()
+
+
 @pytest.mark.expect_log("cannot record that the set-up is done")
 def test_a_read_only_data_folder_still_starts_the_kiosk_after_a_skip(qtbot, small_disk):
     paths = Paths.for_data_dir(small_disk.path)
