@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import reprlib
 from typing import Any
 
 AGE_MIN, AGE_MAX = 1, 100
@@ -98,17 +99,16 @@ def refused_attributes(data: dict[str, Any]) -> list[str]:
         if value is None or (isinstance(value, str) and value.strip().lower() in _UNKNOWN_WORDS):
             continue
         if key == "age":
-            # A comparison, not math.isfinite: that overflows on a 400-digit integer.
+            # The range first: math.isfinite(10**400) raises OverflowError (NaN fails the range).
             ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-                  and AGE_MIN <= value <= AGE_MAX) or (
+                  and AGE_MIN <= value <= AGE_MAX and math.isfinite(value)) or (
                 isinstance(value, str) and normalize_age(value) is not None)
         elif key in checks:
             ok = checks[key](value) is not None
         else:
             continue  # x, size, sensitive fields: checked where they are used
         if not ok:
-            shown = repr(value)
-            refused.append(f"{key} {shown[:20] + '…' if len(shown) > 24 else shown}")
+            refused.append(f"{key} {reprlib.repr(value)}")  # a 400-digit age stays one short line
     return refused
 
 

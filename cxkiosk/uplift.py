@@ -86,7 +86,8 @@ def compare(targeted: Arm, holdout: Arm, names: tuple[str, str, str, str] = TARG
     a_name, b_name, a_plays, b_plays = names
     if min(targeted.watchers, holdout.watchers) < MIN_WATCHERS:
         return Uplift(targeted, holdout, verdict=(
-            f"Not enough visits yet to tell: {targeted.watchers} watchers of {a_plays} and "
+            f"Not enough visits yet to tell: {targeted.watchers} "
+            f"{'watcher' if targeted.watchers == 1 else 'watchers'} of {a_plays} and "
             f"{holdout.watchers} of {b_plays}; at least {MIN_WATCHERS} on each side are needed."))
     d, low, high = newcombe(targeted.taps, targeted.watchers, holdout.taps, holdout.watchers)
     d, low, high = 100 * d, 100 * low, 100 * high

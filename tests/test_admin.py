@@ -421,6 +421,62 @@ def test_figures_count_todays_plays_visitors_and_taps(panel, qtbot, tmp_path):
         ("A", "3", "0"), ("B", "1", "0"), ("B", "1", "1")]  # one row per item and day
 
 
+def _cut_labels(view, chart) -> list[str]:
+    """The x-axis labels drawn narrower than their text: QtCharts draws a label with no room
+    as "…". Measured on the scene's text items along the plot area's lower edge."""
+    from PySide6.QtCharts import QBarCategoryAxis
+    from PySide6.QtGui import QFontMetrics
+
+    axis = next(a for a in chart.axes() if isinstance(a, QBarCategoryAxis))
+    metrics = QFontMetrics(axis.labelsFont())
+    plot = chart.plotArea()
+    drawn = sorted((item.sceneBoundingRect() for item in view.scene().items()
+                    if item.type() == 8 and item.isVisible()  # 8: QGraphicsTextItem's type
+                    and plot.bottom() <= item.sceneBoundingRect().top() <= plot.bottom() + 12
+                    and plot.left() - 20 <= item.sceneBoundingRect().center().x() <= plot.right()),
+                   key=lambda rect: rect.center().x())
+    labels = axis.categories()
+    assert len(drawn) == len(labels), (len(drawn), labels)
+    along = (lambda rect: rect.height()) if abs(axis.labelsAngle()) == 90 else (lambda rect: rect.width())
+    return [label for label, rect in zip(labels, drawn, strict=True)
+            if along(rect) < metrics.horizontalAdvance(label)]
+
+
+@pytest.mark.parametrize("size", [(1100, 740), (1100, 684)])  # the panel at 1080p and on a 720p screen
+def test_figures_label_every_hour_whole(panel, qtbot, size):
+    """At the panel's opening size every hour 00-23 reads in full (it had been a row of "…"), and
+    so do the targeted and holdout bars beside it."""
+    item = add_item("A", "https://example.com/a")
+    start = datetime.now().replace(minute=0, second=0, microsecond=0)
+    for n, trigger in enumerate(("targeted", "holdout")):
+        database.log_play(item.id, item.id, start, start + timedelta(seconds=10), "completed",
+                          trigger=trigger, watchers=1, code=f"code{n:04d}")
+    panel.resize(*size)
+    panel.show()
+    page = shown_figures(panel, qtbot)
+    qtbot.wait(200)  # the charts lay their axes out once shown
+    assert page.chart.axes()[0].categories() == [f"{h:02d}" for h in range(24)]
+    assert _cut_labels(page.chart_view, page.chart) == []
+    assert _cut_labels(page.uplift_view, page.uplift_chart) == []
+
+
+def test_figures_segments_and_dwell_are_labelled_whole(panel, qtbot):
+    """Who was there and how long visits lasted read in full (they had been "fem…", "60 and…")."""
+    start = datetime.now().replace(minute=0, second=0, microsecond=0)
+    for gender in ("female", "male", None):
+        for age in (20, 30, 40, 50, 70, None):
+            database.log_audience(Audience(count=1, people=(Person(gender=gender, age=age),)), at=start,
+                                  dwell=90.0)
+    panel.show()
+    page = shown_figures(panel, qtbot)
+    qtbot.wait(200)
+    labels = page.segment_chart.axes()[0].categories()
+    assert len(labels) == 5 and "F 25-34" in labels, labels
+    assert _cut_labels(page.segment_view, page.segment_chart) == []
+    assert _cut_labels(page.dwell_view, page.dwell_chart) == []
+    assert page.dwell_chart.axes()[0].categories()[-1] == "60+"
+
+
 def test_figures_show_what_targeting_is_worth(panel, qtbot):
     a = add_item("A", "https://example.com/a")
     start = datetime.now().replace(minute=0, second=0, microsecond=0)

@@ -7,11 +7,14 @@ operator would from a terminal.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
-from tests.test_cli import run_main
+from tests.test_cli import ROOT, run_main
 
 
 def rows(db_path, sql: str) -> list[tuple]:
@@ -50,6 +53,7 @@ def test_check_says_what_run_does_without_a_camera(data_dir):
     line = next(ln for ln in result.stdout.splitlines() if " source " in ln)
     assert "no camera found" in line and "waits for one" in line and "--demo" in line
     assert result.returncode == 0  # a missing camera does not stop the kiosk
+    assert "retrying" not in result.stderr, result.stderr  # the line above says it, once
 
 
 @pytest.mark.parametrize("flags, words", [
@@ -68,6 +72,17 @@ def test_run_refuses_what_check_would_flag(flags, words, data_dir):
     assert len(lines) == 1 and words in lines[0], result.stderr
     assert "Traceback" not in result.stderr
     assert not (data_dir / "content.db").exists()  # refused before anything was opened
+
+
+def test_a_bad_flag_is_named_before_a_missing_display(data_dir):
+    """Over ssh with no display, `run --provider foo` names the typo, not the screen."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "run", "--provider", "foo", "--data-dir",
+                             str(data_dir)], capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "cxkiosk: error: --provider: unknown provider 'foo'; choose from openai, ollama, llamacpp, vllm, "
+        "lmstudio, custom"]
 
 
 def test_a_corrupt_db_named_on_the_command_line_gets_the_default_databases_fallback(data_dir, tmp_path):
@@ -118,6 +133,18 @@ def test_select_refuses_an_audience_it_would_silently_change(person, words, data
     result = run_main("select", "--audience", audience, "--data-dir", str(data_dir))
     assert result.returncode == 2
     assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("audience, words", [
+    ({"gender": "female", "age": 30}, "unknown key(s) 'age', 'gender'"),  # a person, not an audience
+    ({"cuont": 1}, "unknown key(s) 'cuont'"),
+    ({"count": "x"}, '"count" must be a whole number'),
+    ({"count": -1}, '"count" must be a whole number'),
+])
+def test_select_refuses_an_audience_it_would_read_as_nobody(audience, words, data_dir):
+    result = run_main("select", "--audience", json.dumps(audience), "--data-dir", str(data_dir))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and words in result.stderr, result.stderr
 
 
 def test_select_still_reads_what_a_person_writes(data_dir):

@@ -217,6 +217,23 @@ def test_skip_marks_it_done_and_keeps_the_defaults(qtbot, paths, answers):
     assert first_run.is_done(paths, Settings())
 
 
+def test_skip_on_the_first_page_with_no_name_starts_the_kiosk(qtbot, paths, answers):
+    """The first moment an operator may skip, before typing anything: the set-up must close (it
+    stayed open, "Give the kiosk a name", with the skip already recorded, and the kiosk never
+    started). Escape, which asks the same, alike."""
+    for press in ("button", "escape"):
+        wizard = make_wizard(qtbot, paths)
+        assert wizard.currentPage() is wizard.name and not wizard.name.name.text()
+        if press == "button":
+            wizard.button(wizard.WizardButton.CustomButton1).click()
+        else:
+            wizard.reject()
+        assert wizard.outcome == first_run.SKIPPED
+        assert not wizard.isVisible() and wizard.result() == wizard.DialogCode.Accepted
+        assert wizard.name.message.text() == ""  # no "Give the kiosk a name" on the way out
+        (paths.data / first_run.MARKER).unlink()
+
+
 @pytest.mark.expect_log("cannot record that the set-up is done")
 def test_a_read_only_data_folder_still_starts_the_kiosk_after_a_skip(qtbot, small_disk):
     paths = Paths.for_data_dir(small_disk.path)
@@ -320,10 +337,27 @@ def test_the_camera_page_without_a_camera_says_so(qtbot, paths):
     wizard.next()
     assert wizard.currentPage() is wizard.camera
     assert not wizard.camera.has_camera
-    assert wizard.camera.preview.text().startswith("No camera found on this computer.")
+    text = wizard.camera.preview.text()
+    assert text.startswith("No camera found on this computer.")
+    # What the kiosk really does with auto and no camera: it waits, it never plays the demo clip.
+    assert "when a camera is plugged in" in text and "demo" not in text
     assert not wizard.camera.feed.running
-    wizard.next()  # auto stays a valid answer: the kiosk waits for a camera or plays the demo
+    wizard.next()  # auto stays a valid answer: the kiosk plays its playlist and waits for a camera
     assert wizard.currentPage() is wizard.privacy
+
+
+def test_the_privacy_page_uses_the_whole_page_for_its_fields(qtbot, paths):
+    """Its fields scroll, so they get all the room down to the message line: no empty band."""
+    wizard = make_wizard(qtbot, paths)
+    wizard.name.name.setText("Lobby")
+    wizard.next()
+    wizard.next()
+    assert wizard.currentPage() is wizard.privacy
+    qtbot.wait(100)
+    step = wizard.privacy
+    gap = step.message.geometry().top() - step.page.geometry().bottom()
+    assert gap <= step.body.spacing() + 2, gap
+    assert step.height() - step.page.geometry().bottom() < 60
 
 
 def test_the_camera_page_previews_a_video_source_and_lets_it_go(qtbot, paths, tmp_path):

@@ -81,6 +81,13 @@ def test_too_few_visits_are_said_plainly(db):
     assert result["difference"] is None and result["verdict"].startswith("Not enough visits yet to tell")
 
 
+def test_one_watcher_is_one_watcher():
+    from cxkiosk.uplift import Arm, compare
+
+    verdict = compare(Arm(plays=1, watchers=1), Arm()).verdict
+    assert verdict.startswith("Not enough visits yet to tell: 1 watcher of targeted plays and 0 of holdout")
+
+
 def test_the_interval_covers_the_truth_95_times_in_100():
     rng = np.random.default_rng(2026)
     p1, p0, n1, n0 = 0.08, 0.05, 3000, 400

@@ -34,13 +34,15 @@ def run_kiosk(args: argparse.Namespace) -> int:
     """Build the kiosk: database, playlist, billboard, workers; wire them; run the event loop."""
     if getattr(args, "screenshot", None) and args.quit_after is None:
         return fail("--screenshot needs --quit-after SECONDS")
+    ctx = context(args)
+    # A flag `check` would call unusable: exit 2, one line, before anything about the screen (a
+    # mistyped --provider is named as such, also over ssh with no display).
+    refuse_unusable(args, ctx.settings)
     if sys.platform.startswith("linux") and not any(
             os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         return fail("no display: run on the desktop, under Xvfb, or with QT_QPA_PLATFORM=offscreen")
     if getattr(args, "setup", False) and os.environ.get("QT_QPA_PLATFORM") in ("offscreen", "minimal"):
         return fail("--setup needs a screen to answer it on (QT_QPA_PLATFORM is offscreen)")
-    ctx = context(args)
-    refuse_unusable(args, ctx.settings)  # a flag `check` would call unusable: exit 2, one line
     from cxkiosk.runtime.qt_messages import route_qt_messages
 
     # Qt and everything behind it are imported only when the kiosk itself runs; Qt's messages

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -137,6 +138,20 @@ def check_links(ctx: Context) -> list[Check]:
 
 def check_source(ctx: Context) -> tuple[Check, Any]:
     """The source's state and its first frame (memory only), if one came within 3 s."""
+    # A source logs each failed open as a warning (right in a running kiosk's log); here the
+    # check's own line says it, and "camera 0 not found, retrying" on stderr would repeat it.
+    quiet = [logging.getLogger(name) for name in ("cxkiosk.camera", "cxkiosk.thermal")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.ERROR)
+    try:
+        return _probe_source(ctx)
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _probe_source(ctx: Context) -> tuple[Check, Any]:
     from cxkiosk.sensing.sources import SourceError, open_source, parse_spec
 
     settings = ctx.settings

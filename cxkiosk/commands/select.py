@@ -40,6 +40,16 @@ def parse_audience(text: str):
         raise UsageError(f"--audience is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise UsageError('--audience must be a JSON object like {"count": 1, "people": [...]}')
+    # A person's attributes at the top level, or a misspelt key, would silently mean "nobody".
+    unknown = sorted(set(data) - {"count", "people", "source"})
+    if unknown:
+        raise UsageError(f"--audience: unknown key(s) {', '.join(map(repr, unknown))}; an audience is "
+                         '{"count": 1, "people": [{"gender": "female", "age": 30}]}')
+    count = data.get("count")
+    readable = (isinstance(count, int) and not isinstance(count, bool) and count >= 0) or (
+        isinstance(count, str) and count.strip().isascii() and count.strip().isdigit())  # as from_dict
+    if count is not None and not readable:
+        raise UsageError(f'--audience: "count" must be a whole number of people, not {count!r}')
     people = data.get("people", [])
     if not isinstance(people, list) or not all(isinstance(p, dict) for p in people):
         raise UsageError('--audience: "people" must be a list of objects like '

@@ -84,9 +84,11 @@ class FiguresPage(QWidget):
         top.addWidget(self.period)
         top.addWidget(self.refresh_button)
         top.addWidget(self.export_button)
+        # The hours get most of the width: 24 labels in 3/5 of it had 23 px each and QtCharts drew
+        # every one as "…" (they need 7/10, measured); the two bars beside them need the rest.
         charts = QHBoxLayout()
-        charts.addWidget(self.chart_view, 3)
-        charts.addWidget(self.uplift_view, 2)
+        charts.addWidget(self.chart_view, 7)
+        charts.addWidget(self.uplift_view, 3)
         more = QHBoxLayout()
         more.addWidget(self.dwell_view)
         more.addWidget(self.segment_view)
@@ -135,11 +137,14 @@ class FiguresPage(QWidget):
         self._fill_chart(report["hours"])
         self._fill_uplift(overall)
         dwell = report.get("dwell", [])
-        _bars(self.dwell_chart, [d["seconds"] for d in dwell],
-              {"Visits": [float(d["visits"]) for d in dwell]})
-        segments = report["segments"][:8]
-        _bars(self.segment_chart, [f"{s['gender']} {s['age_band']}" for s in segments],
-              {"People": [float(s["people"]) for s in segments]})
+        # Short labels: these charts have 60-80 px per bar in the panel, and QtCharts draws a label
+        # that does not fit as "…" ("female 25-34" and "60 and more" did not).
+        _bars(self.dwell_chart, [d["seconds"].replace(" and more", "+") for d in dwell],
+              {"Visits": [float(d["visits"]) for d in dwell]}, ticks=3)
+        segments = report["segments"][:5]
+        _bars(self.segment_chart, [segment_label(s["gender"], s["age_band"]) for s in segments],
+              {"People": [float(s["people"]) for s in segments]}, ticks=3)
+        self.segment_chart.setTitle("Who was there (F women, M men)" if segments else "Who was there")
         self._fill_table(report["items"])
 
     def export(self, path: str | None = None) -> bool:
@@ -181,8 +186,16 @@ class FiguresPage(QWidget):
                              for row in items], [row["item_id"] for row in items])
 
 
-def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_numbers: bool = True) -> None:
-    """Bar sets (name -> one value per label) on fresh axes; nothing when there is nothing."""
+def segment_label(gender: str, band: str) -> str:
+    """'F 25-34' for women 25-34; '?' where the gender or the age was not told."""
+    sex = {"female": "F", "male": "M"}.get(gender, "?")
+    return f"{sex} {'?' if band == 'unknown' else band}"
+
+
+def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_numbers: bool = True,
+          ticks: int = 5) -> None:
+    """Bar sets (name -> one value per label) on fresh axes; nothing when there is nothing.
+    `ticks`: value-axis lines (a short chart has room for 3 labels; QtCharts cuts crowded ones)."""
     chart.removeAllSeries()
     for axis in chart.axes():
         chart.removeAxis(axis)
@@ -200,6 +213,7 @@ def _bars(chart: QChart, labels: list[str], sets: dict[str, list[float]], whole_
     y.setRange(0, max([1.0, *(v for values in sets.values() for v in values)]))
     if whole_numbers:
         y.setLabelFormat("%d")
+    y.setTickCount(ticks)
     y.applyNiceNumbers()
     chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)

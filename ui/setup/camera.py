@@ -18,9 +18,10 @@ from ui.admin.widgets import message, note
 from ui.setup.pages import SetupPage
 
 VIDEO_FILES = "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)"
-NO_CAMERA = ("No camera found on this computer. Plug one in and run the set-up again "
-             "(python main.py --setup), or pick a video file, or none. With auto and no camera the "
-             "kiosk plays the shipped demo visitor.")
+# What `auto` does with no camera (cxkiosk/runtime: the playlist plays, the camera is waited for;
+# the demo clip only ever plays with --demo).
+NO_CAMERA = ("No camera found on this computer. Keep auto and the kiosk plays its playlist and starts "
+             "watching when a camera is plugged in; or pick a video file, or none.")
 
 
 class PreviewFeed(QObject):

@@ -84,8 +84,10 @@ class PrivacyStep(SetupPage):
                          "billboard whenever it is on.")
         self.page = PrivacyPage()
         self.page.layout().setContentsMargins(0, 0, 0, 0)
-        self.body.addWidget(self.page)
-        self.finish_layout()
+        # The whole page height for the (scrolling) privacy fields: with finish_layout's stretch
+        # beside them they kept half the free height and left an empty band above the buttons.
+        self.body.addWidget(self.page, 1)
+        self.body.addWidget(self.message)
 
     def load(self, s: Settings) -> None:
         self.page.load(s)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFormLayout, QLabel, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QDialog, QFormLayout, QLabel, QWidget, QWizard
 
 from cxkiosk import first_run
 from cxkiosk.config import Paths, Settings, save_settings
@@ -123,7 +123,9 @@ class SetupWizard(QWizard):
             return False
         self.settings = replace(self.loaded)
         self._end(first_run.SKIPPED)
-        super().accept()
+        # QDialog's done, not QWizard's: QWizard validates the current page on accept, and an
+        # empty name on the first page kept the set-up open after the skip was recorded.
+        QDialog.done(self, QDialog.DialogCode.Accepted)
         return True
 
     def reject(self) -> None:
