@@ -48,3 +48,11 @@ def is_demo_source(spec: str) -> bool:
         return path.resolve() == resource("demo", "visitor.mp4").resolve()
     except OSError:
         return False
+
+
+def command_line(args: str) -> str:
+    """How an operator runs this program with `args` here, for messages: from a source checkout
+    `python main.py ARGS`, installed or frozen `cxkiosk ARGS`."""
+    if not getattr(sys, "frozen", False) and (install_root() / "main.py").is_file():
+        return f"python main.py {args}"
+    return f"cxkiosk {args}"

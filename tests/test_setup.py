@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -215,6 +216,23 @@ def test_skip_marks_it_done_and_keeps_the_defaults(qtbot, paths, answers):
     assert wizard.settings == Settings()
     assert marker(paths)["setup"] == "skipped"
     assert first_run.is_done(paths, Settings())
+
+
+def test_skip_when_run_again_says_it_keeps_the_kiosks_settings(qtbot, paths, answers, monkeypatch):
+    """`--setup` on a kiosk that has been set up: skipping keeps what it has, not the defaults,
+    and the button and question say so."""
+    from ui.setup import wizard as wizard_module
+
+    first_run.mark_done(paths, first_run.FINISHED)
+    running = replace(Settings(), kiosk_name="Ginza entrance", privacy="full")
+    texts: list[str] = []
+    monkeypatch.setattr(wizard_module.widgets, "ask", lambda _p, _t, text: texts.append(text) or True)
+    wizard = make_wizard(qtbot, paths, running)
+    button = wizard.button(wizard.WizardButton.CustomButton1)
+    assert button.text() == "Skip, keep current settings"
+    button.click()
+    assert wizard.settings == running
+    assert "settings it already has" in texts[0] and "--setup" in texts[0]
 
 
 def test_skip_on_the_first_page_with_no_name_starts_the_kiosk(qtbot, paths, answers):

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWiza
 
 from cxkiosk.config import Settings, problem
 from cxkiosk.pin import PIN_MAX, PIN_MIN, PinGuard
+from cxkiosk.resources import command_line
 from ui.admin.panel import PinDialog
 from ui.admin.privacy import PrivacyPage
 from ui.admin.widgets import ERROR_STYLE, note
@@ -50,8 +51,8 @@ class NamePage(SetupPage):
     def __init__(self) -> None:
         super().__init__("Name this kiosk",
                          "A few questions and the kiosk starts. Every answer can be changed later: in the "
-                         "admin panel (Ctrl+Shift+A on the billboard), or here again with python main.py "
-                         "--setup. “Skip, use defaults” starts it now.")
+                         f"admin panel (Ctrl+Shift+A on the billboard), or here again with "
+                         f"{command_line('--setup')}. “Skip” starts it now.")
         self.name = QLineEdit()
         self.name.setMaxLength(NAME_MAX)
         self.name.setPlaceholderText("e.g. Ginza showroom, entrance")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFormLayout, QLabel, QWidge
 from cxkiosk import first_run
 from cxkiosk.config import Paths, Settings, save_settings
 from cxkiosk.pin import STATE_FILE, PinGuard, is_pin_hash
+from cxkiosk.resources import command_line
 from ui.admin import widgets
 from ui.setup.camera import CameraPage
 from ui.setup.nfc import NfcPage
@@ -42,9 +43,13 @@ QGroupBox QLabel, QGroupBox QRadioButton, QGroupBox QCheckBox,
 QGroupBox QPlainTextEdit { font-weight: normal; }
 """
 
-SKIP_QUESTION = ("Start the kiosk with the default settings? Nothing answered here is kept. The set-up "
-                 "does not come back by itself: run python main.py --setup, or use the admin panel "
-                 "(Ctrl+Shift+A), to set the kiosk up later.")
+def skip_question(again: bool) -> str:
+    """What skipping means: on a first run the defaults; run again (--setup), the settings the
+    kiosk already has."""
+    keeps = ("Start the kiosk with the settings it already has? Nothing answered here is kept."
+             if again else "Start the kiosk with the default settings? Nothing answered here is kept.")
+    return (f"{keeps} The set-up does not come back by itself: run {command_line('--setup')}, or use "
+            "the admin panel (Ctrl+Shift+A), to set the kiosk up later.")
 
 
 class SetupWizard(QWizard):
@@ -58,7 +63,9 @@ class SetupWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoCancelButton)
         self.setOption(QWizard.WizardOption.HaveCustomButton1)
-        self.setButtonText(QWizard.WizardButton.CustomButton1, "Skip, use defaults")
+        self.again = first_run.is_done(paths, settings)  # --setup on a kiosk that has been set up
+        self.setButtonText(QWizard.WizardButton.CustomButton1,
+                           "Skip, keep current settings" if self.again else "Skip, use defaults")
         self.setButtonLayout([QWizard.WizardButton.CustomButton1, QWizard.WizardButton.Stretch,
                               QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
                               QWizard.WizardButton.FinishButton])
@@ -119,7 +126,7 @@ class SetupWizard(QWizard):
         super().accept()
 
     def skip(self) -> bool:
-        if not widgets.ask(self, "Skip the set-up?", SKIP_QUESTION):
+        if not widgets.ask(self, "Skip the set-up?", skip_question(self.again)):
             return False
         self.settings = replace(self.loaded)
         self._end(first_run.SKIPPED)
