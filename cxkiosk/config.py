@@ -135,6 +135,10 @@ class Settings:
     # the QR card's text while an NFC reader works (an older settings.json's qr_call_to_action
     # stays the text without one)
     qr_call_to_action_nfc: str = setting("Scan or tap your phone here", max_len=80)
+    # --- Unattended operation (issue #16): the web view over days ---
+    # hours a web player's page (the YouTube player lives across items) runs before it is
+    # replaced by a fresh one, between items, so its memory does not grow for days
+    web_reload_hours: float = restart(6.0, "web reload", bounds=(0.05, 168))
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""

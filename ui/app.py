@@ -95,7 +95,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
                           link_for=lambda choice: qr_link(choice.pushed_item, settings, choice.code),
                           policy=link_policy(settings),
                           media=MediaFolders.for_data_dir(ctx.paths.data),
-                          youtube_origin=https_origin(settings.youtube_origin))
+                          youtube_origin=https_origin(settings.youtube_origin),
+                          web_reload_hours=settings.web_reload_hours)
     if settings.kiosk_name:
         log.info("kiosk %r", settings.kiosk_name)
         billboard.setWindowTitle(f"cxkiosk — {settings.kiosk_name}")
