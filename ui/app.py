@@ -124,6 +124,10 @@ def run_kiosk(args: argparse.Namespace) -> int:
     admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime, programme)
     billboard.admin_requested.connect(admin.open)
     runtime.start()
+    if settings.stall_report_seconds:  # how late the GUI thread answers, in the log
+        from cxkiosk.runtime.stalls import StallWatch
+
+        StallWatch(settings.stall_report_seconds, app).start()
 
     show_kiosk_window(billboard, windowed=args.windowed, app=app)
     if not args.windowed:
