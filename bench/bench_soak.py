@@ -20,6 +20,7 @@ over 100 ms after start-up.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import shutil
@@ -154,7 +155,7 @@ def main() -> None:
                                 cwd=tmp)
         start = time.monotonic()
         samples: list[tuple[float, dict[str, float]]] = []
-        due = args.warmup
+        due = math.ceil(args.warmup / args.interval) * args.interval  # on the interval's beat
         print(f"soak: {args.minutes:.0f} min, a sample every {args.interval:.0f} s after "
               f"{args.warmup:.0f} s; started {started:%H:%M:%S}", flush=True)
         while proc.poll() is None and due <= seconds + 1:

@@ -82,6 +82,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         return fail(f"{exc}")
     if db_warning:
         log.error("%s", db_warning)
+    database.close_cut_plays()  # what a power cut or a crash left "playing" is closed, as a play
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cxkiosk")
