@@ -138,7 +138,7 @@ class Programme(QObject):
         self._started_at = self._clock()
         if self._exposure is not None:
             self._window = self._exposure.open()
-        self._store(asked, "playing", "")  # the row exists from the first frame
+        self._store(asked, "playing", "", ended=self._started_at)  # the row, from the first frame
         self._stamp.start()
         recovered = self.playlist.mark_ok(item)
         self.now_playing.emit(asked)
@@ -184,7 +184,7 @@ class Programme(QObject):
         self._store(self._playing, "playing", "", stamp=True)
 
     def _store(self, choice: Choice, outcome: str, reason: str, started: datetime | None = None,
-               stamp: bool = False) -> None:
+               stamp: bool = False, ended: datetime | None = None) -> None:
         if started is None and outcome != "failed":
             started = self._started_at
         viewers = None
@@ -193,9 +193,9 @@ class Programme(QObject):
             viewers = self._exposure.close(self._window)
             self._window = None
         record = PlayRecord(item=choice.item, chosen=choice.chosen or choice.item, started=started,
-                            ended=self._clock(), outcome=outcome, reason=reason, trigger=choice.trigger,
-                            audience=choice.audience_summary, segment=choice.segment, code=choice.code,
-                            caption=choice.caption, viewers=viewers, stamp=stamp)
+                            ended=ended or self._clock(), outcome=outcome, reason=reason,
+                            trigger=choice.trigger, audience=choice.audience_summary, segment=choice.segment,
+                            code=choice.code, caption=choice.caption, viewers=viewers, stamp=stamp)
         if self._record is not None:
             try:
                 self._record(record)
