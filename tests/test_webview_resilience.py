@@ -132,3 +132,25 @@ def test_the_youtube_page_is_renewed_after_its_hours_between_items_never_during_
     _youtube_started(qtbot, player, third)
     assert player.page is renewed and player.pages_made == 2
     player.stop()
+
+
+@pytest.mark.expect_log("new web page", "idle web page")
+def test_a_killed_youtube_player_page_fails_its_item_and_the_next_video_plays_on_a_new_page(qtbot):
+    from ui.players import YouTubePlayer
+
+    player = YouTubePlayer(api_url=FAKE_YT_API)
+    player.resize(320, 180)
+    qtbot.addWidget(player)
+    player.show()
+    first = Item(7, "First", "https://youtu.be/dQw4w9WgXcQ", kind="youtube")
+    second = Item(8, "Second", "https://youtu.be/9bZkp7q19f0", kind="youtube")
+    _youtube_started(qtbot, player, first)
+    page = player.page
+    qtbot.waitUntil(lambda: page.renderProcessPid() > 0, timeout=5000)
+    with qtbot.waitSignal(player.failed, timeout=10000) as failed:
+        os.kill(page.renderProcessPid(), signal.SIGKILL)
+    assert failed.args == ["web page crashed (render process killed)"]
+    assert player.item is None  # nothing more is reported for it
+    _youtube_started(qtbot, player, second)  # the player page loads again and plays the next one
+    assert player.page is not page and player.page.renderProcessPid() > 0
+    player.stop()
