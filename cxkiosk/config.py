@@ -143,6 +143,13 @@ class Settings:
     start_at_login: bool = setting(False)
     # local hour (0-23) the kiosk quits for a fresh start by `supervise`; -1 = never
     daily_restart_hour: int = restart(-1, "daily restart", bounds=(-1, 23))
+    # --- Unattended operation (issue #16): the web view over days ---
+    # hours a web player's page (the YouTube player lives across items) runs before it is
+    # replaced by a fresh one, between items, so its memory does not grow for days
+    web_reload_hours: float = restart(6.0, "web reload", bounds=(0.05, 168))
+    # seconds between log lines on how late the GUI thread answers (a screen that freezes);
+    # 0 = not measured (it costs a wake-up every 20 ms; the soak benchmark turns it on)
+    stall_report_seconds: float = restart(0.0, "stall watch", bounds=(0, 86400))
 
     def validate(self) -> list[str]:
         """Human-readable problems, one per field; an empty list means the settings can run."""

@@ -6,7 +6,10 @@ A play counts when the item was on screen. The programme logs an item that never
 first frame (a YouTube refusal, a missing file, nothing within 5 s) as `failed` with no time on
 screen: its end is not after its start (older rows have their start written just after their
 end). Those are failed loads, reported beside the plays, never as plays. An item that showed
-and then broke is a play with the outcome `failed`.
+and then broke is a play with the outcome `failed`. A play is written from its first frame as
+`playing`, its end stamped every few seconds; one a power cut left so is closed as `cut-short` at
+the next start. Both are plays, on screen up to their last stamp (never `failed`, so ON_SCREEN
+already takes them).
 
 Rows a `--demo` run wrote (the shipped clip's visitor, its plays and taps) are left out unless a
 caller asks for them with `demo=True`: the clip is no visitor.

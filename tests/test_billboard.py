@@ -54,7 +54,10 @@ def billboard(qtbot, tmp_path):
 def wire(board, items):
     playlist = Playlist(items, unhealthy_seconds=600)
     records = []
-    programme = Programme(playlist, record=records.append, retry_seconds=60)
+    # Each play's outcome; the "playing" records before it (proof of play from the first frame)
+    # are tested in test_durability.py.
+    programme = Programme(playlist, record=lambda r: r.outcome == "playing" or records.append(r),
+                          retry_seconds=60)
     programme.play.connect(board.play)
     programme.fallback.connect(board.show_fallback)
     board.started.connect(programme.on_started)

@@ -89,6 +89,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         return fail(f"{exc}")
     if db_warning:
         log.error("%s", db_warning)
+    database.close_cut_plays()  # what a power cut or a crash left "playing" is closed, as a play
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cxkiosk")
@@ -102,7 +103,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
                           link_for=lambda choice: qr_link(choice.pushed_item, settings, choice.code),
                           policy=link_policy(settings),
                           media=MediaFolders.for_data_dir(ctx.paths.data),
-                          youtube_origin=https_origin(settings.youtube_origin))
+                          youtube_origin=https_origin(settings.youtube_origin),
+                          web_reload_hours=settings.web_reload_hours)
     if settings.kiosk_name:
         log.info("kiosk %r", settings.kiosk_name)
         billboard.setWindowTitle(f"cxkiosk — {settings.kiosk_name}")
@@ -131,6 +133,10 @@ def run_kiosk(args: argparse.Namespace) -> int:
     admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime, programme)
     billboard.admin_requested.connect(admin.open)
     runtime.start()
+    if settings.stall_report_seconds:  # how late the GUI thread answers, in the log
+        from cxkiosk.runtime.stalls import StallWatch
+
+        StallWatch(settings.stall_report_seconds, app).start()
 
     show_kiosk_window(billboard, windowed=args.windowed, app=app)
     if not args.windowed:

@@ -23,7 +23,16 @@ from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 from cxkiosk.push.links import qr_link
 from cxkiosk.values import Choice, Item
 from ui.overlays import CaptionBar, ConsentStrip, QrOverlay, ReasonsLabel, text_px
-from ui.players import YOUTUBE_API, FallbackSlide, ImageSlide, PageView, Player, VideoPlayer, YouTubePlayer
+from ui.players import (
+    WEB_RELOAD_HOURS,
+    YOUTUBE_API,
+    FallbackSlide,
+    ImageSlide,
+    PageView,
+    Player,
+    VideoPlayer,
+    YouTubePlayer,
+)
 from ui.webpage import PLAYER_ORIGIN
 
 log = logging.getLogger("cxkiosk.billboard")
@@ -51,7 +60,8 @@ class Billboard(QWidget):
                  link_for: Callable[[Choice], str] | None = None, load_timeout: float = LOAD_TIMEOUT_S,
                  fallback_title: str = "Welcome", fallback_subtitle: str = "",
                  youtube_api: str = YOUTUBE_API, media: MediaFolders | None = None,
-                 policy: LinkPolicy = HTTPS_ONLY, youtube_origin: str = PLAYER_ORIGIN) -> None:
+                 policy: LinkPolicy = HTTPS_ONLY, youtube_origin: str = PLAYER_ORIGIN,
+                 web_reload_hours: float = WEB_RELOAD_HOURS) -> None:
         super().__init__()
         self.setWindowTitle("cxkiosk")
         self.setAutoFillBackground(True)
@@ -64,6 +74,7 @@ class Billboard(QWidget):
         self._slide_seconds = slide_seconds
         self._youtube_api = youtube_api
         self._youtube_origin = youtube_origin  # the page YouTube sees (the youtube_origin setting)
+        self._web_reload_hours = web_reload_hours  # a web player's page is renewed this often
         self.stack = QStackedWidget(self)
         self.fallback = FallbackSlide(self, fallback_title, fallback_subtitle)
         self.stack.addWidget(self.fallback)
@@ -185,12 +196,15 @@ class Billboard(QWidget):
         return player
 
     def _make_player(self, kind: str) -> Player | None:
+        hours = self._web_reload_hours
         factories = {
-            "youtube": lambda: YouTubePlayer(self.stack, self._youtube_api, self._youtube_origin),
+            "youtube": lambda: YouTubePlayer(self.stack, self._youtube_api, self._youtube_origin,
+                                             reload_hours=hours),
             "video": lambda: VideoPlayer(self.stack, self._media),
             "slide-image": lambda: ImageSlide(self.stack, self._slide_seconds, self._media),
-            "slide-html": lambda: PageView(self.stack, self._slide_seconds, self._media, slides=True),
-            "web": lambda: PageView(self.stack, self._slide_seconds, policy=self._policy),
+            "slide-html": lambda: PageView(self.stack, self._slide_seconds, self._media, slides=True,
+                                           reload_hours=hours),
+            "web": lambda: PageView(self.stack, self._slide_seconds, policy=self._policy, reload_hours=hours),
         }
         if kind not in factories:
             return None

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPaintEvent
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
+from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
@@ -31,6 +34,14 @@ YOUTUBE_ERRORS = {
     "150": "owner does not allow embedding",
     "153": "YouTube does not accept this kiosk as an embedder (embedder identity missing)",
     "api-unavailable": "YouTube unreachable (no network?)",
+}
+WEB_RELOAD_HOURS = 6.0  # the `web_reload_hours` setting's default
+_ENDED = QWebEnginePage.RenderProcessTerminationStatus
+RENDER_ENDINGS = {
+    _ENDED.NormalTerminationStatus: "render process exited",
+    _ENDED.AbnormalTerminationStatus: "render process ended abnormally",
+    _ENDED.CrashedTerminationStatus: "render process crashed",
+    _ENDED.KilledTerminationStatus: "render process killed",
 }
 
 
@@ -192,7 +203,71 @@ class ImageSlide(Player):
             _draw_fitted(painter, self._image, self.width(), self.height())
 
 
-class PageView(Player):
+class WebPlayer(Player):
+    """A player built on a web view, whose page (and Chromium render process) is replaced:
+    - when the render process dies (out of memory, a crash, killed): the item on it is reported
+      failed with the reason, and the next item gets a fresh page;
+    - when the page is older than `reload_hours`, before the next item loads (never during one),
+      so a page that lives across items (the YouTube player) does not grow for days.
+    `clock` (monotonic seconds) is for tests."""
+
+    def __init__(self, parent: QWidget | None = None, media: MediaFolders | None = None, *,
+                 reload_hours: float = WEB_RELOAD_HOURS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(parent, media)
+        self.reload_seconds = reload_hours * 3600
+        self._clock = clock
+        self.view = QWebEngineView(self)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.page: LockedPage = self._make_page()
+        self._born = clock()
+        self.pages_made = 1  # how many pages this player has had (the log and tests read it)
+
+    def _make_page(self) -> LockedPage:
+        """A new locked page for the view, set up for this kind of item."""
+        raise NotImplementedError
+
+    def _attach(self, page: LockedPage) -> LockedPage:
+        page.renderProcessTerminated.connect(lambda status, code, p=page: self._render_gone(p, status, code))
+        self.view.setPage(page)
+        return page
+
+    def _renew_page(self, why: str) -> None:
+        old = self.page
+        self.page = self._make_page()
+        self._born = self._clock()
+        self.pages_made += 1
+        old.deleteLater()  # not now: this may run inside one of its own signals
+        log.info("%s: new web page (%s)", type(self).__name__, why)
+
+    def _renew_if_old(self) -> None:
+        """Called as an item loads into this player, which is then not on screen (the billboard
+        loads into the spare one): an old page is replaced here, between items."""
+        age = self._clock() - self._born
+        if age >= self.reload_seconds:
+            self._renew_page(f"the old one had run {age / 3600:.1f} h")
+
+    def _render_gone(self, page: LockedPage, status: QWebEnginePage.RenderProcessTerminationStatus,
+                     code: int) -> None:
+        if page is not self.page:
+            return  # a page already replaced
+        what = RENDER_ENDINGS.get(status, "render process ended")
+        if status == _ENDED.AbnormalTerminationStatus:
+            what += f", exit code {code}"
+        item, self.item = self.item, None
+        self._timer.stop()
+        self._renew_page(what)
+        if item is not None:
+            self.failed.emit(f"web page crashed ({what})")
+        else:
+            log.warning("%s: an idle web page's %s", type(self).__name__, what)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self.view.setGeometry(self.rect())
+        super().resizeEvent(event)
+
+
+class PageView(WebPlayer):
     """A web page item (its link checked by the link policy) or an HTML slide (served from its
     own folder in the slides' sandbox, see ui.webpage), locked to that page's own origin."""
 
@@ -200,24 +275,20 @@ class PageView(Player):
 
     def __init__(self, parent: QWidget | None = None, default_seconds: float = 10.0,
                  media: MediaFolders | None = None, *, slides: bool = False,
-                 policy: LinkPolicy = HTTPS_ONLY) -> None:
-        super().__init__(parent, media)
+                 policy: LinkPolicy = HTTPS_ONLY, reload_hours: float = WEB_RELOAD_HOURS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.server: SlideServer | None = slide_server() if slides else None
+        super().__init__(parent, media, reload_hours=reload_hours, clock=clock)
         self.default_seconds = default_seconds
         self.policy = policy
-        self.view = QWebEngineView(self)
-        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        self.server: SlideServer | None = None
         self._shown: Item | None = None  # the item whose page has loaded
-        self.page = LockedPage(self.view)
-        if slides:
-            self.server = slide_server()
-            lock_down_for_slides(self.page)
-        self.view.setPage(self.page)
         self.view.loadFinished.connect(self._on_loaded)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        self.view.setGeometry(self.rect())
-        super().resizeEvent(event)
+    def _make_page(self) -> LockedPage:
+        page = LockedPage(self)  # owned by the player, so the view never deletes it behind Python's back
+        if self.server is not None:
+            lock_down_for_slides(page)
+        return self._attach(page)
 
     def load(self, item: Item) -> None:
         self.item = item
@@ -237,6 +308,7 @@ class PageView(Player):
             if path is None:
                 return
             url = self.server.url_for(path)
+        self._renew_if_old()
         self.page.allow_origins([url])
         self.view.load(url)
 
@@ -255,39 +327,38 @@ class PageView(Player):
         self.view.stop()
 
 
-class YouTubePlayer(Player):
+class YouTubePlayer(WebPlayer):
     """The IFrame API in a locked page; state and errors come back through QWebChannel.
 
     `origin` (the `youtube_origin` setting, an https origin checked by cxkiosk.links) is the
-    page's own address: YouTube sees it as the IFrame API's `origin` and as the Referer."""
+    page's own address: YouTube sees it as the IFrame API's `origin` and as the Referer. The page
+    lives across items, so it is the one `reload_hours` renews."""
 
     kinds = ("youtube",)
 
     def __init__(self, parent: QWidget | None = None, api_url: str = YOUTUBE_API,
-                 origin: str = PLAYER_ORIGIN) -> None:
-        super().__init__(parent)
+                 origin: str = PLAYER_ORIGIN, *, reload_hours: float = WEB_RELOAD_HOURS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.api_url = api_url
         self.origin = origin
-        self.view = QWebEngineView(self)
-        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        self.page = LockedPage(self.view, with_channel=True)
-        self.page.allow_origins([QUrl(origin)])
-        self.view.setPage(self.page)
-        assert self.page.bridge is not None
-        self.page.bridge.received.connect(self._on_event)
         self._page_ready = False
         self._api_failed = False
-        self._load_page()
+        super().__init__(parent, reload_hours=reload_hours, clock=clock)
 
-    def _load_page(self) -> None:
+    def _make_page(self) -> LockedPage:
+        page = LockedPage(self, with_channel=True)
+        page.allow_origins([QUrl(self.origin)])
+        assert page.bridge is not None
+        page.bridge.received.connect(lambda kind, value, p=page: self._on_event(p, kind, value))
+        self._attach(page)
+        self._load_page(page)
+        return page
+
+    def _load_page(self, page: LockedPage) -> None:
         self._page_ready = False
         self._api_failed = False
         html = resource("player.html").read_text(encoding="utf-8").replace(YOUTUBE_API, self.api_url)
-        self.page.setHtml(html, QUrl(self.origin + "/player.html"))
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        self.view.setGeometry(self.rect())
-        super().resizeEvent(event)
+        page.setHtml(html, QUrl(self.origin + "/player.html"))
 
     def load(self, item: Item) -> None:
         self.item = item
@@ -295,8 +366,9 @@ class YouTubePlayer(Player):
         if not video:
             QTimer.singleShot(0, lambda: self.failed.emit(f"not a YouTube link: {item.url}"))
             return
+        self._renew_if_old()
         if self._api_failed:
-            self._load_page()  # the network may be back; the page reloads the API
+            self._load_page(self.page)  # the network may be back; the page reloads the API
         if self._page_ready:
             self.page.runJavaScript(f"cxLoad({json.dumps(video)})")
 
@@ -305,7 +377,9 @@ class YouTubePlayer(Player):
         if self._page_ready:
             self.page.runJavaScript("cxStop()")
 
-    def _on_event(self, kind: str, value: str) -> None:
+    def _on_event(self, page: LockedPage, kind: str, value: str) -> None:
+        if page is not self.page:
+            return  # the page this player had before
         if kind == "page-ready":
             self._page_ready = True
             if self.item is not None and self.item.video_id:

@@ -45,7 +45,10 @@ from cxkiosk.values import Audience, Item
 log = logging.getLogger("cxkiosk.db")
 
 SCHEMA_VERSION = 4
-OUTCOMES = ("completed", "skipped", "failed")
+# "playing": on screen now, its end the last stamp (see log_play); "cut-short": found still
+# playing at a later start, the kiosk had lost power or been killed (see close_cut_plays).
+OUTCOMES = ("completed", "skipped", "failed", "playing", "cut-short")
+CUT_SHORT_REASON = "cut short (power cut or crash): on screen until its last stamp"
 TRIGGERS = ("idle", "targeted", "holdout")  # holdout: the idle item played for a visit on purpose
 TAP_KINDS = ("nfc-write", "nfc-read", "qr")
 PROMPT_SOURCES = ("camera", "thermal", "caption")
@@ -651,7 +654,16 @@ def _logs_writable() -> bool:
 def log_play(item_id: int | None, chosen_id: int | None, started: datetime | None, ended: datetime | None,
              outcome: str, reason: str = "", trigger: str = "idle", audience: str = "", *,
              ots: int | None = None, watchers: int | None = None, attention: float | None = None,
-             segment: str = "", code: str = "", caption: str = "", demo: bool = False) -> None:
+             segment: str = "", code: str = "", caption: str = "", demo: bool = False,
+             stamp: bool = False) -> None:
+    """One play's row. A play is written from its first frame as "playing", then again with a
+    later end every few seconds (`stamp`), then with its outcome; each updates the
+    row of that code and start that is still "playing", so a power cut loses at most the seconds
+    since the last stamp. A stamp only updates, and is dropped while records wait for the
+    database (the outcome that follows carries its end) or when none is open (the kiosk is
+    closing): a backlog never fills with stamps, and a stamp never makes a row."""
+    if stamp and (database.obj is None or pending_records()):
+        return
     if not _logs_writable():
         return
     if outcome not in OUTCOMES:
@@ -669,10 +681,33 @@ def log_play(item_id: int | None, chosen_id: int | None, started: datetime | Non
     def write() -> None:
         # An item deleted while it played (or while the record waited) is logged as None.
         known = _existing({item, chosen})
-        PlayLog.create(item=item if item in known else None, chosen=chosen if chosen in known else None,
-                       **row)
+        fields = dict(row, item=item if item in known else None, chosen=chosen if chosen in known else None)
+        live = (PlayLog.code == row["code"]) & (PlayLog.start == start) & (PlayLog.outcome == "playing")
+        if code and started is not None and PlayLog.update(**fields).where(live).execute() or stamp:
+            return
+        PlayLog.create(**fields)
 
     _record("a play", write)
+
+
+def close_cut_plays(stale_seconds: float = 15.0) -> None:
+    """Plays a kiosk left "playing" (it lost power or was killed) become "cut-short", on screen
+    until their last stamp. Only those not stamped for `stale_seconds` (three of the programme's
+    5 s stamps): a kiosk sharing the database (a fleet on PostgreSQL) keeps its own live play;
+    one left fresher than that by a quick restart is closed at a later start (it counts as a
+    play meanwhile, see cxkiosk.counting)."""
+    if not _logs_writable():
+        return
+    stale = datetime.now() - timedelta(seconds=stale_seconds)
+    where = (PlayLog.outcome == "playing") & (PlayLog.end.is_null() | (PlayLog.end < stale))
+
+    def write() -> None:
+        closed = PlayLog.update(outcome="cut-short", reason=CUT_SHORT_REASON).where(where).execute()
+        if closed:
+            log.warning("%d play(s) had been cut short (a power cut or a crash); kept as plays up to "
+                        "their last stamp", closed)
+
+    _record("closing cut-short plays", write)
 
 
 def log_audience(audience: Audience, provider: str = "", latency_ms: float | None = None,

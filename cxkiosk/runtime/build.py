@@ -199,4 +199,4 @@ def record_play(r: PlayRecord, demo: bool = False) -> None:
     database.log_play(r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience,
                       ots=viewers.ots if viewers else None, watchers=viewers.watchers if viewers else None,
                       attention=viewers.attention if viewers else None, segment=r.segment, code=r.code,
-                      caption=r.caption, demo=demo)
+                      caption=r.caption, demo=demo, stamp=r.stamp)

@@ -4,6 +4,10 @@ Lives on the GUI thread (QtCore only); the billboard forwards `started/finished/
 answers with `play(Choice)` or `fallback()` and tells the rest of the kiosk `now_playing(Choice)`,
 `choice_failed(Choice, reason)` and `health_changed(ItemHealth)`. A targeted choice interrupts at
 once; the idle loop resumes after it. `retry(item_id)` is the operator's "Retry now".
+
+Proof of play is written from an item's first frame: a "playing" record at once, the same again
+with a newer end every STAMP_SECONDS, then the outcome (the store updates the one row), so a
+power cut loses at most the last few seconds of what was on screen.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from cxkiosk.values import Choice, Item, VisitEvent
 
 log = logging.getLogger("cxkiosk.programme")
 
+STAMP_SECONDS = 5.0  # how often the play on screen has its end written (one write each time)
+
 
 @dataclass(frozen=True)
 class PlayRecord:
@@ -31,7 +37,7 @@ class PlayRecord:
     chosen: Item  # what the selector chose; differs from item when the screen could not play it
     started: datetime | None
     ended: datetime
-    outcome: str  # completed | skipped | failed
+    outcome: str  # playing (on screen, `ended` its latest stamp) | completed | skipped | failed
     reason: str
     trigger: str  # idle | targeted | holdout
     audience: str
@@ -39,6 +45,7 @@ class PlayRecord:
     code: str = ""
     caption: str = ""  # the caption written for it, when one showed
     viewers: PlayAudience | None = None  # who saw it (None when nothing senses the room)
+    stamp: bool = False  # a "playing" record again, with a later end: the row is only updated
 
 
 class Programme(QObject):
@@ -53,7 +60,7 @@ class Programme(QObject):
 
     def __init__(self, playlist: Playlist, record: Callable[[PlayRecord], None] | None = None,
                  retry_seconds: float = 30.0, clock: Callable[[], datetime] = datetime.now,
-                 exposure: Exposure | None = None) -> None:
+                 exposure: Exposure | None = None, stamp_seconds: float = STAMP_SECONDS) -> None:
         super().__init__()
         self.playlist = playlist
         self._record = record
@@ -66,6 +73,9 @@ class Programme(QObject):
         self._retry = QTimer(self, singleShot=True)
         self._retry.setInterval(int(retry_seconds * 1000))
         self._retry.timeout.connect(self.advance)
+        self._stamp = QTimer(self)  # the play on screen: its end, written again
+        self._stamp.setInterval(int(stamp_seconds * 1000))
+        self._stamp.timeout.connect(self._stamp_playing)
 
     @Slot()
     def advance(self) -> None:
@@ -84,6 +94,7 @@ class Programme(QObject):
     def stop(self) -> None:
         """The kiosk is closing: what is on screen goes into proof of play as cut short."""
         self._retry.stop()
+        self._stamp.stop()
         if self._playing is not None:
             self._store(self._playing, "skipped", "kiosk stopped")
             self._playing = None
@@ -120,12 +131,15 @@ class Programme(QObject):
         if self._playing is not None:
             # Replaced before its end (a targeted interruption): proof of play says skipped.
             self._store(self._playing, "skipped", "interrupted by a newer choice")
-        asked = self._asked if self._asked and self._asked.item.id == item.id else Choice(item=item)
+        asked = (self._asked if self._asked and self._asked.item.id == item.id
+                 else Choice(item=item, code=new_play_code()))  # a code: the row's own, see _store
         self._asked = None
         self._playing = asked
         self._started_at = self._clock()
         if self._exposure is not None:
             self._window = self._exposure.open()
+        self._store(asked, "playing", "", ended=self._started_at)  # the row, from the first frame
+        self._stamp.start()
         recovered = self.playlist.mark_ok(item)
         self.now_playing.emit(asked)
         if recovered:
@@ -136,6 +150,7 @@ class Programme(QObject):
         if self._playing is not None and self._playing.item.id == item.id:
             self._store(self._playing, "completed", "")
             self._playing = None
+            self._stamp.stop()
         self.advance()
 
     @Slot(object, str)
@@ -147,6 +162,7 @@ class Programme(QObject):
         self._store(choice, "failed", reason, started=started)
         if playing:
             self._playing = None
+            self._stamp.stop()
         if playing or self._asked is None or self._asked.item.id == item.id:
             self.advance()
         self.choice_failed.emit(choice, reason)
@@ -161,17 +177,25 @@ class Programme(QObject):
         if self._playing is None and self._asked is None:
             self.advance()
 
-    def _store(self, choice: Choice, outcome: str, reason: str, started: datetime | None = None) -> None:
+    def _stamp_playing(self) -> None:
+        if self._playing is None:
+            self._stamp.stop()
+            return
+        self._store(self._playing, "playing", "", stamp=True)
+
+    def _store(self, choice: Choice, outcome: str, reason: str, started: datetime | None = None,
+               stamp: bool = False, ended: datetime | None = None) -> None:
         if started is None and outcome != "failed":
             started = self._started_at
         viewers = None
-        if self._exposure is not None and self._window is not None and choice is self._playing:
+        if (self._exposure is not None and self._window is not None and choice is self._playing
+                and outcome != "playing"):
             viewers = self._exposure.close(self._window)
             self._window = None
         record = PlayRecord(item=choice.item, chosen=choice.chosen or choice.item, started=started,
-                            ended=self._clock(), outcome=outcome, reason=reason, trigger=choice.trigger,
-                            audience=choice.audience_summary, segment=choice.segment, code=choice.code,
-                            caption=choice.caption, viewers=viewers)
+                            ended=ended or self._clock(), outcome=outcome, reason=reason,
+                            trigger=choice.trigger, audience=choice.audience_summary, segment=choice.segment,
+                            code=choice.code, caption=choice.caption, viewers=viewers, stamp=stamp)
         if self._record is not None:
             try:
                 self._record(record)
