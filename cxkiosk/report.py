@@ -29,8 +29,8 @@ from cxkiosk.uplift import uplift_report
 DWELL_BINS = ((0, 5, "under 5"), (5, 15, "5-15"), (15, 30, "15-30"), (30, 60, "30-60"),
               (60, float("inf"), "60 and more"))
 # Summed per item and per item and day; each is a key of an item row.
-COUNTS = ("plays", "completed", "skipped", "failed", "failed_to_load", "targeted", "holdout", "idle",
-          "ots", "watchers", "taps", "nfc_write", "nfc_read", "qr")
+COUNTS = ("plays", "completed", "skipped", "failed", "cut_short", "failed_to_load", "targeted", "holdout",
+          "idle", "ots", "watchers", "taps", "nfc_write", "nfc_read", "qr")
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -101,8 +101,8 @@ def build_report(since: datetime | None = None, until: datetime | None = None, *
         row["taps_per_100_watchers"] = taps_per_100(row["taps"], row["watchers"])
         row["seconds"], row["attention"] = round(row["seconds"], 1), round(row["attention"], 1)
     for row in items.values():
-        for key in ("plays", "completed", "skipped", "failed", "failed_to_load", "targeted", "holdout",
-                    "idle", "ots", "taps"):
+        for key in ("plays", "completed", "skipped", "failed", "cut_short", "failed_to_load", "targeted",
+                    "holdout", "idle", "ots", "taps"):
             totals[key] += row[key]
         totals["play_watchers"] += row["watchers"]
         seconds_total += row["seconds"]
@@ -119,7 +119,8 @@ def build_report(since: datetime | None = None, until: datetime | None = None, *
         "demo_included": demo,
         "totals": {
             "plays": totals["plays"], "completed": totals["completed"], "skipped": totals["skipped"],
-            "failed": totals["failed"], "failed_to_load": totals["failed_to_load"],
+            "failed": totals["failed"], "cut_short": totals["cut_short"],
+            "failed_to_load": totals["failed_to_load"],
             "demo_plays_left_out": left_out,
             "completion_rate": _rate(totals["completed"], totals["plays"]),
             "targeted": totals["targeted"], "holdout": totals["holdout"], "idle": totals["idle"],
@@ -166,7 +167,9 @@ def _days(since: datetime | None, until: datetime, hours: dict[int, dict[str, An
     for item_id, when, n, completed, skipped, failed, targeted, holdout, secs, ots, seen, att in per_day:
         targeted, holdout = targeted or 0, holdout or 0
         day_row(when, item_id).update(
-            plays=n, completed=completed or 0, skipped=skipped or 0, failed=failed or 0, targeted=targeted,
+            plays=n, completed=completed or 0, skipped=skipped or 0, failed=failed or 0,
+            # on screen when the power went (cut-short), or still playing: the rest of the plays
+            cut_short=n - (completed or 0) - (skipped or 0) - (failed or 0), targeted=targeted,
             holdout=holdout, idle=n - targeted - holdout, seconds=float(secs or 0.0), ots=ots or 0,
             watchers=seen or 0, attention=float(att or 0.0))
     not_shown = (PlayLog.select(PlayLog.item, day, fn.COUNT(PlayLog.id))
@@ -240,7 +243,8 @@ def render_json(report: dict[str, Any]) -> str:
 # The CSV's columns (header, key of a day row): what a showroom manager pastes into a spreadsheet.
 CSV_COLUMNS = (("date", "date"), ("item_id", "item_id"), ("title", "title"), ("plays", "plays"),
                ("completed", "completed"), ("skipped", "skipped"), ("failed_on_screen", "failed"),
-               ("failed_to_load", "failed_to_load"), ("seconds_on_screen", "seconds"), ("ots", "ots"),
+               ("cut_short", "cut_short"), ("failed_to_load", "failed_to_load"),
+               ("seconds_on_screen", "seconds"), ("ots", "ots"),
                ("watchers", "watchers"), ("attention_seconds", "attention"), ("taps", "taps"),
                ("taps_per_100_watchers", "taps_per_100_watchers"), ("targeted_plays", "targeted"),
                ("holdout_plays", "holdout"), ("idle_plays", "idle"))

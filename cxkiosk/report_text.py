@@ -22,6 +22,8 @@ def render_table(report: dict[str, Any]) -> str:
     outcomes = f"{number(totals['completed'])} completed, {number(totals['skipped'])} skipped"
     if totals["failed"]:
         outcomes += f", {number(totals['failed'])} failed on screen"
+    if totals.get("cut_short"):
+        outcomes += f", {number(totals['cut_short'])} cut short or still playing"
     plays = f"{number(totals['plays'])} ({outcomes})"
     if totals["failed_to_load"]:
         plays += f"; {number(totals['failed_to_load'])} failed to load, not counted"

@@ -112,8 +112,8 @@ def test_deleted_items_still_count(db):
 def test_csv_has_one_row_per_item_and_day(db):
     a, b = fill()
     text = render_csv(build_report(DAY, until=NEXT + timedelta(days=1)))
-    assert text.startswith("date,item_id,title,plays,completed,skipped,failed_on_screen,failed_to_load,"
-                           "seconds_on_screen,ots,watchers,attention_seconds,taps,taps_per_100_watchers,"
+    assert text.startswith("date,item_id,title,plays,completed,skipped,failed_on_screen,cut_short,"
+                           "failed_to_load,seconds_on_screen,ots,watchers,attention_seconds,taps,taps_per_100_watchers,"
                            "targeted_plays,holdout_plays,idle_plays\r\n")
     assert text.count("\r\n") == 5 and "\n" not in text.replace("\r\n", "")  # RFC 4180 line ends
     rows = [(r["date"], r["item_id"], r["title"], r["plays"], r["completed"], r["skipped"],
@@ -326,3 +326,18 @@ def test_the_demo_clips_visitor_is_left_out_unless_asked_for(tmp_path, capsys):
     assert main.main([*args, "--include-demo", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["plays"] for r in rows if r["title"] == "Demo pick"] == ["3"]
+
+
+def test_a_play_a_power_cut_ended_counts_and_is_named(db):
+    """completed + skipped + failed + cut short = plays: the play on screen when the power went
+    (closed as cut-short at the next start) is a play, and the summary says how it ended."""
+    item = Content.create(title="Suits", url="https://example.com/suits", kind="web").id
+    at = DAY.replace(hour=10)
+    log_play(item, item, at, at + timedelta(seconds=30), "completed")
+    log_play(item, item, at + timedelta(minutes=1), at + timedelta(minutes=1, seconds=12), "cut-short")
+    report = build_report(None, until=NEXT)
+    totals = report["totals"]
+    assert (totals["plays"], totals["completed"], totals["cut_short"]) == (2, 1, 1)
+    from cxkiosk.report_text import render_table
+
+    assert "1 completed, 0 skipped, 1 cut short or still playing" in render_table(report)
