@@ -193,7 +193,9 @@ def read_state(path: Path) -> dict[str, Any] | None:
 def describe_state(state: dict[str, Any] | None, now: datetime | None = None) -> tuple[bool, str]:
     """(all is well, one operator line) for the admin panel and `check`."""
     if not state:
-        return True, "not run under supervise here (python main.py supervise restarts a crashed kiosk)"
+        from cxkiosk.resources import command_line
+
+        return True, f"not run under supervise here ({command_line('supervise')} restarts a crashed kiosk)"
     now = now or datetime.now()
     reasons = [str(r) for r in state.get("last_reasons") or []]
     last = f"; last: {reasons[-1]}" if reasons else ""
