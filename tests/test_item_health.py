@@ -20,10 +20,9 @@ from cxkiosk.runtime.programme import Programme
 from cxkiosk.runtime.status import StatusBoard
 from cxkiosk.values import Item
 from tests.media import write_video
+from tests.test_admin_wiring import PIN, unlock
 from ui.admin.opener import AdminOpener
 from ui.billboard import Billboard
-
-PIN = "1357"
 
 
 class Clocks:
@@ -110,15 +109,6 @@ def kiosk(qtbot, tmp_path, data_dir):
         opener.panel.close()
     board.stop_all()
     database.close_database()
-
-
-def unlock(opener):
-    opener.open()
-    panel = opener.panel
-    panel.pin_dialog.pin.setText(PIN)
-    panel.pin_dialog.submit()
-    assert panel.unlocked
-    return panel
 
 
 def health_cell(page, row_id):

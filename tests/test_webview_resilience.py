@@ -10,10 +10,8 @@ import signal
 import pytest
 
 from cxkiosk.content.media import MediaFolders
-from cxkiosk.content.playlist import Playlist
-from cxkiosk.runtime.programme import Programme
 from cxkiosk.values import Item
-from tests.test_billboard import FAKE_YT_API, _js
+from tests.test_billboard import FAKE_YT_API, _js, wire
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 
@@ -38,17 +36,6 @@ def board(qtbot, tmp_path):
     billboard.show()
     yield billboard
     billboard.stop_all()
-
-
-def wire(board, items):
-    records = []
-    programme = Programme(Playlist(items, unhealthy_seconds=600), record=records.append, retry_seconds=60)
-    programme.play.connect(board.play)
-    programme.fallback.connect(board.show_fallback)
-    board.started.connect(programme.on_started)
-    board.finished.connect(programme.on_finished)
-    board.failed.connect(programme.on_failed)
-    return programme, records
 
 
 @pytest.mark.expect_log("web page crashed", "idle web page", "new web page")
