@@ -372,7 +372,7 @@ def shoot_kiosk(shots: Shots, admin: bool) -> None:
                 failures.append("the demo visitor was never targeted")
                 return
             shots.wait(3.5)
-            shots.save(billboard, "billboard/demo-visitor")
+            shots.save(billboard, "billboard/demo-targeted")
             if admin:
                 shoot_admin(shots, billboard, failures)
         finally:
