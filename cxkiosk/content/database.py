@@ -58,7 +58,16 @@ database = DatabaseProxy()
 
 
 class DatabaseError(Exception):
-    """The database cannot be used; the message says which file and what the operator can do."""
+    """The database cannot be used; the message says which file and what the operator can do.
+
+    `unreadable`: the file itself cannot be read as this kiosk's content (locked, corrupt, another
+    program's, a newer schema), as against one that merely cannot be written; the fallback in
+    `prepare_database` plays the shipped content instead of the file read-only.
+    """
+
+    def __init__(self, message: str, *, unreadable: bool = False) -> None:
+        super().__init__(message)
+        self.unreadable = unreadable
 
 
 def now() -> datetime:
@@ -255,10 +264,11 @@ def _explain(exc: BaseException, where: str) -> DatabaseError:
             and not os.access(folder, os.W_OK):
         return DatabaseError(f"the folder of {where} is read-only, so the database cannot be written")
     if "locked" in low or "busy" in low:
-        return DatabaseError(f"database file {where} is locked by another program; close it and restart")
+        return DatabaseError(f"database file {where} is locked by another program; close it and restart",
+                             unreadable=True)
     if "not a database" in low or "malformed" in low or "corrupt" in low:
         return DatabaseError(f"database file {where} is corrupt (integrity check failed); restore a backup "
-                             "or delete it to start again from the shipped content")
+                             "or delete it to start again from the shipped content", unreadable=True)
     if "readonly" in low or "read-only" in low:
         return DatabaseError(f"database file {where} cannot be written ({text})")
     return DatabaseError(f"cannot open database {where}: {text}")
@@ -286,7 +296,8 @@ def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
             result = db.execute_sql("PRAGMA quick_check").fetchone()[0]
             if result != "ok":
                 raise DatabaseError(f"database file {where} is corrupt (integrity check failed: {result}); "
-                                    "restore a backup or delete it to start again from the shipped content")
+                                    "restore a backup or delete it to start again from the shipped content",
+                                    unreadable=True)
         database.initialize(db)
         _state["readonly"] = readonly
         _state["warned"] = False
@@ -394,9 +405,7 @@ def prepare_database(data_db: Path, shipped_db: Path, *,
             raise  # a path that can never hold a database: the operator must fix the setting
         # Its own content read-only only when the file is ours and merely cannot be written; a
         # locked, corrupt, foreign or newer file plays the shipped content instead.
-        text = str(exc)
-        if data_db.is_file() and not any(w in text for w in ("locked", "corrupt", "not a cxkiosk",
-                                                            "newer cxkiosk")):
+        if data_db.is_file() and not exc.unreadable:
             try:
                 db = open_database(str(data_db), readonly=True)
             except DatabaseError:
@@ -454,10 +463,11 @@ def _create_and_upgrade(db: peewee.Database) -> None:
         foreign = sorted(t for t in db.get_tables() if not t.startswith("sqlite_"))
         if foreign:
             raise DatabaseError(f"{db.database} is not a cxkiosk database (it holds "
-                                f"{', '.join(foreign[:5])}); to take its content, use `content import` on it")
+                                f"{', '.join(foreign[:5])}); to take its content, use `content import` on it",
+                                unreadable=True)
     if version is not None and version > SCHEMA_VERSION:
         raise DatabaseError(f"database {db.database} was written by a newer cxkiosk (schema v{version}, this "
-                            f"program knows v{SCHEMA_VERSION}); update the program")
+                            f"program knows v{SCHEMA_VERSION}); update the program", unreadable=True)
     if version is None:
         with db.atomic():
             db.create_tables(MODELS)
