@@ -36,16 +36,22 @@ def shipped_db() -> Path:
 DEMO_SOURCE = "file:resources/demo/visitor.mp4"
 
 
+def source_path(path: str) -> Path:
+    """The file or folder a `file:`/`images:` source names: a relative `resources/...` is the
+    shipped folder wherever the program is installed; any other path is taken as given."""
+    given = Path(path)
+    if not given.is_absolute() and given.parts[:1] == ("resources",):
+        return install_root() / given
+    return given
+
+
 def is_demo_source(spec: str) -> bool:
     """The source is the shipped demo clip (however its path is spelled)."""
     text = (spec or "").strip()
     if not text.lower().startswith("file:"):
         return False
-    path = Path(text[len("file:"):])
-    if not path.is_absolute():
-        path = install_root() / path
     try:
-        return path.resolve() == resource("demo", "visitor.mp4").resolve()
+        return source_path(text[len("file:"):]).resolve() == resource("demo", "visitor.mp4").resolve()
     except OSError:
         return False
 

@@ -97,6 +97,7 @@ def flag_problems(args: argparse.Namespace, settings: Settings) -> list[str]:
         return problems
     if "source" in given:
         from cxkiosk.config import Privacy
+        from cxkiosk.resources import source_path
         from cxkiosk.sensing.sources import SourceError, parse_spec
 
         try:
@@ -107,7 +108,7 @@ def flag_problems(args: argparse.Namespace, settings: Settings) -> list[str]:
             refusal = Privacy.of(settings).refusal(kind, settings.source)
             if refusal:
                 problems.append(f"--source: {refusal}")
-            elif kind in ("file", "images") and not _shipped_or_existing(where):
+            elif kind in ("file", "images") and not source_path(where).expanduser().exists():
                 problems.append(f"--source: {where} does not exist")
     if given & {"provider", "base_url", "model"}:
         from cxkiosk.profiling.providers import ProviderError, resolve_provider
@@ -124,15 +125,6 @@ def flag_problems(args: argparse.Namespace, settings: Settings) -> list[str]:
         except ValueError as exc:
             problems.append(f"--nfc: {exc}")
     return problems
-
-
-def _shipped_or_existing(path: str) -> bool:
-    from pathlib import Path
-
-    from cxkiosk.resources import install_root
-
-    return Path(path).expanduser().exists() or (not Path(path).is_absolute()
-                                               and (install_root() / path).exists())
 
 
 def refuse_unusable(args: argparse.Namespace, settings: Settings) -> None:

@@ -21,7 +21,7 @@ from cxkiosk.content.playlist import Playlist
 from cxkiosk.content.selection import Selector
 from cxkiosk.push.links import qr_link
 from cxkiosk.push.nfc import PushResult, is_off
-from cxkiosk.resources import install_root
+from cxkiosk.resources import source_path
 from cxkiosk.runtime.captions import CaptionWorker
 from cxkiosk.runtime.capture import CaptureWorker
 from cxkiosk.runtime.chain import KioskChain
@@ -87,7 +87,7 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
                               watchers=event.watchers, sensitive=settings.sensitive_attributes, demo=demo)
 
     if source.startswith("file:resources/"):  # shipped media, wherever the install folder is
-        source = "file:" + str(install_root() / source[len("file:"):])
+        source = "file:" + str(source_path(source[len("file:"):]))
     privacy = Privacy.of(settings)
     try:
         kind, problem = parse_spec(source)[0], ""
