@@ -341,10 +341,15 @@ def _open_server(spec: str, where: str) -> peewee.Database:
 def _connect(spec: str) -> peewee.Database:
     from playhouse.db_url import connect
 
+    from cxkiosk.fleet.credentials import password_for
+
+    # A URL without a password gets the keyring's (or CXKIOSK_DB_PASSWORD); with none, libpq's own.
+    password = password_for(spec)
+    secret = {"password": password} if password else {}
     return connect(spec, connect_timeout=CONNECT_TIMEOUT_S,
                    options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
                    keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
-                   tcp_user_timeout=TCP_TIMEOUT_MS)
+                   tcp_user_timeout=TCP_TIMEOUT_MS, **secret)
 
 
 def _redact(url: str) -> str:

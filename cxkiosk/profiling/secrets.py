@@ -53,12 +53,14 @@ def _refused(backend: Any) -> bool:
     return False
 
 
-def keyring_problem(backend: Any = None) -> str | None:
-    """Why a key cannot be kept safely here, or None when the OS keyring works."""
+def keyring_problem(backend: Any = None, *, secret: str = "the API key", env: str = ENV_KEY) -> str | None:
+    """Why a secret cannot be kept safely here, or None when the OS keyring works. `secret` and
+    `env` name what was not stored and the variable to use instead (the database password's
+    store, cxkiosk.fleet.credentials, shares this refusal)."""
     kb = _backend(backend)
     if _refused(kb):
-        return (f"no secure OS keyring is available (backend: {type(kb).__module__}); the API key was not "
-                f"stored. Install/unlock the system keyring, or set {ENV_KEY} in the kiosk's environment")
+        return (f"no secure OS keyring is available (backend: {type(kb).__module__}); {secret} was not "
+                f"stored. Install/unlock the system keyring, or set {env} in the kiosk's environment")
     return None
 
 
