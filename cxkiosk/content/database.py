@@ -492,7 +492,11 @@ def _create_and_upgrade(db: peewee.Database) -> None:
                 version += 1
                 SchemaVersion.delete().execute()
                 SchemaVersion.create(version=version)
-            db.create_tables(MODELS)  # tables and indexes added since (IF NOT EXISTS)
+            # Tables and indexes added since (IF NOT EXISTS). Not on a current server schema: a
+            # kiosk's role may not create anything there (cxkiosk.fleet.roles), and PostgreSQL
+            # refuses even CREATE ... IF NOT EXISTS to it; the owner's `fleet init` upgrades.
+            if sqlite or upgrading or not all(m.table_exists() for m in MODELS):
+                db.create_tables(MODELS)
             if upgrading and sqlite:
                 broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
