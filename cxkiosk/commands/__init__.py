@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-COMMANDS = ("autostart", "check", "classify", "content", "nfc", "pin", "report", "select", "supervise")
+COMMANDS = ("autostart", "check", "classify", "content", "fleet", "nfc", "pin", "report", "select",
+            "supervise")
 
 
 def command_modules() -> list[ModuleType]:
