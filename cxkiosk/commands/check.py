@@ -40,8 +40,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     ctx = context(args)
     source, frame = check_source(ctx)
-    checks = [*check_storage(ctx), check_database(ctx), *check_links(ctx), check_youtube(ctx),
-              check_retention(ctx), source, check_faces(ctx, frame),
+    checks = [*check_storage(ctx), check_database(ctx), *check_server(ctx), *check_links(ctx),
+              check_youtube(ctx), check_retention(ctx), source, check_faces(ctx, frame),
               check_model(ctx, contact=not args.no_network), check_nfc(ctx), *check_unattended(ctx)]
     problems = ctx.settings.validate()
     checks.append(Check("settings", not problems, "; ".join(problems) or f"{ctx.paths.settings_file}",
@@ -84,13 +84,91 @@ def check_database(ctx: Context) -> Check:
         readonly = database.is_readonly()
     finally:
         database.close_database()
-    detail = f"{ctx.db_spec}: {total} items, {playable} in the idle playlist now"
+    from cxkiosk.fleet.credentials import without_password
+
+    detail = f"{without_password(ctx.db_spec)}: {total} items, {playable} in the idle playlist now"
     if warning:  # the shipped copy plays, but nothing the kiosk does is recorded
         return Check("database", False, f"{warning} ({detail})", required=True)
     if readonly:
         return Check("database", False, f"{detail}; open read-only: plays, visits and taps are not recorded",
                      required=True)
     return Check("database", True, detail, required=True)
+
+
+def check_server(ctx: Context) -> list[Check]:
+    """With a postgresql:// database: which server, its schema, and whether this kiosk's role
+    holds every right a kiosk needs (cxkiosk.fleet.roles); a password written in the URL."""
+    from cxkiosk.fleet.credentials import is_server_url, url_password, without_password
+
+    url = ctx.db_spec
+    if not is_server_url(url):
+        return []
+    checks = [_server_rights(url)]
+    secret = url_password(url)
+    if secret:
+        try:
+            where = "settings.json" if secret in ctx.paths.settings_file.read_text(encoding="utf-8") else ""
+        except OSError:
+            where = ""
+        checks.append(Check("password", False, f"the database URL carries its password, so it sits in "
+                            f"{where or 'the command line or environment'} in plain text: take it out of the "
+                            f"URL and run `cxkiosk fleet password --db {without_password(url)}`"))
+    return checks
+
+
+# What this role lacks of a kiosk's rights: every (table, privilege) asked of the server itself.
+_MISSING = ("SELECT t, p FROM unnest(%s::text[], %s::text[]) AS r(t, p) "
+            "WHERE NOT has_table_privilege(quote_ident(current_schema()) || '.' || quote_ident(t), p)")
+_SEQUENCES_MISSING = ("SELECT relname FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()) "
+                      "AND CASE WHEN relkind = 'S' THEN NOT has_sequence_privilege(oid, 'USAGE') END")
+_WHO = ("SELECT current_setting('server_version'), current_user, rolsuper, "
+        "array(SELECT relname FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()) "
+        "AND relkind IN ('r', 'p')) "
+        "FROM pg_roles WHERE rolname = current_user")
+
+
+def _server_rights(url: str) -> Check:
+    import peewee
+
+    from cxkiosk.content.database import SCHEMA_VERSION, _connect
+    from cxkiosk.fleet.credentials import without_password
+    from cxkiosk.fleet.roles import GROUP, needed
+
+    where = without_password(url)
+    fix = "the owner runs `cxkiosk fleet init --db OWNER_URL` (and makes this role with `fleet add-kiosk`)"
+    try:
+        db = _connect(url)
+        db.connect()
+    except (ValueError, peewee.PeeweeException) as exc:  # the database line says so; the kiosk plays on
+        return Check("server", False, f"{where}: cannot connect ({' '.join(str(exc).split())[:200]})")
+    try:
+        cursor = db.connection().cursor()
+        cursor.execute(_WHO)
+        version, user, superuser, tables = cursor.fetchone()
+        rights = needed(tables)
+        cursor.execute(_MISSING, ([t for t, _ in rights], [p for _, p in rights]))
+        missing = [f"{p} on {t}" for t, p in cursor.fetchall()]
+        cursor.execute(_SEQUENCES_MISSING)
+        missing += [f"USAGE on sequence {name}" for (name,) in cursor.fetchall()]
+        stored = None
+        if "schema_version" in tables and "SELECT on schema_version" not in missing:
+            cursor.execute("SELECT MAX(version) FROM schema_version")
+            stored = cursor.fetchone()[0]
+    except Exception as exc:  # psycopg2's errors on the raw cursor: one line, never a traceback
+        return Check("server", False, f"{where}: {' '.join(str(exc).split())[:200]}", required=True)
+    finally:
+        db.close()
+    schema = f"schema v{stored}" if stored else "no readable cxkiosk schema"
+    head = f"{where}: PostgreSQL {version}, {schema}, role {user}"
+    if missing or stored is None:
+        lacks = f" lacks {', '.join(missing)} (a kiosk's rights are {GROUP}'s)" if missing else ""
+        return Check("server", False, f"{head}{lacks}: {fix}", required=True)
+    if stored < SCHEMA_VERSION:
+        return Check("server", False, f"{head}: this program needs v{SCHEMA_VERSION}; {fix}", required=True)
+    if superuser:
+        return Check("server", False, f"{head} is a superuser: give each kiosk its own role with only a "
+                     "kiosk's rights (`cxkiosk fleet add-kiosk`)")
+    return Check("server", True, f"{head} holds every right a kiosk needs")
 
 
 def check_youtube(ctx: Context) -> Check:
