@@ -119,7 +119,10 @@ def run_kiosk(args: argparse.Namespace) -> int:
     billboard.failed.connect(programme.on_failed)
 
     status = StatusBoard()
-    status.set("database", db_warning or f"{ctx.db_spec}: {len(playlist.items)} items in the idle playlist")
+    from cxkiosk.fleet.credentials import without_password  # the panel never shows a password
+
+    status.set("database", db_warning or f"{without_password(ctx.db_spec)}: {len(playlist.items)} items in "
+               "the idle playlist")
     runtime = build_runtime(settings, settings.source, programme, playlist, status, ctx.paths.data,
                             demo=demo)
     if runtime.sensing:

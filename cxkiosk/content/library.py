@@ -32,7 +32,10 @@ def open_content(db_spec: str, default_db: Path) -> tuple[peewee.Database, str |
     try:
         prompt_store.seed_default_prompts()
     except peewee.PeeweeException as exc:
-        raise database.DatabaseError(f"cannot write the default prompts to {db_spec}: {exc}") from exc
+        from cxkiosk.fleet.credentials import without_password
+
+        raise database.DatabaseError(f"cannot write the default prompts to {without_password(db_spec)}: "
+                                     f"{exc}") from exc
     return db, warning
 
 
