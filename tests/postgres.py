@@ -17,9 +17,19 @@ class PostgresUnavailable(RuntimeError):
     """No server binaries here, or not root (needed to run them as postgres)."""
 
 
+SUPERUSER_PASSWORD = "pg-superuser-test-password"  # only with auth="scram-sha-256"
+
+
 @contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """Start a server in a temporary folder; yields its URL; stops it and removes the folder."""
+def throwaway_postgres(auth: str = "trust") -> Iterator[str]:
+    """Start a server in a temporary folder; yields its URL; stops it and removes the folder.
+
+    auth="trust" (the default) lets anyone in as anyone; auth="scram-sha-256" makes TCP
+    connections on 127.0.0.1 prove a password (pg_hba.conf host lines), so tests can check that
+    a role's password is the one sent: the superuser's is SUPERUSER_PASSWORD, in the URL yielded.
+    """
+    if auth not in ("trust", "scram-sha-256"):
+        raise ValueError(f"auth {auth!r}: trust or scram-sha-256")
     found = [os.path.dirname(shutil.which("initdb") or "")] + sorted(glob.glob("/usr/lib/postgresql/*/bin"))
     bindir = next((d for d in found if d and os.path.exists(os.path.join(d, "pg_ctl"))), None)
     if bindir is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
@@ -36,10 +46,22 @@ def throwaway_postgres() -> Iterator[str]:
         subprocess.run(["su", "postgres", "-c", command], check=True, capture_output=True, timeout=60)
 
     try:
-        as_postgres(f"{bindir}/initdb -D {folder}/data -A trust -U postgres")
+        if auth == "trust":
+            as_postgres(f"{bindir}/initdb -D {folder}/data -A trust -U postgres")
+            url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        else:
+            pwfile = os.path.join(folder, "pwfile")
+            with open(pwfile, "w", encoding="utf-8") as out:
+                out.write(SUPERUSER_PASSWORD + "\n")
+            shutil.chown(pwfile, "postgres", "postgres")
+            # The Unix socket stays trusted (pg_ctl's own readiness check uses it); TCP needs a password.
+            as_postgres(f"{bindir}/initdb -D {folder}/data -U postgres --pwfile={pwfile} "
+                        "--auth-local=trust --auth-host=scram-sha-256")
+            os.unlink(pwfile)
+            url = f"postgresql://postgres:{SUPERUSER_PASSWORD}@127.0.0.1:{port}/postgres"
         options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
         as_postgres(f"{bindir}/pg_ctl -D {folder}/data -o '{options}' -w -l {folder}/log start")
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield url
     finally:
         subprocess.run(["su", "postgres", "-c", f"{bindir}/pg_ctl -D {folder}/data -m immediate stop"],
                        capture_output=True, timeout=60)
