@@ -348,3 +348,15 @@ def test_the_entry_is_the_role_on_its_server_and_the_environment_wins(memory_key
     for shown in ("postgresql://k:inline@h/cx?sslmode=require", "postgresql://k@h/cx?password=inline"):
         assert "inline" not in credentials.without_password(shown)
     assert credentials.forget_password(url) is True and credentials.forget_password(url) is False
+
+
+def test_the_kiosks_url_names_the_server_as_kiosks_reach_it_and_keeps_tls(fleet, capsys, data_dir):
+    owner = fleet.owner_url + "?sslmode=disable"  # the loopback server has no TLS; the option is kept
+    code, out, err = cli(capsys, "fleet", "add-kiosk", "kiosk_8", "--db", owner, "--host",
+                         "db.showroom.example", "--data-dir", str(data_dir))
+    assert code == 0, err
+    assert f"postgresql://kiosk_8@db.showroom.example:{fleet.port}/{DBNAME}?sslmode=disable" in out
+    assert "this machine" not in out
+    code, out, _ = cli(capsys, "fleet", "add-kiosk", "kiosk_9", "--db", fleet.owner_url, "--data-dir",
+                       str(data_dir))
+    assert code == 0 and "give --host with the server's address" in out

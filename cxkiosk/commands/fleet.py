@@ -203,6 +203,15 @@ def kiosk_url(owner_url: str, name: str, host: str | None = None) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def run_add(args: argparse.Namespace) -> int:
     return _run(_add, args)
 
@@ -240,6 +249,8 @@ def _add(args: argparse.Namespace) -> int:
     print(f"kiosk role {name} {'has a new password' if exists else 'created'} (member of {GROUP}, "
           "no superuser, cannot create databases, roles or tables)")
     print(f"its database URL (settings 'db' or --db): {where}")
+    if not args.host and _loopback(urlsplit(where).hostname or "localhost"):
+        print("  (that address is this machine: for kiosks elsewhere, give --host with the server's address)")
     print(f"on that kiosk, store the password in its keyring: cxkiosk fleet password --db {where}")
     print(f"{PASSWORD_LABEL} {password}")
     return 0
