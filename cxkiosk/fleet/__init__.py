@@ -1,0 +1,1 @@
+"""A fleet of kiosks on one PostgreSQL: each plays from a local copy and queues its log rows."""
