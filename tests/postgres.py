@@ -17,9 +17,30 @@ class PostgresUnavailable(RuntimeError):
     """No server binaries here, or not root (needed to run them as postgres)."""
 
 
+class Server:
+    """A running throw-away server that a test may stop and start again (same port, same data):
+    a fleet's server going away and coming back."""
+
+    def __init__(self, bindir: str, folder: str, port: int) -> None:
+        self.bindir, self.folder, self.port = bindir, folder, port
+        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    def as_postgres(self, command: str) -> None:
+        subprocess.run(["su", "postgres", "-c", command], check=True, capture_output=True, timeout=60)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        self.as_postgres(f"{self.bindir}/pg_ctl -D {self.folder}/data -o '{options}' -w "
+                         f"-l {self.folder}/log start")
+
+    def stop(self) -> None:
+        """As a crash or a pulled cable: no goodbye to the clients."""
+        self.as_postgres(f"{self.bindir}/pg_ctl -D {self.folder}/data -m immediate stop")
+
+
 @contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """Start a server in a temporary folder; yields its URL; stops it and removes the folder."""
+def postgres_server() -> Iterator[Server]:
+    """Start a server in a temporary folder; yields its handle; stops it and removes the folder."""
     found = [os.path.dirname(shutil.which("initdb") or "")] + sorted(glob.glob("/usr/lib/postgresql/*/bin"))
     bindir = next((d for d in found if d and os.path.exists(os.path.join(d, "pg_ctl"))), None)
     if bindir is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
@@ -31,16 +52,19 @@ def throwaway_postgres() -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-
-    def as_postgres(command: str) -> None:
-        subprocess.run(["su", "postgres", "-c", command], check=True, capture_output=True, timeout=60)
-
+    server = Server(bindir, folder, port)
     try:
-        as_postgres(f"{bindir}/initdb -D {folder}/data -A trust -U postgres")
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
-        as_postgres(f"{bindir}/pg_ctl -D {folder}/data -o '{options}' -w -l {folder}/log start")
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        server.as_postgres(f"{bindir}/initdb -D {folder}/data -A trust -U postgres")
+        server.start()
+        yield server
     finally:
         subprocess.run(["su", "postgres", "-c", f"{bindir}/pg_ctl -D {folder}/data -m immediate stop"],
                        capture_output=True, timeout=60)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """Start a server in a temporary folder; yields its URL; stops it and removes the folder."""
+    with postgres_server() as server:
+        yield server.url

@@ -799,6 +799,20 @@ def set_writer(kiosk: str, *, queue: bool = False) -> None:
     _state["queue"] = queue
 
 
+_edits: list[Callable[[], contextlib.AbstractContextManager[Any]]] = []
+
+
+def route_edits(route: Callable[[], contextlib.AbstractContextManager[Any]] | None) -> None:
+    """Where content and prompt edits go from now on: the bound database (None), or for a fleet
+    kiosk its server (`cxkiosk.fleet.sync`), whose copy then comes back to the local file."""
+    _edits[:] = [route] if route is not None else []
+
+
+def editing() -> contextlib.AbstractContextManager[Any]:
+    """Wraps every write of the content API (`library`, `prompt_store`, import)."""
+    return _edits[0]() if _edits else contextlib.nullcontext()
+
+
 def _queue(model: type[LogModel], row_id: Any) -> None:
     """In the write's own transaction: a row and its place in the queue are stored together."""
     if _state["queue"]:
