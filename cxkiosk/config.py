@@ -123,6 +123,9 @@ class Settings:
     # First-run set-up (ui/setup/; whether it is done is a marker file, see first_run.py)
     # what people call this screen (window title, logs); kiosk_id is what links carry
     kiosk_name: str = restart("", "kiosk name", max_len=60)
+    # --- Fleet (a postgresql:// `db`): how often the kiosk copies content, sends its rows and
+    # writes its heartbeat; content edited anywhere plays everywhere within this.
+    fleet_sync_seconds: float = restart(15.0, "fleet", bounds=(2, 3600))
     # --- Log retention (issue #15, operator tools) ---
     # days proof of play, visits and taps are kept; older rows are deleted at start and daily,
     # 0 keeps them forever. A year: the report's comparisons and a campaign's proof of play.

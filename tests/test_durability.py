@@ -184,7 +184,7 @@ def test_the_play_on_screen_is_stamped_and_its_outcome_ends_the_same_row(qtbot, 
         programme.on_finished(item)
         done = database.PlayLog.get_by_id(first.id)
         assert done.outcome == "completed" and done.end > first.start
-        assert [r.outcome for r in database.PlayLog.select().order_by(database.PlayLog.id)] == ["completed"]
+        assert [r.outcome for r in database.PlayLog.select()] == ["completed"]
     finally:
         programme.stop()
     assert database.PlayLog.select().count() == 1

@@ -170,9 +170,12 @@ def test_a_kiosk_role_does_a_kiosks_job_and_nothing_more(fleet, capsys, data_dir
                                "rolpassword LIKE 'SCRAM-SHA-256$%%' FROM pg_authid WHERE rolname = 'kiosk_1'")
     assert attributes == [(True, False, False, False, True)]  # the server holds a SCRAM hash only
     credentials.store_password(url, password)
+    revision = _as_superuser(fleet, "SELECT max(revision) FROM fleet_revision")[0][0]
     database.open_database(url)  # as the kiosk opens it: a current schema needs no CREATE right
     try:
         item = database.Content.create(title="fleet clip", url="https://example.com/fleet", kind="web")
+        # The content trigger ran as this role and told the fleet (it needs UPDATE on fleet_revision).
+        assert _as_superuser(fleet, "SELECT max(revision) FROM fleet_revision")[0][0] > revision
         database.log_play(item.id, item.id, datetime(2026, 1, 5, 10), datetime(2026, 1, 5, 10, 1),
                           "completed")
         assert database.PlayLog.select().count() == 1
@@ -283,12 +286,15 @@ def test_an_existing_role_is_one_line_and_reset_password_replaces_it(fleet, caps
 
 
 def test_remove_kiosk_ends_its_login_and_keeps_its_rows(fleet, capsys, data_dir):
+    from cxkiosk.values import Audience
+
     url, password = add_kiosk(capsys, fleet, data_dir, "kiosk_6")
-    conn = kiosk_connection(fleet, "kiosk_6", password)
-    with conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO audience_log (time, source, count, people, provider, demo) "
-                    "VALUES (now(), 'camera:0', 2, '[]', 'local', false)")
-    conn.close()
+    credentials.store_password(url, password)
+    database.open_database(url)
+    try:
+        database.log_audience(Audience(count=2), provider="local")  # a visit, as the kiosk's role
+    finally:
+        database.close_database()
     before = _as_superuser(fleet, "SELECT count(*) FROM audience_log")[0][0]
     code, out, err = cli(capsys, "fleet", "remove-kiosk", "kiosk_6", "--db", fleet.owner_url, "--data-dir",
                          str(data_dir))

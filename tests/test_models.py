@@ -94,7 +94,7 @@ def test_v1_file_upgrades_in_place_without_losing_rows(tmp_path):
         # the operator's own prompt survived, as version 1, still active
         assert active_prompt("camera") == "Describe the people."
         assert Prompt.get(Prompt.name == "my-camera").version == 1
-        plays = list(PlayLog.select().order_by(PlayLog.id))
+        plays = list(PlayLog.select().order_by(PlayLog.start))
         assert [(p.item_id, p.outcome, p.reason, p.trigger) for p in plays] == [
             (1, "completed", "", "idle"), (2, "failed", "embedding refused", "idle")]
         # new v2 features work on the upgraded file
@@ -303,7 +303,7 @@ def test_audience_log_stores_anonymous_attributes_only(db):
                                                 facing=True), Person(gender="male")), source="model:x")
     log_audience(audience, provider="ollama", latency_ms=812.5, dwell=14.0, watchers=1)
     log_audience(audience, sensitive=True)
-    plain, opted_in = AudienceLog.select().order_by(AudienceLog.id)
+    plain, opted_in = AudienceLog.select().order_by(AudienceLog.time)
     people = json.loads(plain.people)
     assert people[0]["gender"] == "female" and people[0]["age"] == 34
     assert "ethnicity" not in plain.people and "emotion" not in plain.people

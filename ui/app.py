@@ -57,7 +57,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from cxkiosk.consent import consent_notice
-    from cxkiosk.content import database, library
+    from cxkiosk.content import database
     from cxkiosk.content.media import MediaFolders
     from cxkiosk.content.playlist import Playlist
     from cxkiosk.links import https_origin
@@ -84,7 +84,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     log = logging.getLogger("cxkiosk")
     log.info("starting cxkiosk; data folder %s", ctx.paths.data)
     try:
-        _, db_warning = library.open_content(ctx.db_spec, ctx.paths.default_db)
+        fleet, db_warning = _open_content(ctx, settings)
     except database.DatabaseError as exc:
         return fail(f"{exc}")
     if db_warning:
@@ -133,6 +133,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         runtime.captions.written.connect(lambda code, text, _source: billboard.show_caption(code, text))
         runtime.captions.written.connect(lambda code, text, _source: programme.caption_shown(code, text))
     awake, daily_restart = _unattended(app, settings, status, ctx.paths.data)  # noqa: F841 - kept alive
+    fleet_thread = _fleet_thread(fleet, settings, status, playlist)
     admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime, programme)
     billboard.admin_requested.connect(admin.open)
     runtime.start()
@@ -153,12 +154,48 @@ def run_kiosk(args: argparse.Namespace) -> int:
     code = app.exec()
     programme.stop()
     runtime.stop(2.0)
+    if fleet_thread is not None:
+        fleet_thread.stop(fleet_thread.worker.STOP_SECONDS)
     billboard.stop_all()
     delete_widgets(app, billboard, admin.panel)
     database.close_database()
     awake.stop()
     lock.release()
     return code
+
+
+def _open_content(ctx: Any, settings: Any) -> tuple[Any, str | None]:
+    """Bind the content the kiosk plays: its database file, or for a fleet (a server URL) its
+    local copy of the fleet's, with the FleetSync that keeps it (None otherwise)."""
+    from cxkiosk.content import database, library
+    from cxkiosk.fleet.server import is_server
+
+    if not is_server(ctx.db_spec):
+        _, warning = library.open_content(ctx.db_spec, ctx.paths.default_db)
+        database.set_writer(settings.kiosk_id)
+        return None, warning
+    from cxkiosk.fleet.sync import join
+    from cxkiosk.resources import shipped_db
+
+    return join(ctx.db_spec, ctx.paths.data, settings.kiosk_id, shipped_db())
+
+
+def _fleet_thread(fleet: Any, settings: Any, status: Any, playlist: Any) -> Any:
+    """The fleet worker on its thread, its word on the status board, its copies played."""
+    if fleet is None:
+        return None
+    from cxkiosk.runtime.fleet import FleetView, FleetWorker
+    from cxkiosk.runtime.threads import WorkerThread
+
+    worker = FleetWorker(fleet, settings.fleet_sync_seconds)
+    view = FleetView(status, playlist)
+    worker.status.connect(view.show)
+    worker.content_changed.connect(view.reload)
+    view.show(fleet.status)
+    thread = WorkerThread(worker, "fleet")
+    thread.view = view  # type: ignore[attr-defined]  # kept alive with the thread
+    thread.start()
+    return thread
 
 
 def _first_run_setup(args: argparse.Namespace, ctx: Any, app: Any) -> Any:

@@ -16,8 +16,9 @@ import os
 import sqlite3
 import threading
 import time
+import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from peewee import (
     IntegerField,
     Model,
     TextField,
+    UUIDField,
     fn,
 )
 from playhouse.migrate import SchemaMigrator, migrate
@@ -44,7 +46,7 @@ from cxkiosk.values import Audience, Item
 
 log = logging.getLogger("cxkiosk.db")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # "playing": on screen now, its end the last stamp (see log_play); "cut-short": found still
 # playing at a later start, the kiosk had lost power or been killed (see close_cut_plays).
 OUTCOMES = ("completed", "skipped", "failed", "playing", "cut-short")
@@ -54,7 +56,46 @@ TAP_KINDS = ("nfc-write", "nfc-read", "qr")
 PROMPT_SOURCES = ("camera", "thermal", "caption")
 GENDER_SETS = ("", "male", "female", "female,male")  # stored sorted; "" targets everyone
 
-database = DatabaseProxy()
+
+
+class _RoutedProxy(DatabaseProxy):
+    """The database every model uses: one bound for the whole program (`initialize`), and for a
+    thread that asks, another for a while (`using`). A fleet kiosk plays from its local copy
+    while its fleet thread, and an edit made in the admin panel, talk to the server through the
+    same models, the same content API and the same queries."""
+
+    __slots__ = ("_bound", "_local")
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_local", threading.local())
+        object.__setattr__(self, "_bound", None)
+        super().__init__()
+
+    @property
+    def obj(self) -> peewee.Database | None:
+        return getattr(self._local, "db", None) or self._bound
+
+    @obj.setter
+    def obj(self, value: peewee.Database | None) -> None:
+        object.__setattr__(self, "_bound", value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in ("obj", "_callbacks", "_Model"):
+            raise AttributeError(f"cannot set {name} on the database proxy")
+        object.__setattr__(self, name, value)
+
+    @contextlib.contextmanager
+    def using(self, db: peewee.Database) -> Iterator[peewee.Database]:
+        """Within the block, this thread's queries go to `db`; other threads keep theirs."""
+        before = getattr(self._local, "db", None)
+        self._local.db = db
+        try:
+            yield db
+        finally:
+            self._local.db = before
+
+
+database = _RoutedProxy()
 
 
 class DatabaseError(Exception):
@@ -161,7 +202,15 @@ class Prompt(BaseModel):
         indexes = ((("name", "version"), True),)
 
 
-class PlayLog(BaseModel):
+class LogModel(BaseModel):
+    """A row a kiosk writes: its id is a UUID, so rows two kiosks write never collide on a fleet's
+    server, and a row sent twice (the server went away before saying it was stored) is one row."""
+
+    id = UUIDField(primary_key=True, default=uuid.uuid4)  # type: ignore[assignment]
+    kiosk = CharField(max_length=40, default="", index=True)  # settings' kiosk_id; "" before v5
+
+
+class PlayLog(LogModel):
     """Proof of play: what played, what had been chosen, how it ended, and for whom."""
 
     item = ForeignKeyField(Content, null=True, on_delete="SET NULL", backref="plays")
@@ -186,7 +235,7 @@ class PlayLog(BaseModel):
         indexes = ((("item", "start"), False),)
 
 
-class AudienceLog(BaseModel):
+class AudienceLog(LogModel):
     """Who was there: anonymous attributes only; never an image, a face crop or an embedding."""
 
     time = DateTimeField(default=now, index=True)
@@ -203,7 +252,7 @@ class AudienceLog(BaseModel):
         table_name = "audience_log"
 
 
-class TapLog(BaseModel):
+class TapLog(LogModel):
     item = ForeignKeyField(Content, null=True, on_delete="SET NULL", backref="taps")
     time = DateTimeField(default=now, index=True)
     kind = CharField(max_length=10)  # nfc-write | nfc-read | qr
@@ -214,7 +263,50 @@ class TapLog(BaseModel):
         table_name = "tap_log"
 
 
-MODELS: tuple[type[BaseModel], ...] = (SchemaVersion, Content, Prompt, PlayLog, AudienceLog, TapLog)
+class Heartbeat(BaseModel):
+    """A fleet kiosk's last word (server only): when it was seen and how it was doing."""
+
+    kiosk = CharField(max_length=40, unique=True)
+    name = CharField(max_length=60, default="")
+    seen = DateTimeField(index=True)  # the kiosk's clock, local time like every stamp here
+    started = DateTimeField(null=True)
+    version = CharField(max_length=40, default="")
+    camera = TextField(default="")  # "" = fine; else what is wrong, in the kiosk's own words
+    model = TextField(default="")
+    nfc = TextField(default="")
+    playable = IntegerField(default=0)  # items in its playlist now
+    queued = IntegerField(default=0)  # rows waiting in its local queue when it wrote this
+    interval = FloatField(default=30.0)  # seconds between its heartbeats: late by 3 = down
+
+    class Meta:
+        table_name = "heartbeat"
+
+
+class FleetRevision(BaseModel):
+    """One row on a fleet's server whose number a trigger raises at every change of content or
+    prompts: kiosks compare it with the one they copied to know there is something to fetch."""
+
+    revision = IntegerField(default=0)
+    changed = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "fleet_revision"
+
+
+class Outbox(BaseModel):
+    """A fleet kiosk's queue (its local file only): log rows written here and not yet on the
+    server, in the order they were written."""
+
+    table = CharField(max_length=20)  # id: the order written
+    row = UUIDField()
+
+    class Meta:
+        table_name = "outbox"
+
+
+MODELS: tuple[type[BaseModel], ...] = (SchemaVersion, Content, Prompt, PlayLog, AudienceLog, TapLog,
+                                       Heartbeat, FleetRevision, Outbox)
+LOG_MODELS: tuple[type[LogModel], ...] = (PlayLog, AudienceLog, TapLog)
 
 
 # --- opening -------------------------------------------------------------------------------------
@@ -462,8 +554,39 @@ def _stored_version(db: peewee.Database) -> int | None:
     return row[0] if row and row[0] is not None else 1
 
 
+# Any number: what matters is that every kiosk of a fleet asks for the same one.
+SCHEMA_LOCK = 0x63786B696F736B  # "cxkiosk"
+
+
+@contextlib.contextmanager
+def _schema_lock(db: peewee.Database) -> Iterator[None]:
+    """Kiosks of a fleet starting together: the first takes the server's advisory lock and
+    creates or upgrades the tables; the others wait for it, then find the schema done. A SQLite
+    file has one writer at a time anyway."""
+    if not isinstance(db, peewee.PostgresqlDatabase):
+        yield
+        return
+    with db.atomic():
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        yield
+
+
 def _create_and_upgrade(db: peewee.Database) -> None:
-    version = _stored_version(db)
+    with _schema_lock(db):
+        version = _stored_version(db)
+        if version == SCHEMA_VERSION:
+            return  # nothing to write: a fleet kiosk's role may not create or alter tables
+        try:
+            _create_or_upgrade(db, version)
+        except peewee.ProgrammingError as exc:
+            if "permission denied" not in str(exc).lower():
+                raise
+            raise DatabaseError(f"the database has schema v{version} and this role may not upgrade it to "
+                                f"v{SCHEMA_VERSION}; run `cxkiosk fleet init --db OWNER_URL` as its owner"
+                                ) from None
+
+
+def _create_or_upgrade(db: peewee.Database, version: int | None) -> None:
     if version is None:
         foreign = sorted(t for t in db.get_tables() if not t.startswith("sqlite_"))
         if foreign:
@@ -477,10 +600,10 @@ def _create_and_upgrade(db: peewee.Database) -> None:
         with db.atomic():
             db.create_tables(MODELS)
             SchemaVersion.create(version=SCHEMA_VERSION)
+            _server_side(db)
         return
     sqlite = isinstance(db, peewee.SqliteDatabase)
-    upgrading = version < SCHEMA_VERSION
-    if upgrading and sqlite:
+    if sqlite:
         # SQLite rebuilds a table to add a NOT NULL column; with foreign keys on, dropping the old
         # copy would fire ON DELETE SET NULL and wipe every play log's item. Off, then checked.
         db.execute_sql("PRAGMA foreign_keys = 0")
@@ -492,18 +615,40 @@ def _create_and_upgrade(db: peewee.Database) -> None:
                 version += 1
                 SchemaVersion.delete().execute()
                 SchemaVersion.create(version=version)
-            # Tables and indexes added since (IF NOT EXISTS). Not on a current server schema: a
-            # kiosk's role may not create anything there (cxkiosk.fleet.roles), and PostgreSQL
-            # refuses even CREATE ... IF NOT EXISTS to it; the owner's `fleet init` upgrades.
-            if sqlite or upgrading or not all(m.table_exists() for m in MODELS):
-                db.create_tables(MODELS)
-            if upgrading and sqlite:
+            db.create_tables(MODELS)  # tables and indexes added since (IF NOT EXISTS)
+            _server_side(db)
+            if sqlite:
                 broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise DatabaseError(f"upgrade left {len(broken)} broken references; nothing was changed")
     finally:
-        if upgrading and sqlite:
+        if sqlite:
             db.execute_sql("PRAGMA foreign_keys = 1")
+
+
+# A change of content or prompts, by a kiosk, `content import` or an integrator's own SQL, raises
+# the fleet's revision (kiosks poll it) and tells listeners (LISTEN cxkiosk_content).
+_REVISION_TRIGGER = """
+CREATE OR REPLACE FUNCTION cxkiosk_bump_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE fleet_revision SET revision = revision + 1, changed = LOCALTIMESTAMP;
+  PERFORM pg_notify('cxkiosk_content', '');
+  RETURN NULL;
+END $$;
+"""
+
+
+def _server_side(db: peewee.Database) -> None:
+    """The fleet's revision row everywhere; on PostgreSQL also the triggers that raise it."""
+    if not FleetRevision.select().exists():
+        FleetRevision.create(revision=0)
+    if not isinstance(db, peewee.PostgresqlDatabase):
+        return
+    db.execute_sql(_REVISION_TRIGGER)
+    for table in (Content._meta.table_name, Prompt._meta.table_name):
+        db.execute_sql(f"DROP TRIGGER IF EXISTS cxkiosk_revision ON {table}")
+        db.execute_sql(f"CREATE TRIGGER cxkiosk_revision AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                       f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION cxkiosk_bump_revision()")
 
 
 def _upgrade_1_to_2(db: peewee.Database) -> None:
@@ -570,7 +715,37 @@ def _upgrade_3_to_4(db: peewee.Database) -> None:
         migrate(*ops)
 
 
-_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4}
+def _upgrade_4_to_5(db: peewee.Database) -> None:
+    """v5 is for fleets: log rows get UUID ids (two kiosks never collide) and say which kiosk
+    wrote them; earlier rows get a random id and no kiosk."""
+    tables = set(db.get_tables())
+    for model in LOG_MODELS:
+        table = model._meta.table_name
+        if table not in tables:
+            continue  # created by create_tables
+        if isinstance(db, peewee.PostgresqlDatabase):
+            db.execute_sql(f"ALTER TABLE {table} ALTER COLUMN id DROP DEFAULT")
+            db.execute_sql(f"ALTER TABLE {table} ALTER COLUMN id TYPE uuid USING gen_random_uuid()")
+            db.execute_sql(f"DROP SEQUENCE IF EXISTS {table}_id_seq")
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS kiosk VARCHAR(40) NOT NULL "
+                           "DEFAULT ''")
+            db.execute_sql(f"CREATE INDEX IF NOT EXISTS {table}_kiosk ON {table} (kiosk)")
+            continue
+        # SQLite cannot change a primary key: the table is made again and its rows copied, in order.
+        old_columns = [c.name for c in db.get_columns(table)]
+        for (index,) in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                       "AND sql IS NOT NULL", (table,)).fetchall():
+            db.execute_sql(f'DROP INDEX IF EXISTS "{index}"')  # names are the file's: the new ones reuse them
+        db.execute_sql(f'ALTER TABLE "{table}" RENAME TO "{table}_v4"')
+        db.create_tables([model])
+        kept = ", ".join(f'"{c}"' for c in old_columns
+                         if c not in ("id", "kiosk") and c in model._meta.columns)
+        db.execute_sql(f'INSERT INTO "{table}" (id, kiosk, {kept}) SELECT lower(hex(randomblob(16))), \'\', '
+                       f'{kept} FROM "{table}_v4" ORDER BY id')
+        db.execute_sql(f'DROP TABLE "{table}_v4"')
+
+
+_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4, 4: _upgrade_4_to_5}
 
 
 # --- schedule ------------------------------------------------------------------------------------
@@ -619,7 +794,34 @@ def _content_id(value: Any) -> int | None:
     return int(value)
 
 
-_state = {"readonly": False, "warned": False}
+_state: dict[str, Any] = {"readonly": False, "warned": False, "kiosk": "", "queue": False}
+
+
+def set_writer(kiosk: str, *, queue: bool = False) -> None:
+    """Who writes the log rows from now on (the settings' kiosk_id, stamped on each), and whether
+    each also waits in the outbox until a fleet's server has it (`cxkiosk.fleet.outbox`)."""
+    _state["kiosk"] = (kiosk or "")[:40]
+    _state["queue"] = queue
+
+
+_edits: list[Callable[[], contextlib.AbstractContextManager[Any]]] = []
+
+
+def route_edits(route: Callable[[], contextlib.AbstractContextManager[Any]] | None) -> None:
+    """Where content and prompt edits go from now on: the bound database (None), or for a fleet
+    kiosk its server (`cxkiosk.fleet.sync`), whose copy then comes back to the local file."""
+    _edits[:] = [route] if route is not None else []
+
+
+def editing() -> contextlib.AbstractContextManager[Any]:
+    """Wraps every write of the content API (`library`, `prompt_store`, import)."""
+    return _edits[0]() if _edits else contextlib.nullcontext()
+
+
+def _queue(model: type[LogModel], row_id: Any) -> None:
+    """In the write's own transaction: a row and its place in the queue are stored together."""
+    if _state["queue"]:
+        Outbox.create(table=model._meta.table_name, row=row_id)
 # Records that could not be written yet (a full disk, a busy or failing database): kept in memory,
 # oldest dropped first beyond BACKLOG_MAX, and written before the next record once it works again.
 BACKLOG_MAX = 5000
@@ -695,16 +897,22 @@ def log_play(item_id: int | None, chosen_id: int | None, started: datetime | Non
     row = dict(start=start, end=local_naive(ended) if ended else None, outcome=outcome,
                reason=reason[:500], trigger=trigger, audience=audience[:500], ots=ots, watchers=watchers,
                attention=round(attention, 1) if attention is not None else None, segment=segment[:40],
-               code=code[:12], caption=caption[:200], demo=demo)
+               code=code[:12], caption=caption[:200], demo=demo, kiosk=_state["kiosk"])
 
     def write() -> None:
         # An item deleted while it played (or while the record waited) is logged as None.
         known = _existing({item, chosen})
         fields = dict(row, item=item if item in known else None, chosen=chosen if chosen in known else None)
         live = (PlayLog.code == row["code"]) & (PlayLog.start == start) & (PlayLog.outcome == "playing")
-        if code and started is not None and PlayLog.update(**fields).where(live).execute() or stamp:
+        ids = [i for (i,) in PlayLog.select(PlayLog.id).where(live).tuples()] if code and started else []
+        if ids:
+            PlayLog.update(**fields).where(PlayLog.id.in_(ids)).execute()
+        elif stamp:
             return
-        PlayLog.create(**fields)
+        else:
+            ids = [PlayLog.create(**fields).id]
+        for row_id in ids:
+            _queue(PlayLog, row_id)
 
     _record("a play", write)
 
@@ -721,7 +929,11 @@ def close_cut_plays(stale_seconds: float = 15.0) -> None:
     where = (PlayLog.outcome == "playing") & (PlayLog.end.is_null() | (PlayLog.end < stale))
 
     def write() -> None:
-        closed = PlayLog.update(outcome="cut-short", reason=CUT_SHORT_REASON).where(where).execute()
+        ids = [i for (i,) in PlayLog.select(PlayLog.id).where(where).tuples()]
+        closed = (PlayLog.update(outcome="cut-short", reason=CUT_SHORT_REASON)
+                  .where(PlayLog.id.in_(ids)).execute())
+        for row_id in ids:
+            _queue(PlayLog, row_id)
         if closed:
             log.warning("%d play(s) had been cut short (a power cut or a crash); kept as plays up to "
                         "their last stamp", closed)
@@ -740,8 +952,8 @@ def log_audience(audience: Audience, provider: str = "", latency_ms: float | Non
     people = [p.to_dict(sensitive) for p in audience.people]
     row = dict(time=local_naive(at) if at else now(), source=audience.source[:60], count=audience.count,
                people=json.dumps(people, sort_keys=True), provider=(provider or "")[:60],
-               latency_ms=latency_ms, dwell=dwell, watchers=watchers, demo=demo)
-    _record("a visit", lambda: AudienceLog.create(**row))
+               latency_ms=latency_ms, dwell=dwell, watchers=watchers, demo=demo, kiosk=_state["kiosk"])
+    _record("a visit", lambda: _queue(AudienceLog, AudienceLog.create(**row).id))
 
 
 def log_tap(item_id: int | None, kind: str, at: datetime | None = None, code: str = "",
@@ -752,8 +964,14 @@ def log_tap(item_id: int | None, kind: str, at: datetime | None = None, code: st
         raise ValueError(f"tap kind must be one of {', '.join(TAP_KINDS)}, not {kind!r}")
     cid = _content_id(item_id)
     when = local_naive(at) if at else now()
-    _record("a tap", lambda: TapLog.create(item=cid if cid in _existing({cid}) else None, kind=kind,
-                                           time=when, code=code[:12], demo=demo))
+    kiosk = _state["kiosk"]
+
+    def write() -> None:
+        row = TapLog.create(item=cid if cid in _existing({cid}) else None, kind=kind, time=when,
+                            code=code[:12], demo=demo, kiosk=kiosk)
+        _queue(TapLog, row.id)
+
+    _record("a tap", write)
 
 
 def _existing(ids: set[int | None]) -> set[int]:
@@ -772,7 +990,10 @@ def prune_logs(older_than: timedelta, batch: int = 2000, stop: Callable[[], bool
     for model, stamp in ((PlayLog, PlayLog.start), (AudienceLog, AudienceLog.time), (TapLog, TapLog.time)):
         while True:
             with database.atomic():
-                oldest = model.select(model.id).where(stamp < cutoff).order_by(model.id).limit(batch)
+                # A row still queued for a fleet's server stays until it is sent.
+                queued = Outbox.select(Outbox.row).where(Outbox.table == model._meta.table_name)
+                oldest = (model.select(model.id).where((stamp < cutoff) & model.id.not_in(queued))
+                          .order_by(stamp).limit(batch))
                 n = model.delete().where(model.id.in_(oldest)).execute()
             deleted += n
             if n < batch:

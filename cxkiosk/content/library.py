@@ -60,7 +60,7 @@ def save(values: dict[str, Any], item_id: int | None = None, policy: LinkPolicy 
     except RowError as exc:
         raise ContentError(str(exc)) from exc
     try:
-        with database.database.atomic():
+        with database.editing(), database.database.atomic():
             if item_id is None:
                 return int(Content.create(**row).id)
             Content.update(**row, updated=database.now()).where(Content.id == item_id).execute()
@@ -69,6 +69,8 @@ def save(values: dict[str, Any], item_id: int | None = None, policy: LinkPolicy 
         raise ContentError("another item already has this link and file") from exc
     except LinkError as exc:
         raise ContentError(f"url: {exc}") from exc
+    except database.DatabaseError as exc:  # a fleet's server that cannot be reached
+        raise ContentError(str(exc)) from exc
     except peewee.PeeweeException as exc:
         raise ContentError(f"the database refused the change: {database.describe_fault(exc)}") from exc
 
@@ -79,7 +81,10 @@ def delete(item_id: int) -> str | None:
     if row is None:
         return None
     try:
-        Content.delete().where(Content.id == item_id).execute()
+        with database.editing():
+            Content.delete().where(Content.id == item_id).execute()
+    except database.DatabaseError as exc:
+        raise ContentError(str(exc)) from exc
     except peewee.PeeweeException as exc:
         raise ContentError(f"the database refused the change: {database.describe_fault(exc)}") from exc
     return str(row.title)
@@ -87,7 +92,10 @@ def delete(item_id: int) -> str | None:
 
 def set_enabled(item_id: int, on: bool) -> None:
     try:
-        Content.update(enabled=on, updated=database.now()).where(Content.id == item_id).execute()
+        with database.editing():
+            Content.update(enabled=on, updated=database.now()).where(Content.id == item_id).execute()
+    except database.DatabaseError as exc:
+        raise ContentError(str(exc)) from exc
     except peewee.PeeweeException as exc:
         raise ContentError(f"the database refused: {database.describe_fault(exc)}") from exc
 
@@ -102,7 +110,10 @@ def import_file(path: str, policy: LinkPolicy = HTTPS_ONLY) -> ImportResult:
     """Import a seed .db, .csv or .json file (bad rows reported, good rows kept). A file that
     cannot be read raises `transfer.ContentFileError` or OSError; a database fault ContentError."""
     try:
-        return transfer.import_file(path, policy)
+        with database.editing():
+            return transfer.import_file(path, policy)
+    except database.DatabaseError as exc:
+        raise ContentError(str(exc)) from exc
     except peewee.PeeweeException as exc:
         raise ContentError(f"the database refused the import: {database.describe_fault(exc)}; nothing was "
                            "imported") from exc

@@ -32,7 +32,7 @@ def save_prompt(name: str, text: str, source: str) -> None:
     name, text = (name or "").strip(), (text or "").strip()
     if not name or not text:
         raise ValueError("a prompt needs a name and a text")
-    with database.database.atomic():
+    with database.editing(), database.database.atomic():
         last = Prompt.select(fn.MAX(Prompt.version)).where(Prompt.name == name).scalar() or 0
         Prompt.update(active=False).where(Prompt.source == source).execute()
         Prompt.create(name=name, text=text, source=source, active=True, version=last + 1)
@@ -50,7 +50,7 @@ def prompt_versions(name: str) -> list[Prompt]:
 
 def activate_prompt(name: str, version: int) -> None:
     """Make an earlier version active again (roll back an edit)."""
-    with database.database.atomic():
+    with database.editing(), database.database.atomic():
         row = Prompt.get_or_none((Prompt.name == name) & (Prompt.version == version))
         if row is None:
             raise ValueError(f"no prompt {name!r} version {version}")

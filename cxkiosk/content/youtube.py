@@ -43,7 +43,7 @@ def last_youtube_plays() -> tuple[YouTubePlay | None, YouTubePlay | None]:
     query = (PlayLog.select(PlayLog.start, PlayLog.end, PlayLog.outcome, PlayLog.reason, Content.title)
              .join(Content, on=(PlayLog.item == Content.id))
              .where(Content.kind == "youtube")
-             .order_by(PlayLog.id.desc()))
+             .order_by(PlayLog.start.desc(), PlayLog.end.desc()))
 
     def first(q: Any) -> YouTubePlay | None:
         row = q.tuples().first()

@@ -1,1 +1,2 @@
-"""A fleet of kiosks on one PostgreSQL database: roles and rights, the password, the sync."""
+"""A fleet of kiosks on one PostgreSQL: each plays from a local copy and queues its log rows;
+its roles, rights and password (roles, credentials)."""

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 log = logging.getLogger("cxkiosk.status")
 
-PARTS = ("camera", "nfc", "model", "database", "screen", "supervisor")
+PARTS = ("camera", "nfc", "model", "database", "fleet", "screen", "supervisor")
 
 
 class StatusBoard(QObject):

@@ -168,7 +168,7 @@ class PromptsPage(QWidget):
         name, text, source = self.name.text().strip(), self.text.toPlainText(), self.source.currentText()
         try:
             prompt_store.save_prompt(name, text, source)
-        except (ValueError, peewee.PeeweeException) as exc:
+        except (ValueError, peewee.PeeweeException, database.DatabaseError) as exc:
             message(self.status, f"Not saved: {exc}", False)
             return
         self.reload(select=name)
@@ -182,7 +182,7 @@ class PromptsPage(QWidget):
         name, version, _text = item.data(Qt.ItemDataRole.UserRole)
         try:
             prompt_store.activate_prompt(name, version)
-        except (ValueError, peewee.PeeweeException) as exc:
+        except (ValueError, peewee.PeeweeException, database.DatabaseError) as exc:
             message(self.status, f"Not changed: {exc}", False)
             return
         self.reload(select=name)

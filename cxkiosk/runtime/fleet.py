@@ -1,0 +1,66 @@
+"""The fleet thread: `FleetSync.step` every `fleet_sync_seconds`, off the GUI thread (a server
+that is away costs this thread a connect timeout, never the billboard a frame)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from cxkiosk.content import database
+from cxkiosk.content.playlist import Playlist
+from cxkiosk.fleet.status import FleetStatus
+from cxkiosk.fleet.sync import FleetSync
+from cxkiosk.runtime.threads import Worker
+
+log = logging.getLogger("cxkiosk.fleet")
+
+# The longest a step can take with a server gone mid-way is the connect timeout
+# (database.CONNECT_TIMEOUT_S); shutdown waits that long for it, and no longer.
+STOP_SECONDS = 7.0
+
+
+class FleetWorker(Worker):
+    STOP_SECONDS = STOP_SECONDS
+    status = Signal(object)  # FleetStatus, after every step
+    content_changed = Signal()  # content or prompts were copied from the server: reload the playlist
+
+    def __init__(self, sync: FleetSync, interval: float) -> None:
+        super().__init__()
+        self.sync = sync
+        self.interval = interval
+
+    def work(self) -> None:
+        while not self.stopping:
+            status, changed = self.sync.step()
+            self.status.emit(status)
+            if changed:
+                self.content_changed.emit()
+            if self.wait_stop(self.interval):
+                break
+        self.sync.stop()
+
+
+class FleetView(QObject):
+    """The fleet worker's receiver on the GUI thread (its signals arrive queued): the status
+    board's "fleet" line, the playlist reloaded from a new copy, and the latest status for the
+    admin panel's Fleet page (`changed`)."""
+
+    changed = Signal(object)  # FleetStatus
+
+    def __init__(self, board: Any, playlist: Playlist) -> None:
+        super().__init__()
+        self.board = board
+        self.playlist = playlist
+        self.latest: FleetStatus | None = None
+
+    @Slot(object)
+    def show(self, status: FleetStatus) -> None:
+        self.latest = status
+        self.board.set("fleet", status.line())
+        self.changed.emit(status)
+
+    @Slot()
+    def reload(self) -> None:
+        self.playlist.replace(database.playlist())

@@ -1,0 +1,180 @@
+"""A fleet kiosk against a real PostgreSQL server (tests/postgres.py): its local copy, its queue,
+the server going away and coming back, edits routed to the server, schema made once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from cxkiosk.content import database, library
+from cxkiosk.content.database import Outbox, PlayLog
+from cxkiosk.fleet import mirror, outbox
+from cxkiosk.fleet.sync import join
+from cxkiosk.resources import shipped_db
+from cxkiosk.values import Audience, Person
+from tests.postgres import PostgresUnavailable, postgres_server
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def server():
+    try:
+        with postgres_server() as running:
+            yield running
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def fleet_db(server):
+    """An empty database of its own on the module's server, for one test."""
+    yield create_database(server, f"fleet_{datetime.now():%H%M%S%f}")
+    database.route_edits(None)
+    database.set_writer("")
+    database.close_database()
+
+
+def create_database(server, name: str) -> str:
+    con = psycopg2.connect(server.url)
+    try:
+        con.autocommit = True
+        con.cursor().execute(f"CREATE DATABASE {name}")
+    finally:
+        con.close()
+    return server.url.rsplit("/", 1)[0] + "/" + name
+
+
+def sql(url: str, query: str, *args):
+    con = psycopg2.connect(url)
+    try:
+        with con, con.cursor() as cur:
+            cur.execute(query, args)
+            return cur.fetchall() if cur.description else None
+    finally:
+        con.close()
+
+
+def seed(url: str, *titles: str) -> None:
+    """Content put on the server as `content import --db URL` would, by another process."""
+    database.open_database(url)
+    try:
+        for n, title in enumerate(titles):
+            library.save({"title": title, "kind": "slide", "path": f"slides/{n}.html", "duration": 5})
+    finally:
+        database.close_database()
+
+
+def play(code: str, start: datetime, outcome: str = "completed") -> None:
+    database.log_play(None, None, start, start + timedelta(seconds=5), outcome, code=code)
+
+
+@pytest.mark.expect_log(r"fleet database .* unreachable")
+def test_a_fleet_kiosk_plays_the_fleets_content_queues_through_an_outage_and_sends_each_row_once(
+        server, fleet_db, tmp_path):
+    seed(fleet_db, "Spring offer", "Opening hours")
+    sync, warning = join(fleet_db, tmp_path, "hall-a", shipped_db())
+    assert warning is None and sync.status.connected
+    # It plays the fleet's items, not the shipped ones, from its own file.
+    assert [i.title for i in database.playlist()] == ["Spring offer", "Opening hours"]
+    assert Path(database.current_database().database) == mirror.mirror_path(tmp_path)
+
+    t0 = datetime(2026, 12, 1, 10)
+    play("p1", t0)
+    database.log_audience(Audience(count=1, people=(Person(gender="female", age=30),)))
+    assert outbox.depth() == 2
+    status, _ = sync.step()
+    assert (status.connected, status.queued) == (True, 0)
+    assert sql(fleet_db, "SELECT code, kiosk FROM play_log") == [("p1", "hall-a")]
+    assert sql(fleet_db, "SELECT count, kiosk FROM audience_log") == [(1, "hall-a")]
+
+    server.stop()
+    try:
+        for n in range(2, 6):
+            play(f"p{n}", t0 + timedelta(minutes=n))
+        status, _ = sync.step()
+        assert not status.connected and status.queued == 4
+        assert status.line().startswith(f"fleet database: offline since {status.offline_since:%H:%M}, 4 rows")
+        # The billboard plays on from the copy; an edit is refused in one line, nothing kept aside.
+        assert [i.title for i in database.playlist()] == ["Spring offer", "Opening hours"]
+        with pytest.raises(library.ContentError, match="offline since"):
+            library.save({"title": "Made offline", "kind": "slide", "path": "slides/x.html"})
+        assert not library.listing() or "Made offline" not in {r["title"] for r in library.listing()}
+    finally:
+        server.start()
+    status, _ = sync.step()
+    assert (status.connected, status.queued) == (True, 0)
+    assert sql(fleet_db, "SELECT code FROM play_log ORDER BY start") == [(f"p{n}",) for n in range(1, 6)]
+
+    # The server stored a batch and went away before the kiosk heard: sent again, still one row each.
+    play("p6", t0 + timedelta(minutes=6))
+    queued = list(Outbox.select(Outbox.table, Outbox.row).tuples())
+    assert outbox.send(sync._server) == 1
+    for table, row in queued:
+        Outbox.create(table=table, row=row)
+    assert outbox.send(sync._server) == 1
+    assert sql(fleet_db, "SELECT count(*), count(DISTINCT id) FROM play_log") == [(6, 6)]
+
+    # A play sent while on screen is completed by the later copy of the same row.
+    start = t0 + timedelta(minutes=7)
+    database.log_play(None, None, start, start + timedelta(seconds=1), "playing", code="p7")
+    sync.step()
+    database.log_play(None, None, start, start + timedelta(seconds=9), "completed", code="p7")
+    sync.step()
+    assert sql(fleet_db, "SELECT outcome, \"end\" - start FROM play_log WHERE code = 'p7'") == [
+        ("completed", timedelta(seconds=9))]
+
+
+def test_content_edited_anywhere_reaches_the_kiosk_and_its_own_edits_go_to_the_server(
+        server, fleet_db, tmp_path):
+    seed(fleet_db, "Spring offer")
+    sync, _ = join(fleet_db, tmp_path, "hall-b", shipped_db())
+    status, changed = sync.step()
+    assert not changed  # nothing new since the copy made at the start
+    # An integrator's own SQL on the server (the trigger raises the revision).
+    sql(fleet_db, "UPDATE content SET title = 'Winter offer'")
+    status, changed = sync.step()
+    assert changed and [i.title for i in database.playlist()] == ["Winter offer"]
+    # An edit in this kiosk's panel is made on the server, and copied back at once.
+    new_id = library.save({"title": "Made here", "kind": "slide", "path": "slides/h.html"})
+    assert sql(fleet_db, "SELECT title FROM content WHERE id = %s", new_id) == [("Made here",)]
+    assert "Made here" in [i.title for i in database.playlist()]
+    library.delete(new_id)
+    assert sql(fleet_db, "SELECT count(*) FROM content") == [(1,)]
+    assert [i.title for i in database.playlist()] == ["Winter offer"]
+
+
+@pytest.mark.expect_log(r"fleet database .* unreachable")
+def test_a_kiosk_that_never_reached_its_server_plays_the_shipped_content_and_keeps_its_rows_local(
+        server, tmp_path):
+    url = f"postgresql://postgres@127.0.0.1:{server.port + 1}/nowhere"  # nothing listens there
+    sync, warning = join(url, tmp_path, "hall-c", shipped_db())
+    try:
+        assert not sync.status.connected and sync.status.never_synced
+        assert "offline" in warning and "shipped content" in warning
+        assert database.playlist()  # the shipped loop plays
+        play("local", datetime(2026, 12, 1, 9))
+        # Its item ids are the shipped file's, not the fleet's: kept here, never sent as the fleet's.
+        assert outbox.depth() == 0 and PlayLog.select().count() == 1
+    finally:
+        sync.stop()
+        database.set_writer("")
+        database.close_database()
+
+
+def test_kiosks_starting_together_make_the_schema_once(server):
+    url = create_database(server, "together")
+    code = ("import sys; from cxkiosk.content import database; database.open_database(sys.argv[1]); "
+            "print('ok')")
+    starts = [subprocess.Popen([sys.executable, "-c", code, url], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    results = [p.communicate(timeout=120) for p in starts]
+    assert [p.returncode for p in starts] == [0] * 6, [err[-800:] for _out, err in results]
+    assert sql(url, "SELECT version FROM schema_version") == [(database.SCHEMA_VERSION,)]
+    assert sql(url, "SELECT count(*) FROM fleet_revision") == [(1,)]
