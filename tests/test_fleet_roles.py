@@ -366,3 +366,38 @@ def test_the_kiosks_url_names_the_server_as_kiosks_reach_it_and_keeps_tls(fleet,
     code, out, _ = cli(capsys, "fleet", "add-kiosk", "kiosk_9", "--db", fleet.owner_url, "--data-dir",
                        str(data_dir))
     assert code == 0 and "give --host with the server's address" in out
+
+
+def test_a_fleet_kiosk_syncs_edits_and_beats_with_only_a_kiosks_rights(fleet, capsys, data_dir, tmp_path):
+    """The fleet thread's whole round (copy, queue sent by upsert, heartbeat upsert, an edit
+    routed to the server and its trigger) as a role made by add-kiosk, nothing more."""
+    from cxkiosk.content import library
+    from cxkiosk.fleet.sync import join
+    from cxkiosk.resources import shipped_db
+
+    url, password = add_kiosk(capsys, fleet, data_dir, "kiosk_10")
+    credentials.store_password(url, password)
+
+    def heartbeat(queued: int):
+        beat = database.Heartbeat
+        beat.insert(kiosk="hall-r", name="Hall R", seen=datetime.now(), queued=queued).on_conflict(
+            conflict_target=[beat.kiosk], preserve=[beat.seen, beat.queued]).execute()
+        return ()
+
+    sync, warning = join(url, tmp_path, "hall-r", shipped_db(), heartbeat=heartbeat)
+    try:
+        assert warning is None and sync.status.connected, sync.status.problem
+        library.save({"title": "Edited at hall R", "kind": "slide", "path": "slides/r.html", "duration": 5})
+        database.log_play(None, None, datetime(2026, 1, 5, 11), datetime(2026, 1, 5, 11, 0, 5), "completed",
+                          code="r1")
+        for _ in range(2):  # the second round sends nothing new and beats again: upserts, no duplicates
+            status, _ = sync.step()
+            assert status.connected and status.queued == 0, status.problem
+    finally:
+        sync.stop()
+        database.route_edits(None)
+        database.set_writer("")
+        database.close_database()
+    assert _as_superuser(fleet, "SELECT kiosk FROM play_log WHERE code = 'r1'") == [("hall-r",)]
+    assert _as_superuser(fleet, "SELECT count(*) FROM heartbeat WHERE kiosk = 'hall-r'") == [(1,)]
+    assert ("Edited at hall R",) in _as_superuser(fleet, "SELECT title FROM content")
