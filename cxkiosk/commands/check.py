@@ -116,15 +116,15 @@ def check_server(ctx: Context) -> list[Check]:
     return checks
 
 
-# What this role lacks of a kiosk's rights: every (table, privilege) asked of the server itself.
-_MISSING = ("SELECT t, p FROM unnest(%s::text[], %s::text[]) AS r(t, p) "
-            "WHERE NOT has_table_privilege(quote_ident(current_schema()) || '.' || quote_ident(t), p)")
+# Each (table, privilege) asked of the server itself, as this role: whether it holds it.
+_HOLDS = ("SELECT t, p, has_table_privilege(quote_ident(current_schema()) || '.' || quote_ident(t), p) "
+          "FROM unnest(%s::text[], %s::text[]) AS r(t, p)")
 _SEQUENCES_MISSING = ("SELECT relname FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()) "
                       "AND CASE WHEN relkind = 'S' THEN NOT has_sequence_privilege(oid, 'USAGE') END")
 _WHO = ("SELECT current_setting('server_version'), current_user, rolsuper, "
+        "has_schema_privilege(current_schema(), 'CREATE'), current_schema(), "
         "array(SELECT relname FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()) "
-        "AND relkind IN ('r', 'p')) "
-        "FROM pg_roles WHERE rolname = current_user")
+        "AND relkind IN ('r', 'p')) FROM pg_roles WHERE rolname = current_user")
 
 
 def _server_rights(url: str) -> Check:
@@ -132,7 +132,7 @@ def _server_rights(url: str) -> Check:
 
     from cxkiosk.content.database import SCHEMA_VERSION, _connect
     from cxkiosk.fleet.credentials import without_password
-    from cxkiosk.fleet.roles import GROUP, needed
+    from cxkiosk.fleet.roles import GROUP, beyond, needed
 
     where = without_password(url)
     fix = "the owner runs `cxkiosk fleet init --db OWNER_URL` (and makes this role with `fleet add-kiosk`)"
@@ -144,10 +144,12 @@ def _server_rights(url: str) -> Check:
     try:
         cursor = db.connection().cursor()
         cursor.execute(_WHO)
-        version, user, superuser, tables = cursor.fetchone()
-        rights = needed(tables)
-        cursor.execute(_MISSING, ([t for t, _ in rights], [p for _, p in rights]))
-        missing = [f"{p} on {t}" for t, p in cursor.fetchall()]
+        version, user, superuser, creates, schema, tables = cursor.fetchone()
+        asked = needed(tables) + beyond(tables)
+        cursor.execute(_HOLDS, ([t for t, _ in asked], [p for _, p in asked]))
+        held = {(t, p) for t, p, holds in cursor.fetchall() if holds}
+        missing = [f"{p} on {t}" for t, p in needed(tables) if (t, p) not in held]
+        extra = [f"{p} on {t}" for t, p in beyond(tables) if (t, p) in held]
         cursor.execute(_SEQUENCES_MISSING)
         missing += [f"USAGE on sequence {name}" for (name,) in cursor.fetchall()]
         stored = None
@@ -158,16 +160,23 @@ def _server_rights(url: str) -> Check:
         return Check("server", False, f"{where}: {' '.join(str(exc).split())[:200]}", required=True)
     finally:
         db.close()
-    schema = f"schema v{stored}" if stored else "no readable cxkiosk schema"
-    head = f"{where}: PostgreSQL {version}, {schema}, role {user}"
+    stamp = f"schema v{stored}" if stored else "no readable cxkiosk schema"
+    head = f"{where}: PostgreSQL {version}, {stamp}, role {user}"
     if missing or stored is None:
         lacks = f" lacks {', '.join(missing)} (a kiosk's rights are {GROUP}'s)" if missing else ""
         return Check("server", False, f"{head}{lacks}: {fix}", required=True)
     if stored < SCHEMA_VERSION:
         return Check("server", False, f"{head}: this program needs v{SCHEMA_VERSION}; {fix}", required=True)
+    # More than a kiosk needs: it runs, but a stolen kiosk could do more harm than it must.
     if superuser:
         return Check("server", False, f"{head} is a superuser: give each kiosk its own role with only a "
                      "kiosk's rights (`cxkiosk fleet add-kiosk`)")
+    if creates:
+        extra.append(f"CREATE on schema {schema}")
+    if extra:
+        return Check("server", False, f"{head} holds more than a kiosk needs ({', '.join(extra)}): the "
+                     f"owner's `cxkiosk fleet init --db OWNER_URL` resets {GROUP}'s rights; revoke any "
+                     f"given to {user} itself")
     return Check("server", True, f"{head} holds every right a kiosk needs")
 
 

@@ -74,6 +74,15 @@ def needed(tables: Iterable[str]) -> list[tuple[str, str]]:
 
 
 NEEDED = needed(g.table for g in POLICY)
+# What a table's privileges can be: those outside the policy are more than a kiosk needs.
+TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+
+
+def beyond(tables: Iterable[str]) -> list[tuple[str, str]]:
+    """(table, privilege) a kiosk must not hold on the policy's tables among `tables`."""
+    present = set(tables)
+    return [(g.table, p) for g in POLICY if g.table in present for p in TABLE_PRIVILEGES
+            if p not in g.privileges]
 
 
 def _list(words: Iterable[str]) -> sql.Composable:
