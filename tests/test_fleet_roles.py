@@ -19,7 +19,7 @@ import main  # noqa: E402
 from cxkiosk.commands.fleet import PASSWORD_LABEL  # noqa: E402
 from cxkiosk.content import database  # noqa: E402
 from cxkiosk.fleet import credentials, roles  # noqa: E402
-from tests.postgres import PostgresUnavailable, throwaway_postgres  # noqa: E402
+from tests.postgres import PostgresUnavailable, postgres_server  # noqa: E402
 
 OWNER, OWNER_PASSWORD, DBNAME = "cx_owner", "owner-test-password-0123", "cxfleet"
 QUIET = {"CXKIOSK_PRIVACY": "off", "CXKIOSK_NFC_DEVICE": "none"}
@@ -30,16 +30,21 @@ def server():
     """A private server that checks passwords, an owner role that may create roles (and is no
     superuser) and the fleet's database, owned by it: what FLEET.md tells an integrator to make."""
     try:
-        with throwaway_postgres(auth="scram-sha-256") as superuser_url:
+        with postgres_server(auth="scram-sha-256") as running:
+            superuser_url = running.url
             admin = psycopg2.connect(superuser_url)
             admin.autocommit = True
             with admin.cursor() as cur:
+                # Every statement into the server's log, to show a kiosk's password never gets there.
+                cur.execute("ALTER SYSTEM SET log_statement = 'all'")
+                cur.execute("SELECT pg_reload_conf()")
                 cur.execute(f"CREATE ROLE {OWNER} LOGIN CREATEROLE NOSUPERUSER PASSWORD %s",
                             (OWNER_PASSWORD,))
                 cur.execute(f"CREATE DATABASE {DBNAME} OWNER {OWNER}")
             port = int(superuser_url.rsplit(":", 1)[1].split("/")[0])
             yield SimpleNamespace(port=port, admin=admin, superuser_url=superuser_url,
-                                  owner_url=f"postgresql://{OWNER}@127.0.0.1:{port}/{DBNAME}")
+                                  owner_url=f"postgresql://{OWNER}@127.0.0.1:{port}/{DBNAME}",
+                                  log=Path(running.folder) / "log")
             admin.close()
     except PostgresUnavailable as exc:
         pytest.skip(str(exc))
@@ -169,6 +174,9 @@ def test_a_kiosk_role_does_a_kiosks_job_and_nothing_more(fleet, capsys, data_dir
     attributes = _as_superuser(fleet, "SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, "
                                "rolpassword LIKE 'SCRAM-SHA-256$%%' FROM pg_authid WHERE rolname = 'kiosk_1'")
     assert attributes == [(True, False, False, False, True)]  # the server holds a SCRAM hash only
+    statements = fleet.log.read_text(encoding="utf-8", errors="replace")
+    assert 'CREATE ROLE "kiosk_1"' in statements and "SCRAM-SHA-256$" in statements
+    assert password not in statements  # hashed on this side: the wire and the log never see it
     credentials.store_password(url, password)
     revision = _as_superuser(fleet, "SELECT max(revision) FROM fleet_revision")[0][0]
     database.open_database(url)  # as the kiosk opens it: a current schema needs no CREATE right
