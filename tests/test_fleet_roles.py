@@ -359,8 +359,10 @@ def test_the_entry_is_the_role_on_its_server_and_the_environment_wins(memory_key
     assert credentials.password_for("postgresql://kiosk_1:inline@db.example.com/cx", environ={}) is None
     with pytest.raises(credentials.CredentialError, match="carries a password"):
         credentials.store_password("postgresql://kiosk_1:inline@db.example.com/cx", "x")
-    for shown in ("postgresql://k:inline@h/cx?sslmode=require", "postgresql://k@h/cx?password=inline"):
+    for shown in ("postgresql://k:inline@h/cx?sslmode=require", "postgresql://k@h/cx?password=inline",
+                  "mysql://k:inline@h/cx", "postgresql://k:inline@[::1/cx"):
         assert "inline" not in credentials.without_password(shown)
+        assert "inline" not in database._redact(shown)  # what the database's own messages show
     assert credentials.forget_password(url) is True and credentials.forget_password(url) is False
 
 
@@ -424,3 +426,11 @@ def test_check_warns_of_a_right_beyond_a_kiosks_and_init_takes_it_back(fleet, ca
     assert cli(capsys, "fleet", "init", "--db", fleet.owner_url, "--data-dir", str(data_dir))[0] == 0
     code, out, _ = cli(capsys, "check", "--db", url, "--data-dir", str(data_dir), "--no-network")
     assert code == 0 and "role kiosk_11 holds every right a kiosk needs" in out
+
+
+def test_a_password_in_the_urls_query_never_reaches_the_screen(fleet, capsys, data_dir):
+    url = f"postgresql://{OWNER}@127.0.0.1:{fleet.port}/{DBNAME}?password=wrong-query-secret"
+    code, out, err = cli(capsys, "check", "--db", url, "--data-dir", str(data_dir), "--no-network")
+    assert code == 1 and "password authentication failed" in out
+    assert "wrong-query-secret" not in out + err
+    nothing_holds(data_dir, "wrong-query-secret")

@@ -445,12 +445,10 @@ def _connect(spec: str) -> peewee.Database:
 
 
 def _redact(url: str) -> str:
-    """A server URL without its password, for messages and logs."""
-    head, sep, tail = url.partition("://")
-    if "@" in tail:
-        creds, _, host = tail.rpartition("@")
-        return f"{head}{sep}{creds.split(':')[0]}@{host}"
-    return url
+    """A server URL without its password (user:password@ or ?password=), for messages and logs."""
+    from cxkiosk.fleet.credentials import without_password
+
+    return without_password(url)
 
 
 def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDatabase:

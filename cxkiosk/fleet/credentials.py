@@ -47,10 +47,13 @@ def url_password(url: str) -> str | None:
 
 def without_password(url: str) -> str:
     """The URL as it may be shown or logged: no password, neither user:password@ nor ?password=
-    (anything that is not a server URL, a file path, comes back as it is)."""
-    if not is_server_url(url) or not url_password(url):
-        return url
-    parts = urlsplit(url)
+    (a file path comes back as it is)."""
+    try:
+        if "://" not in url or not url_password(url):
+            return url
+        parts = urlsplit(url)
+    except ValueError:  # not even a URL (a broken IPv6 address): keep the scheme, drop the rest
+        return f"{url.partition('://')[0]}://(unreadable address)"
     netloc = parts.netloc.rpartition("@")[2]
     if parts.username is not None:
         netloc = f"{parts.netloc.rpartition('@')[0].partition(':')[0]}@{netloc}"
