@@ -34,7 +34,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=run_init)
     p = actions.add_parser("add-kiosk", parents=[common],
                            help="create a login role for one kiosk and print its URL and its password, "
-                           "which is shown once only")
+                           "which is shown once only",
+                           description="Creates a login role in cxkiosk_kiosk for one kiosk, connecting "
+                           "with --db as the database's owner. Prints the kiosk's URL (no password in it), "
+                           "the command that stores the password on the kiosk, and the generated password: "
+                           "it is shown this once and stored nowhere, so copy it to the kiosk now.")
     p.add_argument("name", metavar="NAME", help="lower-case letters, digits, underscores (up to 40)")
     p.add_argument("--reset-password", action="store_true",
                    help="the kiosk role exists: give it a new password (shown once)")
