@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -81,6 +82,35 @@ def sample(pid: int) -> dict[str, float]:
             continue
     return {"rss": status_field(pid, "VmRSS") / 1024, "threads": status_field(pid, "Threads"),
             "fds": len(os.listdir(f"/proc/{pid}/fd")), "web": web_kb / 1024, "web_n": web_n}
+
+
+def thread_names(pid: int) -> Counter[str]:
+    """The kiosk's threads by name (Qt and Python name theirs): which kind comes and goes."""
+    names: Counter[str] = Counter()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            names[(task / "comm").read_text().strip()] += 1
+        except OSError:
+            continue
+    return names
+
+
+def fd_kinds(pid: int) -> Counter[str]:
+    """The kiosk's open handles by kind (file, socket, pipe, anon_inode:..., /dev/...)."""
+    kinds: Counter[str] = Counter()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        kind = target.split(":", 1)[0] if ":" in target and not target.startswith("/") else target
+        kinds[kind if not kind.startswith("/") or kind.startswith("/dev/") else "file"] += 1
+    return kinds
+
+
+def changes(before: Counter[str], after: Counter[str]) -> str:
+    moved = {k: after[k] - before[k] for k in before.keys() | after.keys() if after[k] != before[k]}
+    return ", ".join(f"{k} {v:+d}" for k, v in sorted(moved.items())) or "none"
 
 
 def slope_per_hour(points: list[tuple[float, float]]) -> float:
@@ -155,6 +185,8 @@ def main() -> None:
                                 cwd=tmp)
         start = time.monotonic()
         samples: list[tuple[float, dict[str, float]]] = []
+        first_names: Counter[str] | None = None
+        first_kinds: Counter[str] = Counter()
         due = math.ceil(args.warmup / args.interval) * args.interval  # on the interval's beat
         print(f"soak: {args.minutes:.0f} min, a sample every {args.interval:.0f} s after "
               f"{args.warmup:.0f} s; started {started:%H:%M:%S}", flush=True)
@@ -167,6 +199,16 @@ def main() -> None:
             samples.append((time.monotonic() - start, s))
             print(f"  t={samples[-1][0]:>6.0f} s  RSS {s['rss']:6.1f} MB  threads {s['threads']:3.0f}  "
                   f"fds {s['fds']:4.0f}  web {s['web']:6.1f} MB ({s['web_n']:.0f} processes)", flush=True)
+            try:
+                names, kinds = thread_names(proc.pid), fd_kinds(proc.pid)
+            except OSError:
+                break
+            if first_names is None:
+                first_names, first_kinds = names, kinds
+                print(f"           threads: {', '.join(f'{k} {v}' for k, v in sorted(names.items()))}")
+            else:
+                print(f"           since the first sample: threads {changes(first_names, names)}; "
+                      f"handles {changes(first_kinds, kinds)}", flush=True)
             due += args.interval
         alive = proc.poll() is None
         if alive:
@@ -178,6 +220,9 @@ def main() -> None:
             _, err = proc.communicate()
         requests = len(server.requests)
         log = (data / "logs" / "cxkiosk.log").read_text(errors="replace")
+        crash = data / "logs" / "crash.log"  # the kiosk's faulthandler: the stacks of a hard crash
+        if not alive and crash.is_file() and crash.stat().st_size:
+            print(f"\nthe kiosk's crash.log:\n{crash.read_text(errors='replace')[-6000:]}")
         database.open_database(str(db))
         try:
             plays = database.PlayLog.select().count()

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import peewee
 
@@ -96,6 +97,9 @@ class FleetSync:
 
     def _lost(self, exc: BaseException) -> None:
         problem = " ".join(str(exc).split())[:300] or type(exc).__name__
+        secret = urlsplit(self.url).password
+        if secret:
+            problem = problem.replace(secret, "***")  # a driver that echoes its DSN
         if self._status.connected or self._status.offline_since is None:
             log.warning("fleet database %s unreachable (%s); playing from the local copy, queuing rows",
                         self._status.server, problem)

@@ -25,7 +25,7 @@ import numpy as np
 
 from cxkiosk.config import Privacy, Settings
 from cxkiosk.profiling import prompts
-from cxkiosk.profiling.deadline import REPLY_MAX_BYTES, CallGuard, guarded_http_client
+from cxkiosk.profiling.deadline import REPLY_MAX_BYTES, CallGuard, guarded_http_client, openai_module
 from cxkiosk.profiling.image import Box, PreparedImage, prepare_image
 from cxkiosk.profiling.limits import CALLS_FILE, CallBudget, CircuitBreaker
 from cxkiosk.profiling.providers import LOCAL_KEY, Provider, ProviderError, resolve_provider
@@ -161,8 +161,7 @@ class Classifier:
 
     def _openai(self) -> Any:
         if self._client is None:
-            import openai
-
+            openai = openai_module()
             cfg = self._config
             assert cfg.provider is not None
             timeout = self.settings.model_timeout
@@ -284,8 +283,7 @@ class Classifier:
         return text or "", ""
 
     def _call(self, prepared: PreparedImage, source: str) -> tuple[str, TokenUsage | None, float | None]:
-        import openai
-
+        openai = openai_module()
         cfg = self._config
         assert cfg.provider is not None
         image_url: dict[str, str] = {"url": prepared.data_url}
@@ -323,8 +321,7 @@ class Classifier:
     def _describe(self, exc: Exception) -> str:
         """A short reason for logs and the admin panel; never the response body (it may echo the
         request, image included)."""
-        import openai
-
+        openai = openai_module()
         timeout = self.settings.model_timeout
         if self._guard.aborted.is_set():
             return "classifier stopped"

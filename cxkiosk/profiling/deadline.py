@@ -147,7 +147,20 @@ class _GuardedTransport(httpx.HTTPTransport):
         return response
 
 
-def guarded_http_client(guard: CallGuard, timeout: float) -> Any:
-    import openai
+_importing = threading.Lock()
 
+
+def openai_module() -> Any:
+    """The openai package, imported by one thread at a time: the classifier and the caption
+    writer warm up together on their own threads, and two threads importing openai (pydantic
+    under it) at once can each see the other's half-made module ("cannot import name ... from
+    partially initialized module"), which left a kiosk without its model client."""
+    with _importing:
+        import openai
+
+    return openai
+
+
+def guarded_http_client(guard: CallGuard, timeout: float) -> Any:
+    openai = openai_module()
     return openai.DefaultHttpxClient(transport=_GuardedTransport(guard), timeout=timeout)
