@@ -43,4 +43,5 @@ class FleetStatus:
             return f"fleet database: connected, {rows}"
         since = f" since {self.offline_since:%H:%M}" if self.offline_since else ""
         first = "; playing the shipped content until it is reached" if self.never_synced else ""
-        return f"fleet database: offline{since}, {rows}{first}"
+        why = f" ({self.problem[:120]})" if self.problem else ""  # refused, a right missing, a timeout
+        return f"fleet database: offline{since}, {rows}{first}{why}"
