@@ -166,3 +166,27 @@ def test_filelog_survives_a_stream_that_fails(tmp_path, capsys):
     handler.emit(logging.LogRecord("cxkiosk", logging.INFO, __file__, 1, "lost?", None, None))
     assert "No space left" in capsys.readouterr().err
     handler.close()
+
+
+def test_the_running_kiosk_records_on_a_thread_of_its_own_so_a_slow_disk_never_holds_the_screen(tmp_path):
+    """Another program holds the database's write lock (as a slow disk or a backup would hold
+    a commit): a play is recorded at once, waits, and is written when the lock goes; closing
+    writes what still waits."""
+    db_file = tmp_path / "content.db"
+    database.open_database(str(db_file))
+    database.write_in_background(True)
+    other = sqlite3.connect(db_file, timeout=0)
+    try:
+        start = datetime(2026, 12, 1, 10)
+        other.execute("BEGIN IMMEDIATE")  # the write lock, held
+        database.log_play(None, None, start, start + timedelta(seconds=5), "completed", code="a")
+        assert database.pending_records() == 1  # returned without its commit
+        other.rollback()
+        assert database.flush(10) and _plays(db_file) == 1
+        other.execute("BEGIN IMMEDIATE")
+        database.log_play(None, None, start, start + timedelta(seconds=9), "completed", code="b")
+        other.rollback()
+    finally:
+        other.close()
+        database.close_database()
+    assert _plays(db_file) == 2 and database.pending_records() == 0

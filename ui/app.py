@@ -89,6 +89,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         return fail(f"{exc}")
     if db_warning:
         log.error("%s", db_warning)
+    database.write_in_background(True)  # a commit waits for the disk; the billboard must not
     database.close_cut_plays()  # what a power cut or a crash left "playing" is closed, as a play
 
     app = QApplication.instance() or QApplication([sys.argv[0]])

@@ -469,6 +469,8 @@ def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDat
 
 
 def close_database() -> None:
+    if _writer["thread"] is not None:
+        write_in_background(False)  # what the kiosk recorded last is written before it closes
     db = database.obj
     if db is not None:
         with contextlib.suppress(Exception):
@@ -823,20 +825,101 @@ def _queue(model: type[LogModel], row_id: Any) -> None:
 # Records that could not be written yet (a full disk, a busy or failing database): kept in memory,
 # oldest dropped first beyond BACKLOG_MAX, and written before the next record once it works again.
 BACKLOG_MAX = 5000
-_backlog: deque[tuple[str, Callable[[], Any]]] = deque(maxlen=BACKLOG_MAX)
-_backlog_lock = threading.Lock()
+_backlog: deque[tuple[int, str, Callable[[], Any]]] = deque(maxlen=BACKLOG_MAX)
+_backlog_lock = threading.Lock()  # held only to add or take records, never while writing
+_writing = threading.Lock()  # one writer at a time: the caller's thread, or the writer thread
 _failing = {"since": 0.0, "warned": 0.0}
+_seq = {"next": 0}
+RETRY_SECONDS = 5.0  # a writer thread with records it could not store tries again this often
+
+
+class _Writer(threading.Thread):
+    """The kiosk's record writer (`write_in_background`): a play's row costs the GUI thread a
+    place in a queue, not a commit. With synchronous=FULL each commit waits for the disk, which
+    on a busy PC took up to half a second, a frozen frame on the billboard."""
+
+    def __init__(self) -> None:
+        super().__init__(name="cxkiosk-records", daemon=True)
+        self.wake = threading.Event()
+        self.idle = threading.Event()
+        self.stopping = False
+
+    def run(self) -> None:
+        while not self.stopping:
+            self.wake.wait(RETRY_SECONDS)
+            self.wake.clear()
+            _write_pending()
+            with _backlog_lock:
+                if not _backlog:
+                    self.idle.set()
+        _write_pending()
+        db = database.obj
+        if db is not None:
+            with contextlib.suppress(Exception):
+                db.close()  # this thread's own connection
+
+
+_writer: dict[str, _Writer | None] = {"thread": None}
+
+
+def write_in_background(on: bool, timeout: float = 5.0) -> bool:
+    """From now on records are written by a thread of their own (the running kiosk), or again by
+    the caller (commands, tests). Turning it off writes what waits first, within `timeout`;
+    False when some could not be written meanwhile (they stay in memory)."""
+    writer = _writer["thread"]
+    if on:
+        if writer is None or not writer.is_alive():
+            _writer["thread"] = writer = _Writer()
+            writer.start()
+        return True
+    if writer is None:
+        return True
+    flush(timeout)
+    writer.stopping = True
+    writer.wake.set()
+    writer.join(timeout)
+    _writer["thread"] = None
+    return pending_records() == 0
+
+
+def flush(timeout: float = 5.0) -> bool:
+    """Wait until every record is written (at most `timeout`); True when none waits."""
+    writer = _writer["thread"]
+    if writer is None or not writer.is_alive():
+        _write_pending()
+        return pending_records() == 0
+    deadline = time.monotonic() + timeout
+    while pending_records() and time.monotonic() < deadline:
+        writer.idle.clear()
+        writer.wake.set()
+        writer.idle.wait(min(0.5, max(0.0, deadline - time.monotonic())))
+    return pending_records() == 0
 
 
 def _record(what: str, write: Callable[[], Any]) -> None:
-    """Write a record with every one still waiting, in one transaction; on a storage fault keep
-    them all for the next time (a warning at most every 10 minutes) and carry on."""
+    """Keep a record and write it: on the writer thread when there is one, else now, with every
+    one still waiting, in one transaction; on a storage fault keep them all for the next time (a
+    warning at most every 10 minutes) and carry on."""
     with _backlog_lock:
-        _backlog.append((what, write))
-        pending = list(_backlog)
+        _seq["next"] += 1
+        _backlog.append((_seq["next"], what, write))
+    writer = _writer["thread"]
+    if writer is not None and writer.is_alive():
+        writer.idle.clear()
+        writer.wake.set()
+        return
+    _write_pending()
+
+
+def _write_pending() -> None:
+    with _writing:
+        with _backlog_lock:
+            pending = list(_backlog)
+        if not pending or database.obj is None:
+            return
         try:
             with database.atomic():
-                for _what, pending_write in pending:
+                for _seq_no, _what, pending_write in pending:
                     pending_write()
         except (peewee.OperationalError, peewee.DatabaseError, sqlite3.Error, OSError) as exc:
             moment = time.monotonic()
@@ -845,10 +928,12 @@ def _record(what: str, write: Callable[[], Any]) -> None:
             if moment - _failing["warned"] >= 600:
                 _failing["warned"] = moment
                 log.error("cannot store %s (%s); %d record(s) kept in memory until the database can be "
-                          "written again", what, exc, len(_backlog))
+                          "written again", pending[-1][1], exc, len(pending))
             return
-        for _ in pending:
-            _backlog.popleft()
+        last = pending[-1][0]
+        with _backlog_lock:  # those written; the deque may have dropped or gained some meanwhile
+            while _backlog and _backlog[0][0] <= last:
+                _backlog.popleft()
         if _failing["since"]:
             log.warning("records stored again: %d kept in memory are written", len(pending))
             _failing.update(since=0.0, warned=0.0)
