@@ -119,7 +119,7 @@ def test_a_kiosk_killed_mid_play_keeps_the_play_and_the_next_start_counts_it(tmp
     data = tmp_path / "kiosk"
     db = data / "content.db"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    kiosk = subprocess.Popen([sys.executable, str(REPO / "main.py"), "--demo", "--windowed", "--nfc", "none",
+    kiosk = subprocess.Popen([sys.executable, str(REPO / "main.py"), "--source", "none", "--windowed", "--nfc", "none",
                               "--data-dir", str(data)], env=env, cwd=tmp_path,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -146,7 +146,7 @@ def test_a_kiosk_killed_mid_play_keeps_the_play_and_the_next_start_counts_it(tmp
     # The next start: a row no kiosk has stamped for 15 s is closed (a live one on a shared
     # database is not), as a play up to its last stamp.
     time.sleep(max(0.0, 16 - (datetime.now() - _when(end)).total_seconds()))
-    again = subprocess.run([sys.executable, str(REPO / "main.py"), "--demo", "--windowed", "--nfc", "none",
+    again = subprocess.run([sys.executable, str(REPO / "main.py"), "--source", "none", "--windowed", "--nfc", "none",
                             "--data-dir", str(data), "--quit-after", "2"], env=env, cwd=tmp_path,
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr[-1500:]
