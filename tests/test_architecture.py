@@ -43,8 +43,8 @@ def test_core_imports_no_widgets_and_qtcore_only_in_runtime():
 STAGES = {
     "values": 0, "attributes": 0, "links": 0, "cells": 0, "storage": 0, "config": 0, "resources": 0,
     "log": 0, "pin": 0, "first_run": 0, "period": 0, "consent": 0,
-    "sensing": 1, "profiling": 2, "content": 3, "push": 4, "captions": 4, "report": 5, "uplift": 5,
-    "report_html": 5, "report_text": 5, "counting": 5,
+    "sensing": 1, "profiling": 2, "content": 3, "push": 4, "captions": 4, "fleet": 4, "report": 5,
+    "uplift": 5, "report_html": 5, "report_text": 5, "counting": 5,
     "runtime": 6, "supervisor": 6, "commands": 7,
 }
 
