@@ -67,8 +67,9 @@ def write(beat: Beat, at: datetime | None = None) -> None:
 
 def classify(row: Heartbeat, now: datetime) -> KioskState:
     """One heartbeat row as the fleet list shows it."""
-    problems = [f"{part}: {text}" for part, text in (("camera", row.camera), ("model", row.model),
-                                                       ("NFC", row.nfc)) if text]
+    # "camera 0 unplugged" names its part already; "no reader" is said to be the NFC's
+    problems = [text if text.lower().startswith(part.lower()) else f"{part}: {text}"
+                for part, text in (("camera", row.camera), ("model", row.model), ("NFC", row.nfc)) if text]
     if row.playable <= 0:
         problems.append("nothing playable")
     if row.queued > 0:
