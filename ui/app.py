@@ -73,6 +73,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from ui.window import delete_widgets, screenshot_and_quit, show_kiosk_window
 
     ensure_sandbox_flag()  # after logging is set, before the QApplication
+    from cxkiosk.first_run import identify
+
+    ctx.settings = identify(ctx.paths, ctx.settings)  # a kiosk id and name, on the first start
     settings = ctx.settings
     # A demo is this run only: the overrides below are never saved (a save writes only what the
     # operator changed), and what it records is marked demo.
