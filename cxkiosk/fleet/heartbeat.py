@@ -8,6 +8,7 @@ CMS shows: the kiosks that need a visit (down, then degraded) first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,7 +90,11 @@ def fleet_states(now: datetime | None = None) -> list[KioskState]:
     """Every kiosk that ever wrote a heartbeat here: down first, then degraded, then ok, each by
     name (the kiosk id for one without a name)."""
     at = local_naive(now)
-    states = [classify(row, at) for row in Heartbeat.select()]
+    return in_fleet_order(classify(row, at) for row in Heartbeat.select())
+
+
+def in_fleet_order(states: Iterable[KioskState]) -> list[KioskState]:
+    """Down first, then degraded, then ok; each by name, then id."""
     return sorted(states, key=lambda s: (STATES.index(s.state), (s.name or s.kiosk).casefold(), s.kiosk))
 
 
