@@ -195,7 +195,7 @@ def known_kiosks() -> list[str]:
     """Every kiosk id that wrote a log row or a heartbeat here."""
     found = {k for model in (PlayLog, AudienceLog, TapLog)
              for (k,) in model.select(model.kiosk).distinct().tuples()}
-    found |= set(kiosk_names()) | {row.kiosk for row in Heartbeat.select(Heartbeat.kiosk)}
+    found |= {row.kiosk for row in Heartbeat.select(Heartbeat.kiosk)}
     return sorted(found)
 
 

@@ -72,7 +72,10 @@ class FleetPage(QWidget):
         self.summary = QLabel()
         self.model = FleetModel()
         self.table = table(self.model)
-        self.table.horizontalHeader().setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for column in range(len(HEADERS) - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.line)
@@ -118,6 +121,7 @@ class FleetPage(QWidget):
         if status.synced is not None:
             details.append(f"content and prompts copied {seen_text(status.synced, now)}")
         self.detail.setText("; ".join(details))
+        self.detail.setVisible(bool(details))
         kiosks = in_fleet_order(status.kiosks)
         self.model.set_kiosks(kiosks, now)
         counts = Counter(k.state for k in kiosks)
