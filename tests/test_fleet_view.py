@@ -353,6 +353,8 @@ def test_the_fleet_tab_shows_the_line_and_the_kiosks_needing_a_visit_first(qtbot
     page.set_status(FleetStatus(server="postgresql://kiosk@fleet.example/cx", connected=False,
                                 offline_since=datetime(2025, 6, 4, 10, 32), queued=17, kiosks=status.kiosks))
     assert page.line.text() == "Fleet database: offline since 10:32, 17 rows queued"
+    page.set_status(FleetStatus(server="postgresql://kiosk@fleet.example/cx", problem="<b>refused</b>"))
+    assert page.detail.text() == "<b>refused</b>" and page.detail.textFormat() == Qt.TextFormat.PlainText
 
 
 def test_a_kiosk_not_in_a_fleet_says_so_and_how_to_join(qtbot):

@@ -77,6 +77,8 @@ class FleetPage(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)
+        for label in (self.line, self.detail, self.summary):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # a server's error text is no markup
         layout = QVBoxLayout(self)
         layout.addWidget(self.line)
         layout.addWidget(self.detail)
