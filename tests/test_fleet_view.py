@@ -93,7 +93,7 @@ def test_heartbeats_on_a_sqlite_file(db):
     check_upsert()
 
 
-def test_heartbeats_on_postgresql(postgres_url):
+def test_heartbeats_on_postgresql(postgres_url, tmp_path, capsys):
     database.open_database(postgres_url)
     try:
         Heartbeat.delete().execute()
@@ -102,6 +102,12 @@ def test_heartbeats_on_postgresql(postgres_url):
         check_upsert()
     finally:
         close_database()
+    # `report --fleet` against the server's URL, as an integrator runs it
+    assert main.main(["report", "--fleet", "--format", "json", "--db", postgres_url,
+                      "--data-dir", str(tmp_path / "data")]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [k["name"] for k in listed] == ["Café terrace", "Lobby", "Upstairs", "Window"]  # all down: by name
+    assert {k["state"] for k in listed} == {"down"}  # their beats are from 2025
 
 
 def test_down_takes_three_intervals_and_at_least_90_seconds(db):
