@@ -13,6 +13,9 @@ already takes them).
 
 Rows a `--demo` run wrote (the shipped clip's visitor, its plays and taps) are left out unless a
 caller asks for them with `demo=True`: the clip is no visitor.
+
+On a fleet's server every row says which kiosk wrote it: `kiosk=ID` keeps that kiosk's rows
+only (`report --kiosk ID`), None counts the whole fleet.
 """
 
 from __future__ import annotations
@@ -21,45 +24,59 @@ from datetime import datetime
 
 import peewee
 
-from cxkiosk.content.database import AudienceLog, PlayLog, TapLog
+from cxkiosk.content.database import AudienceLog, LogModel, PlayLog, TapLog
 
 # The two are complements (a failure with no end never showed; SQL's NULL is spelled out).
 FAILED_LOAD = (PlayLog.outcome == "failed") & (PlayLog.end.is_null() | (PlayLog.end <= PlayLog.start))
 ON_SCREEN = (PlayLog.outcome != "failed") | (PlayLog.end > PlayLog.start)
 
 
-def _within(field: peewee.Field, demo_flag: peewee.Field, since: datetime | None, until: datetime,
-            demo: bool) -> peewee.Expression:
+def of_kiosk(model: type[LogModel], kiosk: str | None, where: peewee.Expression) -> peewee.Expression:
+    """`where`, kept to the rows one kiosk of a fleet wrote (its settings' kiosk_id); None: every
+    kiosk's."""
+    return where if kiosk is None else where & (model.kiosk == kiosk)
+
+
+def _within(model: type[PlayLog] | type[AudienceLog] | type[TapLog], field: peewee.Field,
+            since: datetime | None, until: datetime, demo: bool, kiosk: str | None) -> peewee.Expression:
     """[since, until): a period is half-open, so yesterday and today never share a row."""
     where = field < until
     if since is not None:
         where &= field >= since
-    return where if demo else where & (demo_flag == False)  # noqa: E712 - SQL, not Python
+    if not demo:
+        where &= model.demo == False  # noqa: E712 - SQL, not Python
+    return of_kiosk(model, kiosk, where)
 
 
-def logged_plays(since: datetime | None, until: datetime, demo: bool = False) -> peewee.Expression:
+def logged_plays(since: datetime | None, until: datetime, demo: bool = False,
+                 kiosk: str | None = None) -> peewee.Expression:
     """Every proof-of-play row that began in the period, failed loads included."""
-    return _within(PlayLog.start, PlayLog.demo, since, until, demo)
+    return _within(PlayLog, PlayLog.start, since, until, demo, kiosk)
 
 
-def plays(since: datetime | None, until: datetime, demo: bool = False) -> peewee.Expression:
+def plays(since: datetime | None, until: datetime, demo: bool = False,
+          kiosk: str | None = None) -> peewee.Expression:
     """The plays that count: on screen, in the period."""
-    return logged_plays(since, until, demo) & ON_SCREEN
+    return logged_plays(since, until, demo, kiosk) & ON_SCREEN
 
 
-def failed_loads(since: datetime | None, until: datetime, demo: bool = False) -> peewee.Expression:
+def failed_loads(since: datetime | None, until: datetime, demo: bool = False,
+                 kiosk: str | None = None) -> peewee.Expression:
     """Items that never reached the screen, in the period."""
-    return logged_plays(since, until, demo) & FAILED_LOAD
+    return logged_plays(since, until, demo, kiosk) & FAILED_LOAD
 
 
-def demo_plays(since: datetime | None, until: datetime) -> peewee.Expression:
+def demo_plays(since: datetime | None, until: datetime, kiosk: str | None = None) -> peewee.Expression:
     """The plays of `--demo` runs in the period: left out, and said so."""
-    return _within(PlayLog.start, PlayLog.demo, since, until, True) & ON_SCREEN & (PlayLog.demo == True)  # noqa: E712
+    return (_within(PlayLog, PlayLog.start, since, until, True, kiosk) & ON_SCREEN
+            & (PlayLog.demo == True))  # noqa: E712
 
 
-def taps(since: datetime | None, until: datetime, demo: bool = False) -> peewee.Expression:
-    return _within(TapLog.time, TapLog.demo, since, until, demo)
+def taps(since: datetime | None, until: datetime, demo: bool = False,
+         kiosk: str | None = None) -> peewee.Expression:
+    return _within(TapLog, TapLog.time, since, until, demo, kiosk)
 
 
-def visits(since: datetime | None, until: datetime, demo: bool = False) -> peewee.Expression:
-    return _within(AudienceLog.time, AudienceLog.demo, since, until, demo)
+def visits(since: datetime | None, until: datetime, demo: bool = False,
+           kiosk: str | None = None) -> peewee.Expression:
+    return _within(AudienceLog, AudienceLog.time, since, until, demo, kiosk)

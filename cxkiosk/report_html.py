@@ -6,6 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from cxkiosk.report_text import NO_KIOSK_ID
+
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2430;
   margin:32px;max-width:1100px}
@@ -30,6 +32,9 @@ def render_html(report: dict[str, Any], title: str = "cxkiosk report") -> str:
     totals, uplift = report["totals"], report.get("uplift") or {}
     overall = uplift.get("overall") or {}
     period = f"{report['since'] or 'all history'} to {report['until']}"
+    if report.get("kiosk") is not None:
+        name = report.get("kiosk_name") or ""
+        period += f"; kiosk {report['kiosk'] or NO_KIOSK_ID}" + (f" ({name})" if name else "")
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
              f"<style>{STYLE}</style></head><body>",
              f"<h1>{escape(title)}</h1><div class='muted'>{escape(period)}</div>",
@@ -50,6 +55,11 @@ def render_html(report: dict[str, Any], title: str = "cxkiosk report") -> str:
          "Taps/100 watchers, targeted", "Taps/100 watchers, holdout"),
         [(row["title"], row["plays"], row["targeted"], row["holdout"], row["ots"], row["watchers"],
           row["attention"], row["taps"], *_item_rates(uplift, row["item_id"])) for row in report["items"]]))
+    if report.get("kiosks"):
+        parts.append("<h2>Per kiosk</h2>" + _table(
+            ("Kiosk", "Name", "Plays", "Seconds on screen", "Taps", "Visits", "Visitors"),
+            [(row["kiosk"] or NO_KIOSK_ID, row["name"], row["plays"], row["seconds"], row["taps"],
+              row["visits"], row["visitors"]) for row in report["kiosks"]]))
     parts.append("<h2>Visitors and plays by hour</h2>" + _hours_chart(report["hours"]))
     if report["segments"]:
         parts.append("<h2>Who was there</h2>" + _table(

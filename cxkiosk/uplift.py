@@ -102,16 +102,16 @@ def compare(targeted: Arm, holdout: Arm, names: tuple[str, str, str, str] = TARG
     return Uplift(targeted, holdout, _round(d), _round(low), _round(high), verdict)
 
 
-def arms(since: datetime | None, until: datetime,
-         demo: bool = False) -> dict[tuple[str, int | None, int], Arm]:
+def arms(since: datetime | None, until: datetime, demo: bool = False,
+         kiosk: str | None = None) -> dict[tuple[str, int | None, int], Arm]:
     """Targeted and holdout figures per (trigger, item, captioned 0/1), aggregated by the database
-    over the plays that count (on screen, in [since, until))."""
+    over the plays that count (on screen, in [since, until)), of one kiosk or (None) all."""
     taps = (TapLog.select(TapLog.code, fn.COUNT(TapLog.id).alias("n"))
-            .where(TapLog.code != "").group_by(TapLog.code).alias("taps"))
+            .where(counting.of_kiosk(TapLog, kiosk, TapLog.code != "")).group_by(TapLog.code).alias("taps"))
     n = fn.COALESCE(taps.c.n, 0)
     watchers = fn.COALESCE(PlayLog.watchers, 0)
     capped = Case(None, [(n > watchers, watchers)], n)  # at most one tap per watcher
-    period = counting.plays(since, until, demo) & PlayLog.trigger.in_(["targeted", "holdout"])
+    period = counting.plays(since, until, demo, kiosk) & PlayLog.trigger.in_(["targeted", "holdout"])
     captioned = Case(None, [(PlayLog.caption != "", 1)], 0)
     query = (PlayLog.select(PlayLog.trigger, PlayLog.item, captioned, fn.COUNT(PlayLog.id),
                             fn.SUM(fn.COALESCE(PlayLog.ots, 0)), fn.SUM(watchers),
@@ -127,9 +127,10 @@ def arms(since: datetime | None, until: datetime,
     return found
 
 
-def uplift_report(since: datetime | None, until: datetime, demo: bool = False) -> dict[str, Any]:
+def uplift_report(since: datetime | None, until: datetime, demo: bool = False,
+                  kiosk: str | None = None) -> dict[str, Any]:
     """Overall and per item: each side's figures, the difference with its interval, a sentence."""
-    per = arms(since, until, demo)
+    per = arms(since, until, demo, kiosk)
     titles: dict[int, str] = dict(Content.select(Content.id, Content.title).tuples())  # type: ignore[arg-type]
 
     def total(trigger: str, item: int | None | str = "all", captioned: int | None = None) -> Arm:

@@ -119,8 +119,8 @@ def test_a_kiosk_killed_mid_play_keeps_the_play_and_the_next_start_counts_it(tmp
     data = tmp_path / "kiosk"
     db = data / "content.db"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    kiosk = subprocess.Popen([sys.executable, str(REPO / "main.py"), "--source", "none", "--windowed", "--nfc", "none",
-                              "--data-dir", str(data)], env=env, cwd=tmp_path,
+    kiosk = subprocess.Popen([sys.executable, str(REPO / "main.py"), "--source", "none", "--windowed",
+                              "--nfc", "none", "--data-dir", str(data)], env=env, cwd=tmp_path,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120  # a guard against a kiosk that never plays, not a timing
@@ -146,9 +146,9 @@ def test_a_kiosk_killed_mid_play_keeps_the_play_and_the_next_start_counts_it(tmp
     # The next start: a row no kiosk has stamped for 15 s is closed (a live one on a shared
     # database is not), as a play up to its last stamp.
     time.sleep(max(0.0, 16 - (datetime.now() - _when(end)).total_seconds()))
-    again = subprocess.run([sys.executable, str(REPO / "main.py"), "--source", "none", "--windowed", "--nfc", "none",
-                            "--data-dir", str(data), "--quit-after", "2"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, timeout=120)
+    again = subprocess.run([sys.executable, str(REPO / "main.py"), "--source", "none", "--windowed",
+                            "--nfc", "none", "--data-dir", str(data), "--quit-after", "2"], env=env,
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr[-1500:]
     closed = {r[0]: r for r in _rows(db)}[row_id]
     assert closed[1:4] == (start, end, "cut-short") and "power cut" in closed[4]

@@ -73,6 +73,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from ui.window import delete_widgets, screenshot_and_quit, show_kiosk_window
 
     ensure_sandbox_flag()  # after logging is set, before the QApplication
+    from cxkiosk.first_run import identify
+
+    ctx.settings = identify(ctx.paths, ctx.settings)  # a kiosk id and name, on the first start
     settings = ctx.settings
     # A demo is this run only: the overrides below are never saved (a save writes only what the
     # operator changed), and what it records is marked demo.
@@ -135,7 +138,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
         runtime.captions.written.connect(lambda code, text, _source: programme.caption_shown(code, text))
     awake, daily_restart = _unattended(app, settings, status, ctx.paths.data)  # noqa: F841 - kept alive
     fleet_thread = _fleet_thread(fleet, settings, status, playlist)
-    admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime, programme)
+    admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime, programme,
+                        fleet=fleet_thread.view if fleet_thread is not None else None)
     billboard.admin_requested.connect(admin.open)
     runtime.start()
     if settings.stall_report_seconds:  # how late the GUI thread answers, in the log
@@ -185,9 +189,10 @@ def _fleet_thread(fleet: Any, settings: Any, status: Any, playlist: Any) -> Any:
     """The fleet worker on its thread, its word on the status board, its copies played."""
     if fleet is None:
         return None
-    from cxkiosk.runtime.fleet import FleetView, FleetWorker
+    from cxkiosk.runtime.fleet import FleetView, FleetWorker, heartbeat_of
     from cxkiosk.runtime.threads import WorkerThread
 
+    fleet.heartbeat = heartbeat_of(status.latest, playlist, settings)
     worker = FleetWorker(fleet, settings.fleet_sync_seconds)
     view = FleetView(status, playlist)
     worker.status.connect(view.show)

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     in_file = file_problems(ctx.paths)
     if in_file:
         checks.append(Check("settings", False, "; ".join(in_file)))
+    checks.insert(0, check_kiosk(ctx))  # who this kiosk is, first
     if args.json:
         print(json.dumps([asdict(c) for c in checks], indent=2))
     else:
@@ -59,6 +60,16 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print("the kiosk can run" if can_run else "the kiosk cannot run: fix the FAIL lines above")
     return 0 if can_run else 1
+
+
+def check_kiosk(ctx: Context) -> Check:
+    """Who this kiosk is to a fleet and in its links: its id and name."""
+    from cxkiosk.config import read_settings_file
+
+    name = f" ({ctx.settings.kiosk_name})" if ctx.settings.kiosk_name else ", no name"
+    later = "" if "kiosk_id" in read_settings_file(ctx.paths)[0] or ctx.settings.kiosk_id != "kiosk" \
+        else "; its own id is made at its first start"
+    return Check("kiosk", True, f"{ctx.settings.kiosk_id}{name}{later}")
 
 
 def check_storage(ctx: Context) -> list[Check]:

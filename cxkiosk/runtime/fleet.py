@@ -4,14 +4,18 @@ that is away costs this thread a connect timeout, never the billboard a frame)."
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from cxkiosk.content import database
 from cxkiosk.content.playlist import Playlist
-from cxkiosk.fleet.status import FleetStatus
-from cxkiosk.fleet.sync import FleetSync
+from cxkiosk.fleet import heartbeat as fleet_heartbeat
+from cxkiosk.fleet.status import FleetStatus, KioskState
+from cxkiosk.fleet.sync import FleetSync, Heartbeat
+from cxkiosk.runtime.status import beat
 from cxkiosk.runtime.threads import Worker
 
 log = logging.getLogger("cxkiosk.fleet")
@@ -64,3 +68,18 @@ class FleetView(QObject):
     @Slot()
     def reload(self) -> None:
         self.playlist.replace(database.playlist())
+
+
+def heartbeat_of(latest: Mapping[str, str], playlist: Playlist, settings: Any) -> Heartbeat:
+    """What the fleet thread writes at each step (on the server it is routed to) and the fleet
+    list it reads back. `latest` is the status board's dict: copied whole at each beat (one
+    C-level copy under the GIL), never changed from this thread."""
+    started = datetime.now()
+
+    def write(queued: int) -> tuple[KioskState, ...]:
+        fleet_heartbeat.write(beat(dict(latest), kiosk=settings.kiosk_id, name=settings.kiosk_name,
+                                   started=started, playable=len(playlist.items), queued=queued,
+                                   interval=settings.fleet_sync_seconds))
+        return tuple(fleet_heartbeat.fleet_states())
+
+    return write

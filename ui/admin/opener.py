@@ -23,12 +23,15 @@ log = logging.getLogger("cxkiosk.admin")
 class AdminOpener:
     """Built once by main.py; `open()` is connected to the billboard's hidden hotkey."""
 
-    def __init__(self, paths, settings, billboard, playlist, status, runtime, programme=None) -> None:
+    def __init__(self, paths, settings, billboard, playlist, status, runtime, programme=None,
+                 fleet=None) -> None:
         """`runtime`: the kiosk's Runtime (capture, nfc, selector; any may be None); `programme`:
-        where item health comes from and "Retry now" goes (None: health as the playlist has it)."""
+        where item health comes from and "Retry now" goes (None: health as the playlist has it);
+        `fleet`: a fleet kiosk's FleetView (its status and the fleet list for the Fleet tab)."""
         self.paths, self.settings, self.billboard = paths, settings, billboard
         self.playlist, self.status, self.runtime = playlist, status, runtime
         self.programme = programme
+        self.fleet = fleet
         self.panel = None
 
     def open(self) -> None:
@@ -61,6 +64,10 @@ class AdminOpener:
         for part, text in self.status.latest.items():
             panel.set_status(part, text)
         self.status.changed.connect(panel.set_status)
+        if self.fleet is not None:
+            if self.fleet.latest is not None:
+                panel.set_fleet_status(self.fleet.latest)
+            self.fleet.changed.connect(panel.set_fleet_status)
         panel.set_health(self.playlist.health().values())
         if self.programme is not None:
             self.programme.health_changed.connect(panel.show_health)

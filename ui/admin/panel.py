@@ -9,7 +9,8 @@ Public API (main.py wires it):
   `nfc_test_requested(str device)`, `retry_requested(int item id)`, `still_wanted()` (the
   prompt bench wants one camera frame);
 - slots: `show_preview(numpy BGR image)`, `take_still(numpy BGR image)`, `set_status(part, text)`
-  with part in camera | nfc | model | database, `set_health(ItemHealths)`, `show_health(ItemHealth)`.
+  with part in camera | nfc | model | database, `set_health(ItemHealths)`, `show_health(ItemHealth)`,
+  `set_fleet_status(FleetStatus)` (the Fleet tab).
 It edits a copy of the settings; only Save writes settings.json (never the API key).
 """
 
@@ -46,6 +47,7 @@ from ui.admin import widgets
 from ui.admin.content import ContentPage
 from ui.admin.devices import DevicesPage
 from ui.admin.figures import FiguresPage
+from ui.admin.fleet import FleetPage
 from ui.admin.privacy import PrivacyPage
 from ui.admin.prompts import PromptsPage
 from ui.admin.provider import ProviderPage
@@ -204,6 +206,7 @@ class AdminPanel(QWidget):
         self.body: QWidget | None = None
         self._statuses: dict[str, str] = {}
         self._health: dict[int, ItemHealth] = {}  # failing items, kept while the panel is locked
+        self._fleet: Any = None  # the fleet worker's last FleetStatus, kept while the panel is locked
         self._test: WorkerThread | None = None
         self._show_pin()
 
@@ -268,6 +271,14 @@ class AdminPanel(QWidget):
         for part, text in self._statuses.items():
             self.devices.set_status(part, text)
         self.content.set_health(self._health.values())
+        if self._fleet is not None:
+            self.fleet.set_status(self._fleet)
+
+    def set_fleet_status(self, status: Any) -> None:
+        """The fleet worker's FleetStatus: kept, and shown on the Fleet tab when unlocked."""
+        self._fleet = status
+        if self.body is not None:
+            self.fleet.set_status(status)
 
     def lock(self) -> None:
         """Back to the PIN page; the tabs (and any preview or test) end."""
@@ -295,6 +306,8 @@ class AdminPanel(QWidget):
         self.provider = ProviderPage()
         self.privacy = PrivacyPage()
         self.figures = FiguresPage()
+        self.fleet = FleetPage()
+        self.fleet.load(self.settings)
         for page in (self.devices, self.provider, self.privacy):
             page.load(self.settings)
         self.content.changed.connect(self.content_changed)
@@ -305,7 +318,7 @@ class AdminPanel(QWidget):
         tabs = QTabWidget()
         for page, title in ((self.content, "Content"), (self.prompts, "Prompts"), (self.devices, "Devices"),
                             (self.provider, "Model provider"), (self.privacy, "Privacy"),
-                            (self.figures, "Figures")):
+                            (self.figures, "Figures"), (self.fleet, "Fleet")):
             tabs.addTab(page, title)
         self.tabs = tabs
         self.save_button = QPushButton("Save settings")
