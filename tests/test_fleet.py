@@ -178,3 +178,28 @@ def test_kiosks_starting_together_make_the_schema_once(server):
     assert [p.returncode for p in starts] == [0] * 6, [err[-800:] for _out, err in results]
     assert sql(url, "SELECT version FROM schema_version") == [(database.SCHEMA_VERSION,)]
     assert sql(url, "SELECT count(*) FROM fleet_revision") == [(1,)]
+
+
+def test_a_play_logged_while_the_fleet_thread_writes_the_local_copy_is_stored_not_refused(db, tmp_path):
+    """The fleet thread writes the kiosk's file (a copy, its sends) while the GUI thread logs plays;
+    a play's write reads its row first, and a transaction that read before another's commit and
+    wrote after it was refused at once ("database is locked"): found by the two-kiosk test."""
+    import sqlite3
+    import threading
+    import time
+
+    start = datetime(2026, 12, 1, 11)
+    play("c1", start, "playing")
+    other = sqlite3.connect(db.database, timeout=10, isolation_level=None)  # as the fleet thread's copy
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO outbox (\"table\", row) VALUES ('play_log', 'x')")
+        done = threading.Thread(target=play, args=("c1", start))
+        done.start()
+        time.sleep(0.5)  # the play's write reaches the lock the copy holds (not a timing assert)
+        other.execute("COMMIT")
+        done.join(30)
+    finally:
+        other.close()
+    assert database.pending_records() == 0
+    assert [(r.code, r.outcome) for r in PlayLog.select()] == [("c1", "completed")]

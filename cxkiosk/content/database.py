@@ -461,8 +461,11 @@ def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDat
             uri += "&immutable=1"
         return peewee.SqliteDatabase(uri, uri=True, pragmas=pragmas, timeout=timeout)
     # WAL: readers never block the writer; FULL: a committed edit survives a power cut.
+    # IMMEDIATE: a transaction takes the write lock at BEGIN, waiting busy_timeout for it; one
+    # that read first and wrote after another thread's commit (the fleet thread's copy or sends
+    # beside a play being logged) would fail at once with "database is locked".
     pragmas.update({"journal_mode": "wal", "synchronous": 2})
-    return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=timeout)
+    return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=timeout, lock_type="IMMEDIATE")
 
 
 def close_database() -> None:
