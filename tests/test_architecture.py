@@ -44,7 +44,7 @@ STAGES = {
     "values": 0, "attributes": 0, "links": 0, "cells": 0, "storage": 0, "config": 0, "resources": 0,
     "log": 0, "pin": 0, "first_run": 0, "period": 0, "consent": 0,
     "sensing": 1, "profiling": 2, "content": 3, "push": 4, "captions": 4, "report": 5, "uplift": 5,
-    "report_html": 5, "report_text": 5, "counting": 5,
+    "report_html": 5, "report_text": 5, "counting": 5, "fleet": 5,
     "runtime": 6, "supervisor": 6, "commands": 7,
 }
 
