@@ -203,3 +203,14 @@ def test_a_play_logged_while_the_fleet_thread_writes_the_local_copy_is_stored_no
         other.close()
     assert database.pending_records() == 0
     assert [(r.code, r.outcome) for r in PlayLog.select()] == [("c1", "completed")]
+
+
+@pytest.mark.parametrize("url", ["postgresql://app:s3cret@127.0.0.1:5432",  # no database name
+                                 "postgresql://app:s3cret@127.0.0.1:notaport/shop"])
+def test_a_url_that_cannot_be_read_is_named_without_its_password(url):
+    from cxkiosk.fleet import server as fleet_server
+
+    for opening in (database.open_database, fleet_server.connect):
+        with pytest.raises(database.DatabaseError) as refused:
+            opening(url)
+        assert "s3cret" not in str(refused.value) and "app@127.0.0.1" in str(refused.value)

@@ -427,7 +427,8 @@ def _open_server(spec: str, where: str) -> peewee.Database:
     try:
         return _connect(spec)
     except ValueError as exc:  # a URL playhouse cannot read: no database name, a bad port
-        raise DatabaseError(f"database {where}: {exc}") from None
+        # Its message quotes the URL as given, password and all.
+        raise DatabaseError(f"database {where}: {str(exc).replace(spec, where)}") from None
 
 
 def _connect(spec: str) -> peewee.Database:
