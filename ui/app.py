@@ -60,6 +60,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from cxkiosk.content import database
     from cxkiosk.content.media import MediaFolders
     from cxkiosk.content.playlist import Playlist
+    from cxkiosk.fleet.server import redacted
     from cxkiosk.links import https_origin
     from cxkiosk.push.links import link_policy, qr_link
     from cxkiosk.resources import DEMO_SOURCE, is_demo_source
@@ -119,7 +120,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
     billboard.failed.connect(programme.on_failed)
 
     status = StatusBoard()
-    status.set("database", db_warning or f"{ctx.db_spec}: {len(playlist.items)} items in the idle playlist")
+    status.set("database", db_warning or f"{redacted(ctx.db_spec)}: {len(playlist.items)} items in the idle "
+               "playlist")  # the board is logged and shown in the panel: never the password
     runtime = build_runtime(settings, settings.source, programme, playlist, status, ctx.paths.data,
                             demo=demo)
     if runtime.sensing:

@@ -84,7 +84,7 @@ def check_database(ctx: Context) -> Check:
         readonly = database.is_readonly()
     finally:
         database.close_database()
-    detail = f"{ctx.db_spec}: {total} items, {playable} in the idle playlist now"
+    detail = f"{database._redact(ctx.db_spec)}: {total} items, {playable} in the idle playlist now"
     if warning:  # the shipped copy plays, but nothing the kiosk does is recorded
         return Check("database", False, f"{warning} ({detail})", required=True)
     if readonly:

@@ -32,7 +32,8 @@ def open_content(db_spec: str, default_db: Path) -> tuple[peewee.Database, str |
     try:
         prompt_store.seed_default_prompts()
     except peewee.PeeweeException as exc:
-        raise database.DatabaseError(f"cannot write the default prompts to {db_spec}: {exc}") from exc
+        raise database.DatabaseError(f"cannot write the default prompts to {database._redact(db_spec)}: "
+                                     f"{exc}") from exc
     return db, warning
 
 
