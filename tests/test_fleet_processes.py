@@ -30,14 +30,17 @@ from tests.postgres import PostgresUnavailable, postgres_server
 REPO = Path(__file__).resolve().parent.parent
 KIOSKS = ("hall-a", "hall-b")
 SYNC_SECONDS = 2
+PASSWORD = "pw-never-shown"
 # A shown play is what the report counts (cxkiosk/counting.py: not a failed load, not a demo).
 SHOWN = "(outcome <> 'failed' OR \"end\" > start) AND NOT demo"
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
 
 
-def main(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(REPO / "main.py"), *args], cwd=REPO, env=ENV,
-                          capture_output=True, text=True, timeout=timeout)
+def main(*args: str, said: list[str]) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, str(REPO / "main.py"), *args], cwd=REPO, env=ENV,
+                          capture_output=True, text=True, timeout=90)
+    said.append(done.stdout + done.stderr)
+    return done
 
 
 def wait_for(what: str, test: Callable[[], Any], seconds: float = 60) -> Any:
@@ -145,7 +148,10 @@ def server() -> Iterator[Any]:
 @pytest.mark.timeout(240)
 def test_two_kiosk_processes_share_content_count_plays_and_lose_nothing_through_a_server_outage(
         server, tmp_path):
-    url = server.url
+    # The URL carries a password (the test server trusts loopback and ignores it): it must never
+    # be printed, logged or written down.
+    url = server.url.replace("postgres@", f"postgres:{PASSWORD}@", 1)
+    said: list[str] = []  # everything the commands printed
     kiosks = [Kiosk(tmp_path, k, url) for k in KIOSKS]
     a, b = kiosks
     first = ["Red", "Green"]
@@ -153,7 +159,7 @@ def test_two_kiosk_processes_share_content_count_plays_and_lose_nothing_through_
         for n, title in enumerate([*first, "Blue"]):
             write_image(kiosk.data / "media" / f"{title.lower()}.png", color=(40 * n, 200, 40))
     done = main("content", "import", str(items_file(tmp_path, "first.json", first)), "--data-dir",
-                str(a.data), "--db", url)
+                str(a.data), "--db", url, said=said)
     assert done.returncode == 0, done.stderr
     try:
         for kiosk in kiosks:
@@ -173,9 +179,9 @@ def test_two_kiosk_processes_share_content_count_plays_and_lose_nothing_through_
         # 1. Content imported through kiosk A's data folder, another process, reaches B:
         # listed there, copied into B's fleet.db and played by B within a few sync intervals.
         done = main("content", "import", str(items_file(tmp_path, "more.json", ["Blue"])), "--data-dir",
-                    str(a.data), "--db", url)
+                    str(a.data), "--db", url, said=said)
         assert done.returncode == 0 and "added 1" in done.stdout, done.stdout + done.stderr
-        listed = main("content", "list", "--json", "--data-dir", str(b.data), "--db", url)
+        listed = main("content", "list", "--json", "--data-dir", str(b.data), "--db", url, said=said)
         assert listed.returncode == 0, listed.stderr
         assert sorted(r["title"] for r in json.loads(listed.stdout)) == ["Blue", "Green", "Red"]
         wait_for("hall-b playing the new item", lambda: "Blue" in plays_of("hall-b"), 60)
@@ -197,7 +203,7 @@ def test_two_kiosk_processes_share_content_count_plays_and_lose_nothing_through_
                          lambda k=kiosk: len(local_plays(k.data)) >= offline_plays[k.id] + 3, 60)
                 assert kiosk.alive(), kiosk.log()
             queued = {k.id: state(k.data).get("queued", 0) for k in kiosks}
-            offline = main("check", "--data-dir", str(a.data), "--db", url, "--no-network")
+            offline = main("check", "--data-dir", str(a.data), "--db", url, "--no-network", said=said)
             fleet_line = [line for line in offline.stdout.splitlines() if "fleet database:" in line]
             assert fleet_line and "offline since" in fleet_line[0] and "rows queued" in fleet_line[0], \
                 offline.stdout
@@ -241,8 +247,12 @@ def test_two_kiosk_processes_share_content_count_plays_and_lose_nothing_through_
         finally:
             con.close()
     assert counted == local
-    report = main("report", "--format", "json", "--data-dir", str(a.data), "--db", url)
+    report = main("report", "--format", "json", "--data-dir", str(a.data), "--db", url, said=said)
     assert report.returncode == 0, report.stderr
     figures = json.loads(report.stdout)
     assert figures["totals"]["plays"] == sum(counted.values())
     print(f"plays per kiosk {counted}")
+    # Nothing the commands printed, nothing the kiosks logged or wrote down names the password.
+    written = [p.read_text(encoding="utf-8", errors="replace") for k in kiosks for p in k.data.rglob("*")
+               if p.is_file() and p.suffix in (".log", ".json")]
+    assert [text[:2000] for text in said + written if PASSWORD in text] == []
