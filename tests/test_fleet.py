@@ -214,3 +214,36 @@ def test_a_url_that_cannot_be_read_is_named_without_its_password(url):
         with pytest.raises(database.DatabaseError) as refused:
             opening(url)
         assert "s3cret" not in str(refused.value) and "app@127.0.0.1" in str(refused.value)
+
+
+def test_a_password_with_url_characters_in_it_is_given_percent_encoded(server):
+    """As libpq reads a URL: 'p@ss/w:rd' is given as p%40ss%2Fw%3Ard (found trying it as an
+    integrator would; it was sent encoded and refused)."""
+    import time
+    from urllib.parse import quote
+
+    password = "p@ss/w:rd%"
+    con = psycopg2.connect(server.url)
+    try:
+        con.autocommit = True
+        con.cursor().execute("CREATE ROLE kiosk_pw LOGIN PASSWORD %s", (password,))
+        con.cursor().execute("CREATE DATABASE pw OWNER kiosk_pw")
+    finally:
+        con.close()
+    hba = Path(server.folder) / "data" / "pg_hba.conf"
+    hba.write_text("host all kiosk_pw 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
+    server.as_postgres(f"{server.bindir}/pg_ctl -D {server.folder}/data reload")
+    url = f"postgresql://kiosk_pw:{quote(password, safe='')}@127.0.0.1:{server.port}/pw"
+    deadline = time.monotonic() + 30  # the reload is a signal: wait until a wrong password is refused
+    while True:
+        try:
+            psycopg2.connect(url.replace("%40", "X"), connect_timeout=5).close()
+        except psycopg2.OperationalError:
+            break
+        assert time.monotonic() < deadline, "the server did not take the password rule"
+        time.sleep(0.2)
+    try:
+        database.open_database(url)
+        assert database.Content.select().count() == 0
+    finally:
+        database.close_database()

@@ -434,7 +434,8 @@ def _open_server(spec: str, where: str) -> peewee.Database:
 def _connect(spec: str) -> peewee.Database:
     from playhouse.db_url import connect
 
-    return connect(spec, connect_timeout=CONNECT_TIMEOUT_S,
+    # Percent-decoded, as libpq reads a URL: a password with @ : / # in it can only be given so.
+    return connect(spec, unquote_password=True, unquote_user=True, connect_timeout=CONNECT_TIMEOUT_S,
                    options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
                    keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
                    tcp_user_timeout=TCP_TIMEOUT_MS)
