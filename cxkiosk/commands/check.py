@@ -97,6 +97,7 @@ def check_fleet(ctx: Context) -> list[Check]:
     """A fleet kiosk's link to its server as the kiosk itself last saw it (the fleet-state.json
     its fleet thread writes at every sync): connected, or offline since when with how many rows
     queued. Not required: offline, the kiosk plays from its local copy and queues."""
+    import textwrap
     from datetime import datetime, timedelta
 
     from cxkiosk.content.database import CONNECT_TIMEOUT_S
@@ -125,7 +126,7 @@ def check_fleet(ctx: Context) -> list[Check]:
     if state.get("server") != status.server:
         detail += f" (of {state.get('server')}, the database the kiosk last ran with)"
     if not status.connected and state.get("problem"):
-        detail += f" ({str(state['problem'])[:160]})"
+        detail += f" ({textwrap.shorten(str(state['problem']), 160, placeholder=' ...')})"
     written = when("written")
     # Written at every sync; much older than an interval means no kiosk is running here now.
     late = timedelta(seconds=2 * ctx.settings.fleet_sync_seconds + 2 * CONNECT_TIMEOUT_S)
