@@ -14,7 +14,7 @@ import pytest
 from cxkiosk.content import database, library
 from cxkiosk.content.database import Outbox, PlayLog
 from cxkiosk.fleet import mirror, outbox
-from cxkiosk.fleet.sync import join
+from cxkiosk.fleet.sync import join, read_state
 from cxkiosk.resources import shipped_db
 from cxkiosk.values import Audience, Person
 from tests.postgres import PostgresUnavailable, postgres_server
@@ -247,3 +247,27 @@ def test_a_password_with_url_characters_in_it_is_given_percent_encoded(server):
         assert database.Content.select().count() == 0
     finally:
         database.close_database()
+
+
+@pytest.mark.expect_log(r"fleet database .* unreachable")
+def test_check_says_what_the_kiosk_last_saw_of_its_server(server, tmp_path):
+    from cxkiosk.commands.check import check_fleet
+    from cxkiosk.commands.common import Context
+    from cxkiosk.config import Paths, Settings
+
+    url = f"postgresql://hall:pw-never-shown@127.0.0.1:{server.port + 1}/nowhere"
+    ctx = Context(paths=Paths.for_data_dir(tmp_path), settings=Settings(), db_spec=url)
+    (never,) = check_fleet(ctx)
+    assert not never.ok and "no status yet" in never.detail
+    sync, _ = join(url, tmp_path, "hall-d", shipped_db())
+    try:
+        (line,) = check_fleet(ctx)
+    finally:
+        sync.stop()
+        database.set_writer("")
+        database.close_database()
+    since = datetime.fromisoformat(str(read_state(tmp_path)["offline_since"]))  # type: ignore[index]
+    assert not line.ok and line.detail.startswith(f"fleet database: offline since {since:%H:%M}, ")
+    assert "0 rows queued; playing the shipped content" in line.detail and "pw-never-shown" not in line.detail
+    assert "is it running" not in line.detail  # just written
+    assert check_fleet(Context(paths=ctx.paths, settings=Settings(), db_spec=str(tmp_path / "x.db"))) == []
