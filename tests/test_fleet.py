@@ -14,7 +14,7 @@ import pytest
 from cxkiosk.content import database, library
 from cxkiosk.content.database import Outbox, PlayLog
 from cxkiosk.fleet import mirror, outbox
-from cxkiosk.fleet.sync import join
+from cxkiosk.fleet.sync import join, read_state
 from cxkiosk.resources import shipped_db
 from cxkiosk.values import Audience, Person
 from tests.postgres import PostgresUnavailable, postgres_server
@@ -178,3 +178,96 @@ def test_kiosks_starting_together_make_the_schema_once(server):
     assert [p.returncode for p in starts] == [0] * 6, [err[-800:] for _out, err in results]
     assert sql(url, "SELECT version FROM schema_version") == [(database.SCHEMA_VERSION,)]
     assert sql(url, "SELECT count(*) FROM fleet_revision") == [(1,)]
+
+
+def test_a_play_logged_while_the_fleet_thread_writes_the_local_copy_is_stored_not_refused(db, tmp_path):
+    """The fleet thread writes the kiosk's file (a copy, its sends) while the GUI thread logs plays;
+    a play's write reads its row first, and a transaction that read before another's commit and
+    wrote after it was refused at once ("database is locked"): found by the two-kiosk test."""
+    import sqlite3
+    import threading
+    import time
+
+    start = datetime(2026, 12, 1, 11)
+    play("c1", start, "playing")
+    other = sqlite3.connect(db.database, timeout=10, isolation_level=None)  # as the fleet thread's copy
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO outbox (\"table\", row) VALUES ('play_log', 'x')")
+        done = threading.Thread(target=play, args=("c1", start))
+        done.start()
+        time.sleep(0.5)  # the play's write reaches the lock the copy holds (not a timing assert)
+        other.execute("COMMIT")
+        done.join(30)
+    finally:
+        other.close()
+    assert database.pending_records() == 0
+    assert [(r.code, r.outcome) for r in PlayLog.select()] == [("c1", "completed")]
+
+
+@pytest.mark.parametrize("url", ["postgresql://app:s3cret@127.0.0.1:5432",  # no database name
+                                 "postgresql://app:s3cret@127.0.0.1:notaport/shop"])
+def test_a_url_that_cannot_be_read_is_named_without_its_password(url):
+    from cxkiosk.fleet import server as fleet_server
+
+    for opening in (database.open_database, fleet_server.connect):
+        with pytest.raises(database.DatabaseError) as refused:
+            opening(url)
+        assert "s3cret" not in str(refused.value) and "app@127.0.0.1" in str(refused.value)
+
+
+def test_a_password_with_url_characters_in_it_is_given_percent_encoded(server):
+    """As libpq reads a URL: 'p@ss/w:rd' is given as p%40ss%2Fw%3Ard (found trying it as an
+    integrator would; it was sent encoded and refused)."""
+    import time
+    from urllib.parse import quote
+
+    password = "p@ss/w:rd%"
+    con = psycopg2.connect(server.url)
+    try:
+        con.autocommit = True
+        con.cursor().execute("CREATE ROLE kiosk_pw LOGIN PASSWORD %s", (password,))
+        con.cursor().execute("CREATE DATABASE pw OWNER kiosk_pw")
+    finally:
+        con.close()
+    hba = Path(server.folder) / "data" / "pg_hba.conf"
+    hba.write_text("host all kiosk_pw 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
+    server.as_postgres(f"{server.bindir}/pg_ctl -D {server.folder}/data reload")
+    url = f"postgresql://kiosk_pw:{quote(password, safe='')}@127.0.0.1:{server.port}/pw"
+    deadline = time.monotonic() + 30  # the reload is a signal: wait until a wrong password is refused
+    while True:
+        try:
+            psycopg2.connect(url.replace("%40", "X"), connect_timeout=5).close()
+        except psycopg2.OperationalError:
+            break
+        assert time.monotonic() < deadline, "the server did not take the password rule"
+        time.sleep(0.2)
+    try:
+        database.open_database(url)
+        assert database.Content.select().count() == 0
+    finally:
+        database.close_database()
+
+
+@pytest.mark.expect_log(r"fleet database .* unreachable")
+def test_check_says_what_the_kiosk_last_saw_of_its_server(server, tmp_path):
+    from cxkiosk.commands.check import check_fleet
+    from cxkiosk.commands.common import Context
+    from cxkiosk.config import Paths, Settings
+
+    url = f"postgresql://hall:pw-never-shown@127.0.0.1:{server.port + 1}/nowhere"
+    ctx = Context(paths=Paths.for_data_dir(tmp_path), settings=Settings(), db_spec=url)
+    (never,) = check_fleet(ctx)
+    assert not never.ok and "no status yet" in never.detail
+    sync, _ = join(url, tmp_path, "hall-d", shipped_db())
+    try:
+        (line,) = check_fleet(ctx)
+    finally:
+        sync.stop()
+        database.set_writer("")
+        database.close_database()
+    since = datetime.fromisoformat(str(read_state(tmp_path)["offline_since"]))  # type: ignore[index]
+    assert not line.ok and line.detail.startswith(f"fleet database: offline since {since:%H:%M}, ")
+    assert "0 rows queued; playing the shipped content" in line.detail and "pw-never-shown" not in line.detail
+    assert "is it running" not in line.detail  # just written
+    assert check_fleet(Context(paths=ctx.paths, settings=Settings(), db_spec=str(tmp_path / "x.db"))) == []

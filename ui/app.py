@@ -160,6 +160,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     programme.stop()
     runtime.stop(2.0)
     if fleet_thread is not None:
+        database.flush()  # the last play's outcome is in the file before the last send
         fleet_thread.stop(fleet_thread.worker.STOP_SECONDS)
     billboard.stop_all()
     delete_widgets(app, billboard, admin.panel)

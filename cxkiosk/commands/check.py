@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     ctx = context(args)
     source, frame = check_source(ctx)
-    checks = [*check_storage(ctx), check_database(ctx), *check_server(ctx), *check_links(ctx),
+    checks = [*check_storage(ctx), check_database(ctx), *check_server(ctx), *check_fleet(ctx),
+              *check_links(ctx),
               check_youtube(ctx), check_retention(ctx), source, check_faces(ctx, frame),
               check_model(ctx, contact=not args.no_network), check_nfc(ctx), *check_unattended(ctx)]
     problems = ctx.settings.validate()
@@ -189,6 +190,49 @@ def _server_rights(url: str) -> Check:
                      f"owner's `cxkiosk fleet init --db OWNER_URL` resets {GROUP}'s rights; revoke any "
                      f"given to {user} itself")
     return Check("server", True, f"{head} holds every right a kiosk needs")
+
+
+def check_fleet(ctx: Context) -> list[Check]:
+    """A fleet kiosk's link to its server as the kiosk itself last saw it (the fleet-state.json
+    its fleet thread writes at every sync): connected, or offline since when with how many rows
+    queued. Not required: offline, the kiosk plays from its local copy and queues."""
+    import textwrap
+    from datetime import datetime, timedelta
+
+    from cxkiosk.content.database import CONNECT_TIMEOUT_S
+    from cxkiosk.fleet.server import is_server, redacted
+    from cxkiosk.fleet.status import FleetStatus
+    from cxkiosk.fleet.sync import read_state
+
+    if not is_server(ctx.db_spec):
+        return []
+    state = read_state(ctx.paths.data)
+    if state is None:
+        return [Check("fleet", False, "fleet database: no status yet (the kiosk has not run with this "
+                      "data folder and database)")]
+
+    def when(name: str) -> datetime | None:
+        try:
+            return datetime.fromisoformat(str(state.get(name)))
+        except (TypeError, ValueError):
+            return None
+
+    queued = state.get("queued")
+    status = FleetStatus(server=redacted(ctx.db_spec), connected=state.get("connected") is True,
+                         offline_since=when("offline_since"), never_synced=state.get("never_synced") is True,
+                         queued=queued if isinstance(queued, int) else 0)
+    detail = status.line()
+    if state.get("server") != status.server:
+        detail += f" (of {state.get('server')}, the database the kiosk last ran with)"
+    if not status.connected and state.get("problem"):
+        detail += f" ({textwrap.shorten(str(state['problem']), 160, placeholder=' ...')})"
+    written = when("written")
+    # Written at every sync; much older than an interval means no kiosk is running here now.
+    late = timedelta(seconds=2 * ctx.settings.fleet_sync_seconds + 2 * CONNECT_TIMEOUT_S)
+    if written is None or datetime.now() - written > late:
+        detail += f"; as the kiosk last saw it{f' at {written:%Y-%m-%d %H:%M}' if written else ''} " \
+                  "(is it running?)"
+    return [Check("fleet", status.connected, detail)]
 
 
 def check_youtube(ctx: Context) -> Check:

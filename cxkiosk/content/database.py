@@ -427,7 +427,8 @@ def _open_server(spec: str, where: str) -> peewee.Database:
     try:
         return _connect(spec)
     except ValueError as exc:  # a URL playhouse cannot read: no database name, a bad port
-        raise DatabaseError(f"database {where}: {exc}") from None
+        # Its message quotes the URL as given, password and all.
+        raise DatabaseError(f"database {where}: {str(exc).replace(spec, where)}") from None
 
 
 def _connect(spec: str) -> peewee.Database:
@@ -438,7 +439,8 @@ def _connect(spec: str) -> peewee.Database:
     # A URL without a password gets the keyring's (or CXKIOSK_DB_PASSWORD); with none, libpq's own.
     password = password_for(spec)
     secret = {"password": password} if password else {}
-    return connect(spec, connect_timeout=CONNECT_TIMEOUT_S,
+    # Percent-decoded, as libpq reads a URL: a password with @ : / # in it can only be given so.
+    return connect(spec, unquote_password=True, unquote_user=True, connect_timeout=CONNECT_TIMEOUT_S,
                    options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
                    keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
                    tcp_user_timeout=TCP_TIMEOUT_MS, **secret)
@@ -464,8 +466,11 @@ def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDat
             uri += "&immutable=1"
         return peewee.SqliteDatabase(uri, uri=True, pragmas=pragmas, timeout=timeout)
     # WAL: readers never block the writer; FULL: a committed edit survives a power cut.
+    # IMMEDIATE: a transaction takes the write lock at BEGIN, waiting busy_timeout for it; one
+    # that read first and wrote after another thread's commit (the fleet thread's copy or sends
+    # beside a play being logged) would fail at once with "database is locked".
     pragmas.update({"journal_mode": "wal", "synchronous": 2})
-    return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=timeout)
+    return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=timeout, lock_type="IMMEDIATE")
 
 
 def close_database() -> None:

@@ -43,6 +43,10 @@ class FleetWorker(Worker):
                 self.content_changed.emit()
             if self.wait_stop(self.interval):
                 break
+        if self.sync.status.connected:
+            # The kiosk is stopping: the play it cut short was written after the last step, and
+            # the server would show it as still playing until this kiosk's next start.
+            self.sync.step()
         self.sync.stop()
 
 
