@@ -5,6 +5,7 @@ nothing more; its password comes from the keyring and never shows in `check`, a 
 from __future__ import annotations
 
 import io
+import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,8 @@ from cxkiosk.commands.fleet import PASSWORD_LABEL  # noqa: E402
 from cxkiosk.content import database  # noqa: E402
 from cxkiosk.fleet import credentials, roles  # noqa: E402
 from tests.postgres import PostgresUnavailable, postgres_server  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
 
 OWNER, OWNER_PASSWORD, DBNAME = "cx_owner", "owner-test-password-0123", "cxfleet"
 QUIET = {"CXKIOSK_PRIVACY": "off", "CXKIOSK_NFC_DEVICE": "none"}
@@ -57,11 +60,16 @@ def fleet(server, memory_keyring, monkeypatch, data_dir, capsys):
     for name, value in QUIET.items():
         monkeypatch.setenv(name, value)
     credentials.store_password(server.owner_url, OWNER_PASSWORD)
-    code, out, err = cli(capsys, "fleet", "init", "--db", server.owner_url, "--data-dir", str(data_dir))
+    code, out, err = init(capsys, server.owner_url, data_dir)
     assert code == 0, err
     yield server
     for name in _kiosk_roles(server):
         _as_superuser(server, f'DROP OWNED BY "{name}"; DROP ROLE "{name}"')
+
+
+def init(capsys, url: str, data_dir) -> tuple[int, str, str]:
+    """`fleet init` leaving the content empty: these tests make their own."""
+    return cli(capsys, "fleet", "init", "--empty", "--db", url, "--data-dir", str(data_dir))
 
 
 def cli(capsys, *argv: str, stdin: str | None = None) -> tuple[int, str, str]:
@@ -139,7 +147,7 @@ def test_init_twice_gives_the_group_exactly_the_policy_and_undoes_a_right_added_
     assert ("play_log", "INSERT") in expected and ("content", "SELECT") in expected
     assert _grants(fleet) == expected
     _as_superuser(fleet, f"GRANT DELETE, TRUNCATE ON play_log TO {roles.GROUP}")
-    code, out, err = cli(capsys, "fleet", "init", "--db", fleet.owner_url, "--data-dir", str(data_dir))
+    code, out, err = init(capsys, fleet.owner_url, data_dir)
     assert code == 0 and err == ""
     assert _grants(fleet) == expected
     assert f"group role {roles.GROUP} holds a kiosk's rights on {len({t for t, _ in expected})} tables" in out
@@ -271,7 +279,7 @@ def test_check_fails_naming_a_right_the_role_lacks_and_init_restores_it(fleet, c
     line = next(line for line in out.splitlines() if " server " in line)
     assert code == 1 and line.startswith("FAIL")
     assert "lacks INSERT on play_log" in line and "cxkiosk fleet init --db" in line
-    assert cli(capsys, "fleet", "init", "--db", fleet.owner_url, "--data-dir", str(data_dir))[0] == 0
+    assert init(capsys, fleet.owner_url, data_dir)[0] == 0
     code, out, _ = cli(capsys, "check", "--db", url, "--data-dir", str(data_dir), "--no-network")
     assert code == 0 and "role kiosk_4 holds every right" in out
 
@@ -423,7 +431,7 @@ def test_check_warns_of_a_right_beyond_a_kiosks_and_init_takes_it_back(fleet, ca
     line = next(line for line in out.splitlines() if " server " in line)
     assert code == 0 and line.startswith("--")  # it runs; the line says it could do more harm than it must
     assert "more than a kiosk needs (DELETE on play_log, CREATE on schema public)" in line
-    assert cli(capsys, "fleet", "init", "--db", fleet.owner_url, "--data-dir", str(data_dir))[0] == 0
+    assert init(capsys, fleet.owner_url, data_dir)[0] == 0
     code, out, _ = cli(capsys, "check", "--db", url, "--data-dir", str(data_dir), "--no-network")
     assert code == 0 and "role kiosk_11 holds every right a kiosk needs" in out
 
@@ -434,3 +442,28 @@ def test_a_password_in_the_urls_query_never_reaches_the_screen(fleet, capsys, da
     assert code == 1 and "password authentication failed" in out
     assert "wrong-query-secret" not in out + err
     nothing_holds(data_dir, "wrong-query-secret")
+
+
+def test_init_of_a_new_fleet_gives_it_the_shipped_sample_showroom_once(server, memory_keyring, monkeypatch,
+                                                                         data_dir, capsys):
+    """Kiosks pointed at a new fleet play something from their first minute, as a new kiosk does;
+    `fleet init` run again (after an update) adds nothing."""
+    for name, value in QUIET.items():
+        monkeypatch.setenv(name, value)
+    server.admin.cursor().execute(f"CREATE DATABASE seeded OWNER {OWNER}")
+    url = server.owner_url.rsplit("/", 1)[0] + "/seeded"
+    credentials.store_password(url, OWNER_PASSWORD)
+    code, out, err = cli(capsys, "fleet", "init", "--db", url, "--data-dir", str(data_dir))
+    assert code == 0, err
+    shipped = sqlite3.connect(f"file:{REPO / 'content.db'}?mode=ro", uri=True)
+    titles = [t for (t,) in shipped.execute("SELECT title FROM content ORDER BY id")]
+    shipped.close()
+    assert f"added the {len(titles)} items of the shipped sample showroom" in out
+    assert cli(capsys, "fleet", "init", "--db", url, "--data-dir", str(data_dir))[0] == 0
+    conn = psycopg2.connect(server.superuser_url.rsplit("/", 1)[0] + "/seeded")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT title FROM content ORDER BY id")
+            assert [t for (t,) in cur.fetchall()] == titles
+    finally:
+        conn.close()

@@ -85,7 +85,10 @@ def check_storage(ctx: Context) -> list[Check]:
 
 def check_database(ctx: Context) -> Check:
     from cxkiosk.content import database, library
+    from cxkiosk.fleet.server import is_server
 
+    if is_server(ctx.db_spec):
+        return check_fleet_copy(ctx)
     try:
         _, warning = library.open_content(ctx.db_spec, ctx.paths.default_db)
     except database.DatabaseError as exc:
@@ -105,6 +108,33 @@ def check_database(ctx: Context) -> Check:
         return Check("database", False, f"{detail}; open read-only: plays, visits and taps are not recorded",
                      required=True)
     return Check("database", True, detail, required=True)
+
+
+def check_fleet_copy(ctx: Context) -> Check:
+    """A fleet kiosk plays from its local copy, server or not: that copy is what must be
+    playable (the server's own line follows)."""
+    from cxkiosk.content import database
+    from cxkiosk.fleet import mirror
+
+    path = mirror.mirror_path(ctx.paths.data)
+    if not path.is_file():
+        return Check("database", True, f"no local copy of the fleet's content yet ({path}): the first start "
+                     "copies it, or plays the shipped content until the fleet database answers",
+                     required=True)
+    try:
+        database.open_database(str(path), readonly=True)
+    except database.DatabaseError as exc:
+        return Check("database", False, f"the local copy of the fleet's content: {exc}", required=True)
+    try:
+        never = mirror.never_copied()
+        total = database.Content.select().count()
+        playable = len(database.playlist())
+    finally:
+        database.close_database()
+    origin = "the shipped content, not yet copied from the fleet" if never else "the fleet's content"
+    return Check("database", playable > 0, f"{path}: {origin}, {total} items, {playable} in the idle "
+                 "playlist now (played from this copy whether the fleet database answers or not)",
+                 required=True)
 
 
 def check_server(ctx: Context) -> list[Check]:
@@ -151,8 +181,12 @@ def _server_rights(url: str) -> Check:
     try:
         db = _connect(url)
         db.connect()
-    except (ValueError, peewee.PeeweeException) as exc:  # the database line says so; the kiosk plays on
-        return Check("server", False, f"{where}: cannot connect ({' '.join(str(exc).split())[:200]})")
+    except (ValueError, peewee.PeeweeException) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        # A server away is an outage the kiosk plays through from its copy; a refused login or a
+        # database that is not there is a setting that will never work by itself.
+        refused = any(w in reason.lower() for w in ("password", "authentication", "does not exist", "role"))
+        return Check("server", False, f"{where}: cannot connect ({reason})", required=refused)
     try:
         cursor = db.connection().cursor()
         cursor.execute(_WHO)

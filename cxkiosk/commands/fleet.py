@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = actions.add_parser("init", parents=[common],
                            help="create or upgrade the schema as its owner and give the group role "
                            "cxkiosk_kiosk exactly a kiosk's rights (safe to run again)")
+    p.add_argument("--empty", action="store_true",
+                   help="leave a new fleet's content empty (default: the shipped sample showroom, as a new "
+                   "kiosk has, so kiosks pointed at it play something from the first minute)")
     p.set_defaults(handler=run_init)
     p = actions.add_parser("add-kiosk", parents=[common],
                            help="create a login role for one kiosk and print its URL and its password, "
@@ -163,6 +166,9 @@ def _init(args: argparse.Namespace) -> int:
     context(args)
     db = database.open_database(url)  # creates or upgrades the schema, as its owner
     try:
+        seeded = 0
+        if not getattr(args, "empty", False) and not database.Content.select().exists():
+            seeded = _seed_shipped_content()
         schema, tables = existing_tables(db)
         try:
             _execute(db, grant_statements(tables, schema))
@@ -180,8 +186,32 @@ def _init(args: argparse.Namespace) -> int:
     print(f"fleet database {_where(url)}: schema v{database.SCHEMA_VERSION}; group role {GROUP} holds a "
           f"kiosk's rights on {len(granted)} tables" + (f" ({', '.join(later)}: not in this schema yet)"
                                                         if later else ""))
+    if seeded:
+        print(f"its content was empty: added the {seeded} items of the shipped sample showroom (edit or "
+              "delete them in a kiosk's admin panel; `content import --db URL` adds your own)")
     print(f"next, one role per kiosk: cxkiosk fleet add-kiosk NAME --db {_where(url)}")
     return 0
+
+
+def _seed_shipped_content() -> int:
+    """The shipped sample showroom into the bound (server) database, numbered by it: what a new
+    kiosk's first start copies for itself."""
+    import peewee
+
+    from cxkiosk.content import database
+    from cxkiosk.resources import shipped_db
+
+    shipped = peewee.SqliteDatabase(f"{shipped_db().resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        with database.database.using(shipped):
+            rows: Any = list(database.Content.select().order_by(database.Content.id).dicts())
+    finally:
+        shipped.close()
+    for row in rows:
+        del row["id"]
+    with database.database.atomic():
+        database.Content.insert_many(rows).execute()
+    return len(rows)
 
 
 def _is_kiosk(db: Any, name: str) -> tuple[bool, bool]:
