@@ -461,8 +461,11 @@ def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDat
             uri += "&immutable=1"
         return peewee.SqliteDatabase(uri, uri=True, pragmas=pragmas, timeout=timeout)
     # WAL: readers never block the writer; FULL: a committed edit survives a power cut.
+    # IMMEDIATE: a transaction takes the write lock when it begins, so a second writer (the player
+    # and the fleet thread, the panel) waits the busy timeout for it; a deferred one that has read
+    # fails at once ("database is locked") when another commits before it writes.
     pragmas.update({"journal_mode": "wal", "synchronous": 2})
-    return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=timeout)
+    return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=timeout, lock_type="IMMEDIATE")
 
 
 def close_database() -> None:
