@@ -33,7 +33,25 @@ drained and the rows compared id by id (local files against the server); then th
 over the resulting tables: `main.py report --format json --db URL` as a subprocess and
 `build_report` in-process, and `report --fleet` / `report --kiosk` when this tree has them.
 
-Measured on (fill in from a full run; see the commit that adds these lines).
+Measured on 2026-12-02, 2 cores shared with other agents and a soak benchmark (load average
+4.6 at the start), PostgreSQL 15 on loopback, kiosk files on ext4, defaults (50 kiosks in 5
+processes, 5 minutes, 100 rows/s offered, a step every 2 s):
+  rows/s offered / held per minute: 99.9/98.3, 99.6/100.0, 100.4/100.0, 100.0/100.0, 99.8/101.4;
+  78-101 rows in the queues at each minute's end (about one step's worth), 103 when writing stopped
+  local write p50 3.6, p95 26, p99 80, max 1145 ms; waiting for the process lock p99 459 ms
+  send (one server transaction, median 4 rows) p50 16, p95 122, p99 363, max 1198 ms;
+  whole sync step p50 31, p99 524 ms; deepest queue on one kiosk 8 rows; no failed step
+  exactly once: 30,000 written, 30,000 in the files, 30,000 on the server, none missing or extra
+  report --format json (subprocess) 0.35 s, build_report in-process 52 ms over 15,000 plays and
+  15,000 audience rows; report --fleet and --kiosk not in this tree yet.
+Measured at 4x the rate (--minutes 1 --rate 4: 400 rows/s offered, load average 2.0): 395 rows/s
+held, 230 queued at the minute's end; local write p99 22 ms, send (median 16 rows) p99 138 ms,
+step p99 192 ms; exactly once. The tails follow the machine's load (lower at 4x the rate on a
+quieter minute), not the fleet's size.
+Before BEGIN IMMEDIATE on the kiosk's file (database._open_sqlite), 2 of 1,200 local writes of a
+--quick run failed at once with "database is locked" (a play's transaction had read, the fleet
+thread's Outbox delete committed first); the record waited in memory and, this being one process
+of several kiosks, was written into another kiosk's file: the stamp check below showed it.
 """
 
 from __future__ import annotations
