@@ -271,3 +271,38 @@ def test_check_says_what_the_kiosk_last_saw_of_its_server(server, tmp_path):
     assert "0 rows queued; playing the shipped content" in line.detail and "pw-never-shown" not in line.detail
     assert "is it running" not in line.detail  # just written
     assert check_fleet(Context(paths=ctx.paths, settings=Settings(), db_spec=str(tmp_path / "x.db"))) == []
+
+
+V4 = "b5ecb4f"  # the last commit whose schema was v4 (integer log ids, no kiosk)
+
+
+def test_a_fleet_database_from_before_v5_is_upgraded_keeping_its_rows(server, tmp_path):
+    """A PostgreSQL database the previous release wrote (its own code, from git) opens upgraded:
+    the same plays and taps, now with UUID ids."""
+    old = tmp_path / "v4"
+    old.mkdir()
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", V4, "cxkiosk"], capture_output=True)
+    if archive.returncode != 0:
+        pytest.skip(f"the v4 code is not in this checkout's history ({archive.stderr.decode()[:100]})")
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+    url = create_database(server, "from_v4")
+    write = ("import sys; from datetime import datetime; from cxkiosk.content import database as d\n"
+             "d.open_database(sys.argv[1])\n"
+             "c = d.Content.create(title='old item', url='https://example.com/old', kind='web')\n"
+             "for n in range(3): d.log_play(c.id, c.id, datetime(2026, 1, 1, 10, n), "
+             "datetime(2026, 1, 1, 10, n, 30), 'completed', code=f'c{n}')\n"
+             "d.log_tap(c.id, 'qr', code='c1')\n")
+    done = subprocess.run([sys.executable, "-c", write, url], cwd=old, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(old), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-800:]
+    assert sql(url, "SELECT version FROM schema_version") == [(4,)]
+    database.open_database(url)
+    try:
+        plays = [(p.code, p.item_id, p.outcome) for p in PlayLog.select().order_by(PlayLog.start)]
+        assert plays == [("c0", 1, "completed"), ("c1", 1, "completed"), ("c2", 1, "completed")]
+        assert [(t.code, t.item_id) for t in database.TapLog.select()] == [("c1", 1)]
+    finally:
+        database.close_database()
+    assert sql(url, "SELECT data_type FROM information_schema.columns WHERE table_name = 'play_log' "
+               "AND column_name = 'id'") == [("uuid",)]
+    assert sql(url, "SELECT version FROM schema_version") == [(database.SCHEMA_VERSION,)]

@@ -252,6 +252,16 @@ def test_two_kiosk_processes_share_content_count_plays_and_lose_nothing_through_
     figures = json.loads(report.stdout)
     assert figures["totals"]["plays"] == sum(counted.values())
     print(f"plays per kiosk {counted}")
+    # The per-kiosk breakdown and one kiosk's own report say the same.
+    assert {k["kiosk"]: k["plays"] for k in figures["kiosks"]} == counted
+    alone = main("report", "--format", "json", "--kiosk", "hall-b", "--data-dir", str(a.data), "--db", url,
+                 said=said)
+    assert alone.returncode == 0 and json.loads(alone.stdout)["totals"]["plays"] == counted["hall-b"]
+    # Both kiosks' heartbeats are on the server; stopped just now, neither is down yet.
+    fleet = main("report", "--fleet", "--format", "json", "--data-dir", str(a.data), "--db", url, said=said)
+    assert fleet.returncode == 0, fleet.stderr
+    listed = {k["kiosk"]: k for k in json.loads(fleet.stdout)}
+    assert set(listed) == set(KIOSKS) and all(k["state"] != "down" for k in listed.values()), listed
     # Nothing the commands printed, nothing the kiosks logged or wrote down names the password.
     written = [p.read_text(encoding="utf-8", errors="replace") for k in kiosks for p in k.data.rglob("*")
                if p.is_file() and p.suffix in (".log", ".json")]
