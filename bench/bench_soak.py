@@ -103,8 +103,15 @@ def fd_kinds(pid: int) -> Counter[str]:
             target = os.readlink(fd)
         except OSError:
             continue
-        kind = target.split(":", 1)[0] if ":" in target and not target.startswith("/") else target
-        kinds[kind if not kind.startswith("/") or kind.startswith("/dev/") else "file"] += 1
+        if target.startswith("/dev/shm/"):
+            kind = "shared memory"  # Chromium's segments, each with a random name
+        elif target.startswith("/dev/"):
+            kind = target
+        elif target.startswith("/"):
+            kind = "file"
+        else:
+            kind = target.split(":", 1)[0]  # socket, pipe, anon_inode
+        kinds[kind] += 1
     return kinds
 
 
