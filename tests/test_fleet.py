@@ -306,3 +306,39 @@ def test_a_fleet_database_from_before_v5_is_upgraded_keeping_its_rows(server, tm
     assert sql(url, "SELECT data_type FROM information_schema.columns WHERE table_name = 'play_log' "
                "AND column_name = 'id'") == [("uuid",)]
     assert sql(url, "SELECT version FROM schema_version") == [(database.SCHEMA_VERSION,)]
+
+
+@pytest.mark.expect_log(r"fleet database .* unreachable")
+def test_the_panel_edits_a_fleets_content_on_the_server_and_says_so_in_one_line_while_it_is_away(
+        server, fleet_db, tmp_path, qtbot):
+    """The operator's view of it: an item added in the Content tab is on the server and in the
+    list at once; with the server down the editor keeps every value and says why it was not saved."""
+    from cxkiosk.config import Paths
+    from tests.test_admin import PIN, make_panel
+
+    seed(fleet_db, "Spring offer")
+    sync, _ = join(fleet_db, tmp_path, "hall-d", shipped_db())
+    panel = make_panel(qtbot, Paths.for_data_dir(tmp_path / "settings"))
+    panel.pin_dialog.pin.setText(PIN)
+    panel.pin_dialog.submit()
+    editor = panel.content.add()
+    editor.title.setText("Added at hall D")
+    editor.kind.setCurrentText("web")
+    editor.url.setText("https://example.com/hall-d")
+    assert editor.save()
+    assert sql(fleet_db, "SELECT title FROM content ORDER BY id") == [("Spring offer",), ("Added at hall D",)]
+    assert "Added at hall D" in [row.title for row in library.items()]
+
+    server.stop()
+    try:
+        sync.step()
+        editor = panel.content.add()
+        editor.title.setText("Made offline")
+        editor.kind.setCurrentText("web")
+        editor.url.setText("https://example.com/offline")
+        assert not editor.save()
+        assert "Not saved: the fleet database is offline since" in editor.error.text()
+        assert editor.title.text() == "Made offline"  # nothing the operator typed is lost
+    finally:
+        server.start()
+    sync.stop()
