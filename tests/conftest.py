@@ -31,6 +31,26 @@ def data_dir(tmp_path):
     return path
 
 
+@pytest.fixture(scope="module")
+def pg_server():
+    """A throw-away PostgreSQL server on loopback for one test module (tests/postgres.py), which
+    a test may stop and start; skipped, saying why, where none can run here."""
+    pytest.importorskip("psycopg2")
+    from tests.postgres import PostgresUnavailable, postgres_server
+
+    try:
+        with postgres_server() as running:
+            yield running
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def postgres_url(pg_server):
+    """The throw-away server's URL (its `postgres` database, as its superuser)."""
+    return pg_server.url
+
+
 @pytest.fixture
 def db(tmp_path):
     """A fresh content database file (schema and shipped prompts, no content), bound for the

@@ -10,19 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import PostgresUnavailable, postgres_server
-
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")
-def server():
-    try:
-        with postgres_server() as running:
-            yield running
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
+def server(pg_server):
+    return pg_server
 
 
 def test_the_fleet_bench_runs_and_every_row_arrives_once(server):

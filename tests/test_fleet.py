@@ -17,19 +17,14 @@ from cxkiosk.fleet import mirror, outbox
 from cxkiosk.fleet.sync import join, read_state
 from cxkiosk.resources import shipped_db
 from cxkiosk.values import Audience, Person
-from tests.postgres import PostgresUnavailable, postgres_server
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")
-def server():
-    try:
-        with postgres_server() as running:
-            yield running
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
+def server(pg_server):
+    return pg_server
 
 
 @pytest.fixture

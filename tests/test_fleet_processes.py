@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,6 @@ import psycopg2
 import pytest
 
 from tests.media import write_image
-from tests.postgres import PostgresUnavailable, postgres_server
 
 REPO = Path(__file__).resolve().parent.parent
 KIOSKS = ("hall-a", "hall-b")
@@ -136,13 +135,9 @@ class Kiosk:
             raise AssertionError(f"{self.id} did not stop on SIGTERM; log:\n{self.log()}") from None
 
 
-@pytest.fixture
-def server() -> Iterator[Any]:
-    try:
-        with postgres_server() as running:
-            yield running
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
+@pytest.fixture(scope="module")
+def server(pg_server):
+    return pg_server
 
 
 @pytest.mark.timeout(240)

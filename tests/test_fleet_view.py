@@ -36,18 +36,6 @@ def _writer_back():
     database.set_writer("")
 
 
-@pytest.fixture(scope="module")
-def postgres_url():
-    pytest.importorskip("psycopg2")
-    from tests.postgres import PostgresUnavailable, throwaway_postgres
-
-    try:
-        with throwaway_postgres() as url:
-            yield url
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
-
-
 # --- heartbeats and the fleet list ---------------------------------------------------------------
 
 

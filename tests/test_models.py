@@ -30,7 +30,6 @@ from cxkiosk.content.database import (
 from cxkiosk.content.prompt_store import activate_prompt, active_prompt, prompt_versions, save_prompt
 from cxkiosk.profiling.prompts import DEFAULT_PROMPTS
 from cxkiosk.values import Audience, Person
-from tests.postgres import PostgresUnavailable, throwaway_postgres
 
 
 def digest(path) -> str:
@@ -344,17 +343,6 @@ def test_links_are_normalized_on_every_save(db):
     item.url = "javascript:alert(1)"
     with pytest.raises(LinkError):
         item.save()
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    """A throw-away PostgreSQL server on loopback (see tests/postgres.py)."""
-    pytest.importorskip("psycopg2")
-    try:
-        with throwaway_postgres() as url:
-            yield url
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 def test_postgresql_url_serves_the_same_features(postgres_url):
