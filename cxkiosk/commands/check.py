@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from cxkiosk.commands.common import Context, add_provider_args, add_sensing_args, context
@@ -137,6 +138,22 @@ def check_fleet_copy(ctx: Context) -> Check:
                  required=True)
 
 
+def _never_copied(path: Path) -> bool:
+    import sqlite3
+
+    from cxkiosk.fleet.mirror import NEVER
+
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT revision FROM fleet_revision").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return True
+    return row is None or row[0] == NEVER
+
+
 def check_server(ctx: Context) -> list[Check]:
     """With a postgresql:// database: which server, its schema, and whether this kiosk's role
     holds every right a kiosk needs (cxkiosk.fleet.roles); a password written in the URL."""
@@ -145,7 +162,10 @@ def check_server(ctx: Context) -> list[Check]:
     url = ctx.db_spec
     if not is_server_url(url):
         return []
-    checks = [_server_rights(url)]
+    from cxkiosk.fleet import mirror
+
+    copy = mirror.mirror_path(ctx.paths.data)
+    checks = [_server_rights(url, copied=copy.is_file() and not _never_copied(copy))]
     secret = url_password(url)
     if secret:
         try:
@@ -169,7 +189,9 @@ _WHO = ("SELECT current_setting('server_version'), current_user, rolsuper, "
         "AND relkind IN ('r', 'p')) FROM pg_roles WHERE rolname = current_user")
 
 
-def _server_rights(url: str) -> Check:
+def _server_rights(url: str, *, copied: bool) -> Check:
+    """`copied`: the kiosk holds a copy of the fleet's content, so it plays on while the server
+    is away; without one it would play only the shipped content, which is no fleet kiosk."""
     import peewee
 
     from cxkiosk.content.database import SCHEMA_VERSION, _connect
@@ -186,7 +208,10 @@ def _server_rights(url: str) -> Check:
         # A server away is an outage the kiosk plays through from its copy; a refused login or a
         # database that is not there is a setting that will never work by itself.
         refused = any(w in reason.lower() for w in ("password", "authentication", "does not exist", "role"))
-        return Check("server", False, f"{where}: cannot connect ({reason})", required=refused)
+        alone = "" if copied else ("; this kiosk has no copy of the fleet's content yet, so it would play "
+                                   "only the shipped content")
+        return Check("server", False, f"{where}: cannot connect ({reason}){alone}",
+                     required=refused or not copied)
     try:
         cursor = db.connection().cursor()
         cursor.execute(_WHO)
