@@ -8,8 +8,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +192,43 @@ def test_the_running_kiosk_records_on_a_thread_of_its_own_so_a_slow_disk_never_h
         other.close()
         database.close_database()
     assert _plays(db_file) == 2 and database.pending_records() == 0
+
+
+def _handles_on(path) -> int:
+    fds = os.listdir("/proc/self/fd")
+    return sum(1 for fd in fds if os.path.realpath(f"/proc/self/fd/{fd}") == str(path))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts handles in /proc")
+def test_an_event_worker_reads_through_one_connection_however_many_calls_it_answers(db, qtbot):
+    """A classifier-like worker answers many queued calls on its QThread: weeks of visits must
+    not leave a database handle open per visit (PySide6 gives each slot call fresh thread-locals)."""
+    from PySide6.QtCore import QObject, Signal, Slot
+
+    from cxkiosk.runtime.threads import Worker, WorkerThread
+
+    class Reader(Worker):
+        done = Signal(int)
+
+        @Slot(int)
+        def read(self, n: int) -> None:
+            self.done.emit(database.Content.select().count() + n)
+
+    class Asker(QObject):
+        ask = Signal(int)
+
+    path = Path(db.database).resolve()
+    before = _handles_on(path)
+    reader, asker = Reader(), Asker()
+    thread = WorkerThread(reader, "reader")
+    asker.ask.connect(reader.read)
+    answers: list[int] = []
+    reader.done.connect(answers.append)
+    thread.start()
+    try:
+        for n in range(40):
+            asker.ask.emit(n)
+        qtbot.waitUntil(lambda: len(answers) == 40, timeout=20000)
+        assert _handles_on(path) <= before + 1  # one connection for the worker, however many calls
+    finally:
+        assert thread.stop(5)

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import peewee
 from peewee import (
@@ -425,7 +425,7 @@ def _open_server(spec: str, where: str) -> peewee.Database:
         raise DatabaseError(f"database {where}: unknown kind {scheme!r}; give a file path, sqlite:///PATH "
                             "or postgresql://user@host/db")
     try:
-        return _connect(spec)
+        return _per_thread(_connect(spec))
     except ValueError as exc:  # a URL playhouse cannot read: no database name, a bad port
         # Its message quotes the URL as given, password and all.
         raise DatabaseError(f"database {where}: {str(exc).replace(spec, where)}") from None
@@ -453,6 +453,39 @@ def _redact(url: str) -> str:
     return without_password(url)
 
 
+class _PerThread:
+    """peewee's per-thread connection state, kept by the OS thread's id instead of in a
+    threading.local. PySide6 gives an event worker's QThread a fresh Python thread state, and so
+    fresh thread-locals, at every slot it runs: peewee then opened a new connection for each
+    classification or caption and left the last one open until collected (a soak kiosk held 16
+    handles on content.db after 25 minutes, and more every few minutes)."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_states", {})
+
+    def _mine(self) -> Any:
+        states: dict[int, Any] = object.__getattribute__(self, "_states")
+        ident = threading.get_ident()
+        state = states.get(ident)
+        if state is None:
+            state = states[ident] = peewee._ConnectionState()
+        return state
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._mine(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._mine(), name, value)
+
+
+_DB = TypeVar("_DB", bound=peewee.Database)
+
+
+def _per_thread(db: _DB) -> _DB:
+    db._state = _PerThread()  # type: ignore[attr-defined]  # peewee keeps no public hook for it
+    return db
+
+
 def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDatabase:
     pragmas: dict[str, Any] = {"foreign_keys": 1, "busy_timeout": int(timeout * 1000)}
     if readonly:
@@ -464,13 +497,14 @@ def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDat
             # A read-only folder or mount: SQLite cannot make its lock files, and nothing can
             # change the file meanwhile, so it is read as immutable.
             uri += "&immutable=1"
-        return peewee.SqliteDatabase(uri, uri=True, pragmas=pragmas, timeout=timeout)
+        return _per_thread(peewee.SqliteDatabase(uri, uri=True, pragmas=pragmas, timeout=timeout))
     # WAL: readers never block the writer; FULL: a committed edit survives a power cut.
     # IMMEDIATE: a transaction takes the write lock at BEGIN, waiting busy_timeout for it; one
     # that read first and wrote after another thread's commit (the fleet thread's copy or sends
     # beside a play being logged) would fail at once with "database is locked".
     pragmas.update({"journal_mode": "wal", "synchronous": 2})
-    return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=timeout, lock_type="IMMEDIATE")
+    return _per_thread(peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=timeout,
+                                             lock_type="IMMEDIATE"))
 
 
 def close_database() -> None:

@@ -66,6 +66,8 @@ class WorkerThread:
         # Direct: quit() is thread-safe, and a queued call would wait for a GUI thread that may
         # itself be blocked in stop().
         worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
+        # Emitted on the thread itself as it ends: its database connection goes with it.
+        self.thread.finished.connect(_close_connection, Qt.ConnectionType.DirectConnection)
 
     def start(self) -> None:
         self.thread.start()
@@ -82,3 +84,14 @@ class WorkerThread:
     @property
     def running(self) -> bool:
         return self.thread.isRunning()
+
+
+def _close_connection() -> None:
+    from cxkiosk.content import database
+
+    db = database.current_database()
+    if db is not None:
+        try:
+            db.close()  # this thread's own; none open: nothing to do
+        except Exception:  # a transaction left open by a crashed worker: the process's end closes it
+            log.debug("a worker thread's database connection could not be closed", exc_info=True)
