@@ -337,3 +337,24 @@ def test_the_panel_edits_a_fleets_content_on_the_server_and_says_so_in_one_line_
     finally:
         server.start()
     sync.stop()
+
+
+@pytest.mark.expect_log(r"local copy of the fleet's content cannot be written")
+def test_a_kiosk_whose_own_disk_is_full_keeps_playing_its_last_copy_and_says_why(
+        server, fleet_db, small_disk):
+    """Its disk, not the server: it stays connected, plays the copy it has, names the fault, and
+    takes the fleet's change once the disk is back."""
+    seed(fleet_db, "Spring offer")
+    sync, _ = join(fleet_db, small_disk.path, "hall-e", shipped_db())
+    sql(fleet_db, "UPDATE content SET title = 'Winter offer', description = repeat('x', 200000)")
+    filler = small_disk.fill()
+    try:
+        status, changed = sync.step()
+        assert status.connected and not changed
+        assert "cannot be written" in status.problem and status.line().startswith("fleet database: connected")
+        assert [i.title for i in database.playlist()] == ["Spring offer"]
+    finally:
+        filler.unlink()
+    status, changed = sync.step()
+    assert changed and status.problem == "" and [i.title for i in database.playlist()] == ["Winter offer"]
+    sync.stop()

@@ -11,6 +11,7 @@ fleet_revision row; -1 means the file is still the shipped content, never copied
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,11 @@ log = logging.getLogger("cxkiosk.fleet")
 
 MIRROR_NAME = "fleet.db"
 NEVER = -1
+
+
+class CopyError(Exception):
+    """The local copy could not be written (a full disk, a read-only folder): the server is
+    fine, and the kiosk plays its last copy."""
 _copying = threading.Lock()  # the fleet thread and an edit in the panel may both copy
 
 
@@ -68,19 +74,29 @@ def pull(server: peewee.Database, *, force: bool = False) -> bool:
             wanted = fleet_server.revision(server)
             content, prompts = _rows(Content), _rows(Prompt)
         first = never_copied()
-        with database.database.atomic():
-            for model, rows in ((Content, content), (Prompt, prompts)):
-                here = _rows(model)
-                # The shipped items' ids mean nothing on the fleet: the first copy replaces them all.
-                gone = list(here) if first else [i for i in here if i not in rows]
-                if gone:
-                    model.delete().where(model.id.in_(gone)).execute()
-                for row_id, row in rows.items():
-                    if first or row_id not in here:
-                        model.insert(**row).execute()
-                    elif here[row_id] != row:
-                        model.update(**row).where(model.id == row_id).execute()
-            FleetRevision.update(revision=wanted).execute()
+        try:
+            _write(content, prompts, wanted, first)
+        except (peewee.PeeweeException, sqlite3.Error, OSError) as exc:
+            raise CopyError(f"the local copy of the fleet's content cannot be written "
+                            f"({database.describe_fault(exc)}); playing the last one") from exc
         log.info("fleet content copied (revision %d): %d items, %d prompts", wanted, len(content),
                  len(prompts))
         return True
+
+
+def _write(content: dict[int, dict[str, Any]], prompts: dict[int, dict[str, Any]], wanted: int,
+           first: bool) -> None:
+    """The server's rows into the local copy, in one local transaction."""
+    with database.database.atomic():
+        for model, rows in ((Content, content), (Prompt, prompts)):
+            here = _rows(model)
+            # The shipped items' ids mean nothing on the fleet: the first copy replaces them all.
+            gone = list(here) if first else [i for i in here if i not in rows]
+            if gone:
+                model.delete().where(model.id.in_(gone)).execute()
+            for row_id, row in rows.items():
+                if first or row_id not in here:
+                    model.insert(**row).execute()
+                elif here[row_id] != row:
+                    model.update(**row).where(model.id == row_id).execute()
+        FleetRevision.update(revision=wanted).execute()

@@ -40,7 +40,8 @@ class FleetStatus:
         """"fleet database: connected, 0 rows queued" / "offline since 10:32, 17 rows queued"."""
         rows = f"{self.queued} row{'s' if self.queued != 1 else ''} queued"
         if self.connected:
-            return f"fleet database: connected, {rows}"
+            trouble = f"; {self.problem[:160]}" if self.problem else ""  # e.g. the local copy's disk
+            return f"fleet database: connected, {rows}{trouble}"
         since = f" since {self.offline_since:%H:%M}" if self.offline_since else ""
         first = "; playing the shipped content until it is reached" if self.never_synced else ""
         why = f" ({self.problem[:120]})" if self.problem else ""  # refused, a right missing, a timeout

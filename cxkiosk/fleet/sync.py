@@ -86,6 +86,11 @@ class FleetSync:
                 if self.heartbeat is not None:
                     with database.database.using(self._server):
                         kiosks = self.heartbeat(queued)
+            except mirror.CopyError as exc:  # this kiosk's disk, not the server: still connected
+                if str(exc) != self._status.problem:
+                    log.warning("%s", exc)
+                self._status = replace(self._status, connected=True, offline_since=None, problem=str(exc),
+                                       queued=outbox.depth())
             except LOST as exc:
                 self._lost(exc)
             else:
