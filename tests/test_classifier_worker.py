@@ -13,7 +13,7 @@ from cxkiosk.runtime.threads import WorkerThread
 from cxkiosk.sensing.gate import VisitGate
 from cxkiosk.sensing.tracking import ProfileRequest
 from cxkiosk.values import Audience, Person
-from tests.fake_openai import FakeOpenAI, hang, reply
+from tests.fake_openai import FakeOpenAI, hang, reply, status
 
 FRAME = np.full((480, 640, 3), 120, np.uint8)
 BOX = [(300, 100, 80, 90)]
@@ -154,3 +154,23 @@ def test_stop_returns_promptly_while_a_call_hangs(qtbot, server):
     assert thread.stop(3.0)  # the server would hang 60 s; stop cuts the call instead
     assert worker.classifier.stats.last_error == "classifier stopped"
     assert results == []  # nothing is emitted from a stopping worker
+
+
+@pytest.mark.expect_log('model call failed')
+def test_the_model_line_says_ready_again_once_the_model_answers_after_a_failure(qtbot, server, running):
+    """The operator's Devices tab (and a fleet's list) must not show last night's error all day."""
+    server.script(status(500), status(500), reply(), reply())  # the client retries once
+    worker, tracker = running(timeout=5.0, refresh_seconds=0.0)
+    lines: list[str] = []
+    worker.failed.connect(lines.append)
+    worker.recovered.connect(lines.append)
+    results = []
+    worker.classified.connect(results.append)
+    tracker.visit("v1", FRAME, BOX, LOCAL)
+    qtbot.waitUntil(lambda: len(results) == 1, timeout=10000)
+    tracker.visit("v2", FRAME, BOX, LOCAL)
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=10000)
+    tracker.visit("v3", FRAME, BOX, LOCAL)
+    qtbot.waitUntil(lambda: len(results) == 3, timeout=10000)
+    assert len(lines) == 2 and "custom: ready (answering again)" == lines[1]  # once, not per call
+    assert results[1].result.error == "" and not results[1].result.used_fallback

@@ -133,6 +133,7 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
     chain.visit_over.connect(worker.visit_ended)
     worker.classified.connect(chain.on_classified)
     worker.failed.connect(status.model)
+    worker.recovered.connect(status.model)
     runtime.classifier = worker
     runtime.threads.append(WorkerThread(worker, "classifier"))
     if settings.captions and not classifier.problem:

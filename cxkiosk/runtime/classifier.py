@@ -38,6 +38,7 @@ class ClassifiedVisit:
 
 class ClassifierWorker(Worker):
     classified = Signal(object)  # ClassifiedVisit
+    recovered = Signal(str)  # the model answers again after a failure: the status line says so
     _wake = Signal()  # posts a drain to this worker's thread, from whichever thread requested
     _schedule = Signal(int)  # (re)starts the settle timer on this worker's thread
 
@@ -53,6 +54,7 @@ class ClassifierWorker(Worker):
         self._current_visit: Any = None  # the visit a result must belong to, to be emitted
         self._drain_posted = False
         self._busy = False
+        self._failing = False
         self._deferred: tuple[Any, Any, list, Audience | None] | None = None
         self._last: ClassifiedVisit | None = None  # the newest answer, repeated for its visit
         self._recheck = QTimer(self)  # moves to the worker's thread with its parent
@@ -153,7 +155,11 @@ class ClassifierWorker(Worker):
             log.debug("result for visit %s dropped: the visit is over or superseded", visit_id)
             return
         if result.error:
+            self._failing = True
             self.failed.emit(result.error)
+        elif self._failing and not result.used_fallback:  # a model answer, not the local guess
+            self._failing = False  # once, not at every call: the status board logs each change
+            self.recovered.emit(f"{self.classifier.settings.provider}: ready (answering again)")
         classified = ClassifiedVisit(visit_id, result)
         with self._lock:
             self._last = classified
