@@ -358,3 +358,26 @@ def test_a_kiosk_whose_own_disk_is_full_keeps_playing_its_last_copy_and_says_why
     status, changed = sync.step()
     assert changed and status.problem == "" and [i.title for i in database.playlist()] == ["Winter offer"]
     sync.stop()
+
+
+def test_a_change_anywhere_wakes_the_kiosk_at_once_rather_than_at_its_next_poll(server, fleet_db, tmp_path):
+    """The server's own word (LISTEN/NOTIFY from the revision trigger): the fleet thread's wait
+    ends on the change, and the step after it copies the change."""
+    seed(fleet_db, "Spring offer")
+    sync, _ = join(fleet_db, tmp_path, "hall-f", shipped_db())
+    sync.step()
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> bool:
+        # Asked to sleep for long: nobody listens, the wait would last its whole time.
+        assert seconds < 1, "waited without listening for the server"
+        slept.append(seconds)
+        return False
+
+    assert sync.wait(0.6, sleep) is False and slept  # nothing changed: it waited its time out
+    sql(fleet_db, "UPDATE content SET title = 'Winter offer'")  # another kiosk's edit, committed
+    slept.clear()
+    assert sync.wait(30, sleep) is False and len(slept) < 20  # a long poll, ended by the word
+    status, changed = sync.step()
+    assert changed and [i.title for i in database.playlist()] == ["Winter offer"]
+    sync.stop()

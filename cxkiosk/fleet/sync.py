@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -27,11 +28,13 @@ from cxkiosk.content import database
 from cxkiosk.content.database import DatabaseError
 from cxkiosk.fleet import mirror, outbox
 from cxkiosk.fleet import server as fleet_server
+from cxkiosk.fleet.listen import Listener
 from cxkiosk.fleet.status import FleetStatus, KioskState
 
 log = logging.getLogger("cxkiosk.fleet")
 
 STATE_NAME = "fleet-state.json"  # the last status, for `check` (another process) to read
+WAKE_SECONDS = 0.5  # how often a wait for the server's word looks whether the kiosk is stopping
 MAX_BATCHES = 20  # per step: a long outage's queue drains over a few steps, each one short
 # What a server that went away raises: peewee's wrappers, the driver's own, the socket's.
 LOST = (DatabaseError, peewee.PeeweeException, OSError)
@@ -47,6 +50,7 @@ class FleetSync:
         self.state_file = Path(data_dir) / STATE_NAME
         self.heartbeat = heartbeat
         self._server: peewee.Database | None = None
+        self._listener: Listener | None = None
         self._lock = threading.Lock()
         self._status = FleetStatus(server=fleet_server.redacted(url), queued=outbox.depth(),
                                    never_synced=mirror.never_copied())
@@ -64,8 +68,33 @@ class FleetSync:
     def stop(self) -> None:
         database.route_edits(None)
         with self._lock:
+            self._drop_listener()
             fleet_server.close(self._server)
             self._server = None
+
+    def wait(self, seconds: float, sleep: Callable[[float], bool]) -> bool:
+        """Until the next step: `seconds`, or sooner when the server announces a change.
+        `sleep(s)` waits and says whether the kiosk is stopping; True when it is."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            listener = self._listener
+            if listener is None:
+                return sleep(left)
+            try:
+                if listener.wait(min(left, WAKE_SECONDS)):
+                    return False  # a change: step now
+            except Exception as exc:  # the driver's own errors, a socket gone: poll meanwhile
+                log.debug("fleet change listener lost (%s); polling until the next connection", exc)
+                with self._lock:
+                    self._drop_listener()
+            if sleep(0):
+                return True
+        return False
+
+    def _drop_listener(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     def step(self) -> tuple[FleetStatus, bool]:
         """One round with the server; the status after it, and whether content or prompts changed."""
@@ -75,6 +104,8 @@ class FleetSync:
                 if self._server is None:
                     self._server = fleet_server.connect(self.url)
                     log.info("fleet database %s connected", self._status.server)
+                if self._listener is None:
+                    self._listener = _listen(self._server)  # before the copy: no change between
                 changed = mirror.pull(self._server)
                 if changed:
                     database.set_writer(self.kiosk, queue=True)  # the copy is the fleet's now
@@ -108,6 +139,7 @@ class FleetSync:
         if self._status.connected or self._status.offline_since is None:
             log.warning("fleet database %s unreachable (%s); playing from the local copy, queuing rows",
                         self._status.server, problem)
+        self._drop_listener()
         fleet_server.close(self._server)
         self._server = None
         self._status = replace(self._status, connected=False, problem=problem, queued=outbox.depth(),
@@ -148,6 +180,15 @@ class FleetSync:
             log.warning("edit stored on the fleet database; its copy here waits for the next sync (%s)", exc)
         finally:
             server.close()  # the edit's connection is this thread's; the fleet thread has its own
+
+
+def _listen(server: peewee.Database) -> Listener | None:
+    """A listener for the server's word, or None (polling alone still brings every change)."""
+    try:
+        return Listener(server)
+    except Exception as exc:  # the driver's own errors: a server too old, a proxy without LISTEN
+        log.debug("fleet changes not listened for (%s); polling every step", exc)
+        return None
 
 
 def read_state(data_dir: Path) -> dict[str, object] | None:

@@ -41,7 +41,7 @@ class FleetWorker(Worker):
             self.status.emit(status)
             if changed:
                 self.content_changed.emit()
-            if self.wait_stop(self.interval):
+            if self.sync.wait(self.interval, self.wait_stop):  # or sooner, on the server's word
                 break
         if self.sync.status.connected:
             # The kiosk is stopping: the play it cut short was written after the last step, and
