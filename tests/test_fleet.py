@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from cxkiosk.content import database, library
+from cxkiosk.content import database, library, schema
 from cxkiosk.content.database import Outbox, PlayLog
 from cxkiosk.fleet import mirror, outbox
 from cxkiosk.fleet.sync import join, read_state
@@ -171,7 +171,7 @@ def test_kiosks_starting_together_make_the_schema_once(server):
                                stderr=subprocess.PIPE, text=True) for _ in range(6)]
     results = [p.communicate(timeout=120) for p in starts]
     assert [p.returncode for p in starts] == [0] * 6, [err[-800:] for _out, err in results]
-    assert sql(url, "SELECT version FROM schema_version") == [(database.SCHEMA_VERSION,)]
+    assert sql(url, "SELECT version FROM schema_version") == [(schema.SCHEMA_VERSION,)]
     assert sql(url, "SELECT count(*) FROM fleet_revision") == [(1,)]
 
 
@@ -300,7 +300,7 @@ def test_a_fleet_database_from_before_v5_is_upgraded_keeping_its_rows(server, tm
         database.close_database()
     assert sql(url, "SELECT data_type FROM information_schema.columns WHERE table_name = 'play_log' "
                "AND column_name = 'id'") == [("uuid",)]
-    assert sql(url, "SELECT version FROM schema_version") == [(database.SCHEMA_VERSION,)]
+    assert sql(url, "SELECT version FROM schema_version") == [(schema.SCHEMA_VERSION,)]
 
 
 @pytest.mark.expect_log(r"fleet database .* unreachable")

@@ -11,7 +11,7 @@ from datetime import datetime
 import peewee
 import pytest
 
-from cxkiosk.content import database
+from cxkiosk.content import database, schema
 from cxkiosk.content.database import (
     AudienceLog,
     Content,
@@ -85,7 +85,7 @@ def test_v1_file_upgrades_in_place_without_losing_rows(tmp_path):
 
     db = open_database(str(path))
     try:
-        assert db.execute_sql("SELECT version FROM schema_version").fetchall() == [(database.SCHEMA_VERSION,)]
+        assert db.execute_sql("SELECT version FROM schema_version").fetchall() == [(schema.SCHEMA_VERSION,)]
         suits, off = Content.select().order_by(Content.id)
         assert (suits.title, suits.genders, suits.age_min, suits.keywords) == ("Suits", "male", 30, "suit")
         assert (off.enabled, off.weight, off.duration) == (False, 2.0, 12.5)
@@ -399,7 +399,7 @@ def test_the_shipped_database_opens_read_only_at_the_current_schema():
     open_database(str(shipped_db()), readonly=True)
     try:
         row = database.current_database().execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
-        assert row[0] == database.SCHEMA_VERSION
+        assert row[0] == schema.SCHEMA_VERSION
         assert Content.select().count() >= 5 and active_prompt("caption")
     finally:
         close_database()
