@@ -1,26 +1,23 @@
-"""The content database: peewee models, opening with safe pragmas, migrations, logs.
+"""The content database: its peewee models, opening it with safe pragmas, the idle playlist.
 
 One database is bound at a time through `database` (a peewee DatabaseProxy): the kiosk opens its
 file (or a PostgreSQL URL for a fleet) once with `open_database` / `prepare_database`, and every
 model, the selector, the importer and the report use it. A locked or corrupt file raises
 `DatabaseError` with a message an operator can act on; `prepare_database` then falls back to the
 shipped content read-only so the billboard keeps playing. Creating and upgrading the schema is
-`schema`.
+`schema`; what the kiosk records in it (plays, visits, taps) is `records`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sqlite3
 import threading
-import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,12 +39,12 @@ from peewee import (
 )
 
 from cxkiosk.links import STORABLE, normalize_url
-from cxkiosk.values import Audience, Item
+from cxkiosk.values import Item
 
 log = logging.getLogger("cxkiosk.db")
 
-# "playing": on screen now, its end the last stamp (see log_play); "cut-short": found still
-# playing at a later start, the kiosk had lost power or been killed (see close_cut_plays).
+# "playing": on screen now, its end the last stamp (see records.log_play); "cut-short": found still
+# playing at a later start, the kiosk had lost power or been killed (see records.close_cut_plays).
 OUTCOMES = ("completed", "skipped", "failed", "playing", "cut-short")
 CUT_SHORT_REASON = "cut short (power cut or crash): on screen until its last stamp"
 TRIGGERS = ("idle", "targeted", "holdout")  # holdout: the idle item played for a visit on purpose
@@ -95,6 +92,19 @@ class _RoutedProxy(DatabaseProxy):
 
 
 database = _RoutedProxy()
+
+_edits: list[Callable[[], contextlib.AbstractContextManager[Any]]] = []
+
+
+def route_edits(route: Callable[[], contextlib.AbstractContextManager[Any]] | None) -> None:
+    """Where content and prompt edits go from now on: the bound database (None), or for a fleet
+    kiosk its server (`cxkiosk.fleet.sync`), whose copy then comes back to the local file."""
+    _edits[:] = [route] if route is not None else []
+
+
+def editing() -> contextlib.AbstractContextManager[Any]:
+    """Wraps every write of the content API (`library`, `prompt_store`, import)."""
+    return _edits[0]() if _edits else contextlib.nullcontext()
 
 
 class DatabaseError(Exception):
@@ -365,6 +375,15 @@ def _explain(exc: BaseException, where: str) -> DatabaseError:
     return DatabaseError(f"cannot open database {where}: {text}")
 
 
+_opened = {"readonly": False}
+
+
+def opened_readonly() -> bool:
+    """Whether the bound database was opened read-only (`prepare_database`'s fallback): nothing
+    is recorded in it then (`records`)."""
+    return _opened["readonly"]
+
+
 def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
                   check: bool = True) -> peewee.Database:
     """Open, check, upgrade and bind the database at `spec` (a path, sqlite:/// or postgresql:// URL).
@@ -392,8 +411,7 @@ def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
                                     "restore a backup or delete it to start again from the shipped content",
                                     unreadable=True)
         database.initialize(db)
-        _state["readonly"] = readonly
-        _state["warned"] = False
+        _opened["readonly"] = readonly
         if readonly:
             version = schema.stored_version(db)
             if version is not None and version < schema.SCHEMA_VERSION:
@@ -510,8 +528,9 @@ def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDat
 
 
 def close_database() -> None:
-    if _writer["thread"] is not None:
-        write_in_background(False)  # what the kiosk recorded last is written before it closes
+    from cxkiosk.content import records  # records are written through this module's models
+
+    records.write_in_background(False)  # what the kiosk recorded last is written before it closes
     db = database.obj
     if db is not None:
         with contextlib.suppress(Exception):
@@ -617,309 +636,6 @@ def playlist(at: datetime | None = None) -> list[Item]:
              .where(Content.enabled & Content.idle & schedule_clause(at))
              .order_by(Content.id).tuples())
     return [Item(*row) for row in query]
-
-
-# --- logs ----------------------------------------------------------------------------------------
-
-
-def _content_id(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, (Content, Item)):
-        return value.id
-    return int(value)
-
-
-_state: dict[str, Any] = {"readonly": False, "warned": False, "kiosk": "", "queue": False}
-
-
-def set_writer(kiosk: str, *, queue: bool = False) -> None:
-    """Who writes the log rows from now on (the settings' kiosk_id, stamped on each), and whether
-    each also waits in the outbox until a fleet's server has it (`cxkiosk.fleet.outbox`)."""
-    _state["kiosk"] = (kiosk or "")[:40]
-    _state["queue"] = queue
-
-
-_edits: list[Callable[[], contextlib.AbstractContextManager[Any]]] = []
-
-
-def route_edits(route: Callable[[], contextlib.AbstractContextManager[Any]] | None) -> None:
-    """Where content and prompt edits go from now on: the bound database (None), or for a fleet
-    kiosk its server (`cxkiosk.fleet.sync`), whose copy then comes back to the local file."""
-    _edits[:] = [route] if route is not None else []
-
-
-def editing() -> contextlib.AbstractContextManager[Any]:
-    """Wraps every write of the content API (`library`, `prompt_store`, import)."""
-    return _edits[0]() if _edits else contextlib.nullcontext()
-
-
-def _queue(model: type[LogModel], row_id: Any) -> None:
-    """In the write's own transaction: a row and its place in the queue are stored together."""
-    if _state["queue"]:
-        Outbox.create(table=model._meta.table_name, row=row_id)
-# Records that could not be written yet (a full disk, a busy or failing database): kept in memory,
-# oldest dropped first beyond BACKLOG_MAX, and written before the next record once it works again.
-BACKLOG_MAX = 5000
-_backlog: deque[tuple[int, str, Callable[[], Any]]] = deque(maxlen=BACKLOG_MAX)
-_backlog_lock = threading.Lock()  # held only to add or take records, never while writing
-_writing = threading.Lock()  # one writer at a time: the caller's thread, or the writer thread
-_failing = {"since": 0.0, "warned": 0.0}
-_seq = {"next": 0}
-RETRY_SECONDS = 5.0  # a writer thread with records it could not store tries again this often
-
-
-class _Writer(threading.Thread):
-    """The kiosk's record writer (`write_in_background`): a play's row costs the GUI thread a
-    place in a queue, not a commit. With synchronous=FULL each commit waits for the disk, which
-    on a busy PC took up to half a second, a frozen frame on the billboard."""
-
-    def __init__(self) -> None:
-        super().__init__(name="cxkiosk-records", daemon=True)
-        self.wake = threading.Event()
-        self.idle = threading.Event()
-        self.stopping = False
-
-    def run(self) -> None:
-        while not self.stopping:
-            self.wake.wait(RETRY_SECONDS)
-            self.wake.clear()
-            _write_pending()
-            with _backlog_lock:
-                if not _backlog:
-                    self.idle.set()
-        _write_pending()
-        db = database.obj
-        if db is not None:
-            with contextlib.suppress(Exception):
-                db.close()  # this thread's own connection
-
-
-_writer: dict[str, _Writer | None] = {"thread": None}
-
-
-def write_in_background(on: bool, timeout: float = 5.0) -> bool:
-    """From now on records are written by a thread of their own (the running kiosk), or again by
-    the caller (commands, tests). Turning it off writes what waits first, within `timeout`;
-    False when some could not be written meanwhile (they stay in memory)."""
-    writer = _writer["thread"]
-    if on:
-        if writer is None or not writer.is_alive():
-            _writer["thread"] = writer = _Writer()
-            writer.start()
-        return True
-    if writer is None:
-        return True
-    flush(timeout)
-    writer.stopping = True
-    writer.wake.set()
-    writer.join(timeout)
-    _writer["thread"] = None
-    return pending_records() == 0
-
-
-def flush(timeout: float = 5.0) -> bool:
-    """Wait until every record is written (at most `timeout`); True when none waits."""
-    writer = _writer["thread"]
-    if writer is None or not writer.is_alive():
-        _write_pending()
-        return pending_records() == 0
-    deadline = time.monotonic() + timeout
-    while pending_records() and time.monotonic() < deadline:
-        writer.idle.clear()
-        writer.wake.set()
-        writer.idle.wait(min(0.5, max(0.0, deadline - time.monotonic())))
-    return pending_records() == 0
-
-
-def _record(what: str, write: Callable[[], Any]) -> None:
-    """Keep a record and write it: on the writer thread when there is one, else now, with every
-    one still waiting, in one transaction; on a storage fault keep them all for the next time (a
-    warning at most every 10 minutes) and carry on."""
-    with _backlog_lock:
-        _seq["next"] += 1
-        _backlog.append((_seq["next"], what, write))
-    writer = _writer["thread"]
-    if writer is not None and writer.is_alive():
-        writer.idle.clear()
-        writer.wake.set()
-        return
-    _write_pending()
-
-
-def _write_pending() -> None:
-    with _writing:
-        with _backlog_lock:
-            pending = list(_backlog)
-        if not pending or database.obj is None:
-            return
-        try:
-            with database.atomic():
-                for _seq_no, _what, pending_write in pending:
-                    pending_write()
-        except (peewee.OperationalError, peewee.DatabaseError, sqlite3.Error, OSError) as exc:
-            moment = time.monotonic()
-            if not _failing["since"]:
-                _failing["since"] = moment
-            if moment - _failing["warned"] >= 600:
-                _failing["warned"] = moment
-                log.error("cannot store %s (%s); %d record(s) kept in memory until the database can be "
-                          "written again", pending[-1][1], exc, len(pending))
-            return
-        last = pending[-1][0]
-        with _backlog_lock:  # those written; the deque may have dropped or gained some meanwhile
-            while _backlog and _backlog[0][0] <= last:
-                _backlog.popleft()
-        if _failing["since"]:
-            log.warning("records stored again: %d kept in memory are written", len(pending))
-            _failing.update(since=0.0, warned=0.0)
-
-
-def pending_records() -> int:
-    """How many records wait in memory for the database (0 when all are stored)."""
-    with _backlog_lock:
-        return len(_backlog)
-
-
-def _logs_writable() -> bool:
-    """Logs are not kept while the kiosk plays the shipped content read-only; say so once."""
-    if not _state["readonly"]:
-        return True
-    if not _state["warned"]:
-        _state["warned"] = True
-        log.warning("database is read-only: proof of play, visits and taps are not stored until it is fixed")
-    return False
-
-
-def log_play(item_id: int | None, chosen_id: int | None, started: datetime | None, ended: datetime | None,
-             outcome: str, reason: str = "", trigger: str = "idle", audience: str = "", *,
-             ots: int | None = None, watchers: int | None = None, attention: float | None = None,
-             segment: str = "", code: str = "", caption: str = "", demo: bool = False,
-             stamp: bool = False) -> None:
-    """One play's row. A play is written from its first frame as "playing", then again with a
-    later end every few seconds (`stamp`), then with its outcome; each updates the
-    row of that code and start that is still "playing", so a power cut loses at most the seconds
-    since the last stamp. A stamp only updates, and is dropped while records wait for the
-    database (the outcome that follows carries its end) or when none is open (the kiosk is
-    closing): a backlog never fills with stamps, and a stamp never makes a row."""
-    if stamp and (database.obj is None or pending_records()):
-        return
-    if not _logs_writable():
-        return
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
-    if trigger not in TRIGGERS:
-        raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
-    item, chosen = _content_id(item_id), _content_id(chosen_id)
-    # Never on screen (a failed load): the row's time is the moment it failed, none on screen.
-    start = local_naive(started if started is not None else ended)
-    row = dict(start=start, end=local_naive(ended) if ended else None, outcome=outcome,
-               reason=reason[:500], trigger=trigger, audience=audience[:500], ots=ots, watchers=watchers,
-               attention=round(attention, 1) if attention is not None else None, segment=segment[:40],
-               code=code[:12], caption=caption[:200], demo=demo, kiosk=_state["kiosk"])
-
-    def write() -> None:
-        # An item deleted while it played (or while the record waited) is logged as None.
-        known = _existing({item, chosen})
-        fields = dict(row, item=item if item in known else None, chosen=chosen if chosen in known else None)
-        live = (PlayLog.code == row["code"]) & (PlayLog.start == start) & (PlayLog.outcome == "playing")
-        ids = [i for (i,) in PlayLog.select(PlayLog.id).where(live).tuples()] if code and started else []
-        if ids:
-            PlayLog.update(**fields).where(PlayLog.id.in_(ids)).execute()
-        elif stamp:
-            return
-        else:
-            ids = [PlayLog.create(**fields).id]
-        for row_id in ids:
-            _queue(PlayLog, row_id)
-
-    _record("a play", write)
-
-
-def close_cut_plays(stale_seconds: float = 15.0) -> None:
-    """Plays a kiosk left "playing" (it lost power or was killed) become "cut-short", on screen
-    until their last stamp. Only those not stamped for `stale_seconds` (three of the programme's
-    5 s stamps): a kiosk sharing the database (a fleet on PostgreSQL) keeps its own live play;
-    one left fresher than that by a quick restart is closed at a later start (it counts as a
-    play meanwhile, see cxkiosk.counting)."""
-    if not _logs_writable():
-        return
-    stale = datetime.now() - timedelta(seconds=stale_seconds)
-    where = (PlayLog.outcome == "playing") & (PlayLog.end.is_null() | (PlayLog.end < stale))
-
-    def write() -> None:
-        ids = [i for (i,) in PlayLog.select(PlayLog.id).where(where).tuples()]
-        closed = (PlayLog.update(outcome="cut-short", reason=CUT_SHORT_REASON)
-                  .where(PlayLog.id.in_(ids)).execute())
-        for row_id in ids:
-            _queue(PlayLog, row_id)
-        if closed:
-            log.warning("%d play(s) had been cut short (a power cut or a crash); kept as plays up to "
-                        "their last stamp", closed)
-
-    _record("closing cut-short plays", write)
-
-
-def log_audience(audience: Audience, provider: str = "", latency_ms: float | None = None,
-                 dwell: float | None = None, watchers: int | None = None, *,
-                 sensitive: bool = False, at: datetime | None = None, demo: bool = False) -> None:
-    """Store anonymous attributes; sensitive ones only when the operator enabled them."""
-    if not _logs_writable():
-        return
-    if not sensitive:
-        audience = audience.without_sensitive()
-    people = [p.to_dict(sensitive) for p in audience.people]
-    row = dict(time=local_naive(at) if at else now(), source=audience.source[:60], count=audience.count,
-               people=json.dumps(people, sort_keys=True), provider=(provider or "")[:60],
-               latency_ms=latency_ms, dwell=dwell, watchers=watchers, demo=demo, kiosk=_state["kiosk"])
-    _record("a visit", lambda: _queue(AudienceLog, AudienceLog.create(**row).id))
-
-
-def log_tap(item_id: int | None, kind: str, at: datetime | None = None, code: str = "",
-            demo: bool = False) -> None:
-    if not _logs_writable():
-        return
-    if kind not in TAP_KINDS:
-        raise ValueError(f"tap kind must be one of {', '.join(TAP_KINDS)}, not {kind!r}")
-    cid = _content_id(item_id)
-    when = local_naive(at) if at else now()
-    kiosk = _state["kiosk"]
-
-    def write() -> None:
-        row = TapLog.create(item=cid if cid in _existing({cid}) else None, kind=kind, time=when,
-                            code=code[:12], demo=demo, kiosk=kiosk)
-        _queue(TapLog, row.id)
-
-    _record("a tap", write)
-
-
-def _existing(ids: set[int | None]) -> set[int]:
-    wanted = [i for i in ids if i is not None]
-    return {c.id for c in Content.select(Content.id).where(Content.id.in_(wanted))} if wanted else set()
-
-
-def prune_logs(older_than: timedelta, batch: int = 2000, stop: Callable[[], bool] | None = None) -> int:
-    """Delete log rows older than `older_than` (the `retention_days` setting); returns rows deleted.
-
-    In transactions of `batch` rows: proof of play written meanwhile waits for one short batch,
-    never for a whole year's purge; `stop()` true ends it between batches (shutdown), keeping
-    what it deleted."""
-    cutoff = now() - older_than
-    deleted = 0
-    for model, stamp in ((PlayLog, PlayLog.start), (AudienceLog, AudienceLog.time), (TapLog, TapLog.time)):
-        while True:
-            with database.atomic():
-                # A row still queued for a fleet's server stays until it is sent.
-                queued = Outbox.select(Outbox.row).where(Outbox.table == model._meta.table_name)
-                oldest = (model.select(model.id).where((stamp < cutoff) & model.id.not_in(queued))
-                          .order_by(stamp).limit(batch))
-                n = model.delete().where(model.id.in_(oldest)).execute()
-            deleted += n
-            if n < batch:
-                break
-            if stop is not None and stop():
-                return deleted
-    return deleted
 
 
 # --- helpers for commands and the runtime --------------------------------------------------------
