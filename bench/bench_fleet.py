@@ -10,7 +10,7 @@ or doubled).
 Each kiosk is the product's own path, not hand-written SQL: its own fleet.db (one made by
 `cxkiosk.fleet.sync.join` against the server, then copied per kiosk with the product's backup
 copy and opened with the product's pragmas: WAL, synchronous=FULL), rows written by
-`database.log_play` / `log_audience` (row and Outbox entry in one local transaction, stamped with
+`records.log_play` / `log_audience` (row and Outbox entry in one local transaction, stamped with
 the kiosk), and a `FleetSync` of its own with its own server connection whose `step` (pull
 when the revision moved, `outbox.send` batches, a heartbeat row upserted and the fleet list read)
 runs every `--sync-seconds` on the kiosk's own thread, as the fleet thread does.
@@ -19,7 +19,7 @@ Arrangement: `--processes` (default 5) processes, each simulating its share of t
 threads per kiosk (the player writing, the fleet thread sending), each thread routed to its kiosk's
 file with `database.database.using` (thread-local). Why not one process per kiosk: 50 interpreters
 on this 2-core machine (shared with other work) would measure the scheduler more than the fleet;
-why not one process for all: the writer's kiosk stamp (`database.set_writer`) and the record
+why not one process for all: the writer's kiosk stamp (`records.set_writer`) and the record
 backlog are per process, so a process's kiosks take turns writing under one lock (the bench's,
 around set_writer + log call), and the GIL with it. Five processes of ten keep that turn-taking
 short. The time a write waited for its turn is printed apart from the write itself.
@@ -79,7 +79,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cxkiosk.content import database  # noqa: E402
+from cxkiosk.content import database, records  # noqa: E402
 from cxkiosk.content.database import Heartbeat  # noqa: E402
 from cxkiosk.fleet import mirror, outbox  # noqa: E402
 from cxkiosk.fleet.status import KioskState  # noqa: E402
@@ -143,17 +143,17 @@ class Kiosk:
                 asked = time.perf_counter()
                 with lock:
                     got = time.perf_counter()
-                    database.set_writer(self.kiosk, queue=True)
-                    database.log_play(item, item, ended - timedelta(seconds=10), ended, "completed",
-                                      trigger=rng.choice(("idle", "targeted", "holdout")),
-                                      ots=1, watchers=1, attention=4.0, segment="female 25-34",
-                                      code=uuid.uuid4().hex[:8])
+                    records.set_writer(self.kiosk, queue=True)
+                    records.log_play(item, item, ended - timedelta(seconds=10), ended, "completed",
+                                     trigger=rng.choice(("idle", "targeted", "holdout")),
+                                     ots=1, watchers=1, attention=4.0, segment="female 25-34",
+                                     code=uuid.uuid4().hex[:8])
                     played = time.perf_counter()
-                    database.log_audience(Audience(count=1, people=(Person(gender="female", age=31,
-                                                                           facing=True),), source="local"),
-                                          provider="local", dwell=8.0, watchers=1)
+                    records.log_audience(Audience(count=1, people=(Person(gender="female", age=31,
+                                                                          facing=True),), source="local"),
+                                         provider="local", dwell=8.0, watchers=1)
                     done = time.perf_counter()
-                    f["backlog"] = max(f["backlog"], database.pending_records())
+                    f["backlog"] = max(f["backlog"], records.pending_records())
                 f["waits"].append(got - asked)
                 f["writes"] += [played - got, done - played]
                 f["second"][int(time.time() - start)] += 2
@@ -285,7 +285,7 @@ def prepare(url: str, folder: Path) -> tuple[Path, list[int]]:
     finally:
         sync.stop()
         database.route_edits(None)
-        database.set_writer("")
+        records.set_writer("")
         database.close_database()
     return mirror.mirror_path(template_dir), items
 

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cxkiosk.content import database  # noqa: E402
+from cxkiosk.content import database, records  # noqa: E402
 
 
 def busy_disk(folder: str, stop: multiprocessing.synchronize.Event) -> None:
@@ -40,14 +40,14 @@ def busy_disk(folder: str, stop: multiprocessing.synchronize.Event) -> None:
 def run(folder: Path, plays: int, background: bool) -> tuple[list[float], int]:
     db_file = folder / f"{'background' if background else 'caller'}.db"
     database.open_database(str(db_file))
-    database.write_in_background(background)
+    records.write_in_background(background)
     held: list[float] = []
     start = datetime(2026, 12, 1, 10)
     for n in range(plays):
         at = start + timedelta(seconds=10 * n)
         for outcome, end in (("playing", at), ("completed", at + timedelta(seconds=8))):
             t = time.perf_counter()
-            database.log_play(None, None, at, end, outcome, code=f"p{n}")
+            records.log_play(None, None, at, end, outcome, code=f"p{n}")
             held.append((time.perf_counter() - t) * 1000)
         time.sleep(0.02)
     database.close_database()  # writes what waits

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTabWidget
 
 from cxkiosk.config import Settings, load_settings
-from cxkiosk.content import database, prompt_store
+from cxkiosk.content import prompt_store, records
 from cxkiosk.content.database import Content
 from cxkiosk.pin import MAX_TRIES, STATE_FILE, PinGuard, hash_pin, verify_pin
 from cxkiosk.values import Audience, Person
@@ -395,12 +395,12 @@ def test_figures_count_todays_plays_visitors_and_taps(panel, qtbot, tmp_path):
     a, b = add_item("A", "https://example.com/a"), add_item("B", "https://example.com/b")
     start = datetime.now().replace(minute=0, second=0, microsecond=0)
     for _ in range(3):
-        database.log_play(a.id, a.id, start, start + timedelta(seconds=10), "completed")
-    database.log_play(b.id, b.id, start, start + timedelta(seconds=4), "failed")  # on screen, then broke
-    database.log_play(b.id, b.id, None, start, "failed")  # never on screen: not a play
-    database.log_play(b.id, b.id, start - timedelta(days=1), None, "completed")  # yesterday: not shown
-    database.log_tap(a.id, "qr", at=start)
-    database.log_audience(Audience(count=2, people=(Person(gender="female", age=30), Person())), at=start)
+        records.log_play(a.id, a.id, start, start + timedelta(seconds=10), "completed")
+    records.log_play(b.id, b.id, start, start + timedelta(seconds=4), "failed")  # on screen, then broke
+    records.log_play(b.id, b.id, None, start, "failed")  # never on screen: not a play
+    records.log_play(b.id, b.id, start - timedelta(days=1), None, "completed")  # yesterday: not shown
+    records.log_tap(a.id, "qr", at=start)
+    records.log_audience(Audience(count=2, people=(Person(gender="female", age=30), Person())), at=start)
     page = shown_figures(panel, qtbot)
     assert _bar_totals(page) == {"Plays": 4, "Visitors": 2, "Watchers": 0}
     segments = page.segment_chart.series()[0].barSets()[0]
@@ -449,8 +449,8 @@ def test_figures_label_every_hour_whole(panel, qtbot, size):
     item = add_item("A", "https://example.com/a")
     start = datetime.now().replace(minute=0, second=0, microsecond=0)
     for n, trigger in enumerate(("targeted", "holdout")):
-        database.log_play(item.id, item.id, start, start + timedelta(seconds=10), "completed",
-                          trigger=trigger, watchers=1, code=f"code{n:04d}")
+        records.log_play(item.id, item.id, start, start + timedelta(seconds=10), "completed",
+                         trigger=trigger, watchers=1, code=f"code{n:04d}")
     panel.resize(*size)
     panel.show()
     page = shown_figures(panel, qtbot)
@@ -465,8 +465,8 @@ def test_figures_segments_and_dwell_are_labelled_whole(panel, qtbot):
     start = datetime.now().replace(minute=0, second=0, microsecond=0)
     for gender in ("female", "male", None):
         for age in (20, 30, 40, 50, 70, None):
-            database.log_audience(Audience(count=1, people=(Person(gender=gender, age=age),)), at=start,
-                                  dwell=90.0)
+            records.log_audience(Audience(count=1, people=(Person(gender=gender, age=age),)), at=start,
+                                 dwell=90.0)
     panel.show()
     page = shown_figures(panel, qtbot)
     qtbot.wait(200)
@@ -481,9 +481,9 @@ def test_figures_show_what_targeting_is_worth(panel, qtbot):
     a = add_item("A", "https://example.com/a")
     start = datetime.now().replace(minute=0, second=0, microsecond=0)
     for n, trigger in enumerate(["targeted"] * 9 + ["holdout"]):
-        database.log_play(a.id, None, start, start + timedelta(seconds=5), "completed", trigger=trigger,
-                          watchers=2, code=f"code{n:04d}")
-    database.log_tap(a.id, "nfc-write", at=start, code="code0000")
+        records.log_play(a.id, None, start, start + timedelta(seconds=5), "completed", trigger=trigger,
+                         watchers=2, code=f"code{n:04d}")
+    records.log_tap(a.id, "nfc-write", at=start, code="code0000")
     page = shown_figures(panel, qtbot)
     assert "Not enough visits yet" in page.verdict.text()
     rates = page.uplift_chart.series()[0].barSets()[0]

@@ -103,7 +103,7 @@ def test_ruff_clean():
 
 def test_no_widget_builds_a_database_query():
     """The admin panel goes through the content API (cxkiosk.content.library) and the database
-    module's functions; a query written in a widget is a rule the core can no longer enforce."""
+    and records modules' functions; a query written in a widget is a rule the core can no longer enforce."""
     import re
 
     query = re.compile(r"\b(Content|Prompt|PlayLog|AudienceLog|TapLog)\.(select|update|delete|create|"

@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 WRITER = textwrap.dedent("""
     import sys
     from datetime import datetime
-    from cxkiosk.content.database import Content, PlayLog, database, log_play, open_database
+    from cxkiosk.content.database import Content, PlayLog, database, open_database
+    from cxkiosk.content.records import log_play
 
     open_database(sys.argv[1])
     prefix = sys.argv[2]

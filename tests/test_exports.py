@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxkiosk.cells import TRIGGERS, protect, unprotect
-from cxkiosk.content.database import Content, log_play
+from cxkiosk.content.database import Content
+from cxkiosk.content.records import log_play
 from cxkiosk.content.transfer import ContentFileError, export_file, import_file
 from cxkiosk.report import build_report, render_csv
 

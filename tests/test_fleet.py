@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from cxkiosk.content import database, library
+from cxkiosk.content import database, library, records, schema
 from cxkiosk.content.database import Outbox, PlayLog
 from cxkiosk.fleet import mirror, outbox
 from cxkiosk.fleet.sync import join, read_state
@@ -32,7 +32,7 @@ def fleet_db(server):
     """An empty database of its own on the module's server, for one test."""
     yield create_database(server, f"fleet_{datetime.now():%H%M%S%f}")
     database.route_edits(None)
-    database.set_writer("")
+    records.set_writer("")
     database.close_database()
 
 
@@ -67,7 +67,7 @@ def seed(url: str, *titles: str) -> None:
 
 
 def play(code: str, start: datetime, outcome: str = "completed") -> None:
-    database.log_play(None, None, start, start + timedelta(seconds=5), outcome, code=code)
+    records.log_play(None, None, start, start + timedelta(seconds=5), outcome, code=code)
 
 
 @pytest.mark.expect_log(r"fleet database .* unreachable")
@@ -82,7 +82,7 @@ def test_a_fleet_kiosk_plays_the_fleets_content_queues_through_an_outage_and_sen
 
     t0 = datetime(2026, 12, 1, 10)
     play("p1", t0)
-    database.log_audience(Audience(count=1, people=(Person(gender="female", age=30),)))
+    records.log_audience(Audience(count=1, people=(Person(gender="female", age=30),)))
     assert outbox.depth() == 2
     status, _ = sync.step()
     assert (status.connected, status.queued) == (True, 0)
@@ -118,9 +118,9 @@ def test_a_fleet_kiosk_plays_the_fleets_content_queues_through_an_outage_and_sen
 
     # A play sent while on screen is completed by the later copy of the same row.
     start = t0 + timedelta(minutes=7)
-    database.log_play(None, None, start, start + timedelta(seconds=1), "playing", code="p7")
+    records.log_play(None, None, start, start + timedelta(seconds=1), "playing", code="p7")
     sync.step()
-    database.log_play(None, None, start, start + timedelta(seconds=9), "completed", code="p7")
+    records.log_play(None, None, start, start + timedelta(seconds=9), "completed", code="p7")
     sync.step()
     assert sql(fleet_db, "SELECT outcome, \"end\" - start FROM play_log WHERE code = 'p7'") == [
         ("completed", timedelta(seconds=9))]
@@ -159,7 +159,7 @@ def test_a_kiosk_that_never_reached_its_server_plays_the_shipped_content_and_kee
         assert outbox.depth() == 0 and PlayLog.select().count() == 1
     finally:
         sync.stop()
-        database.set_writer("")
+        records.set_writer("")
         database.close_database()
 
 
@@ -171,7 +171,7 @@ def test_kiosks_starting_together_make_the_schema_once(server):
                                stderr=subprocess.PIPE, text=True) for _ in range(6)]
     results = [p.communicate(timeout=120) for p in starts]
     assert [p.returncode for p in starts] == [0] * 6, [err[-800:] for _out, err in results]
-    assert sql(url, "SELECT version FROM schema_version") == [(database.SCHEMA_VERSION,)]
+    assert sql(url, "SELECT version FROM schema_version") == [(schema.SCHEMA_VERSION,)]
     assert sql(url, "SELECT count(*) FROM fleet_revision") == [(1,)]
 
 
@@ -196,7 +196,7 @@ def test_a_play_logged_while_the_fleet_thread_writes_the_local_copy_is_stored_no
         done.join(30)
     finally:
         other.close()
-    assert database.pending_records() == 0
+    assert records.pending_records() == 0
     assert [(r.code, r.outcome) for r in PlayLog.select()] == [("c1", "completed")]
 
 
@@ -259,7 +259,7 @@ def test_check_says_what_the_kiosk_last_saw_of_its_server(server, tmp_path):
         (line,) = check_fleet(ctx)
     finally:
         sync.stop()
-        database.set_writer("")
+        records.set_writer("")
         database.close_database()
     since = datetime.fromisoformat(str(read_state(tmp_path)["offline_since"]))  # type: ignore[index]
     assert not line.ok and line.detail.startswith(f"fleet database: offline since {since:%H:%M}, ")
@@ -300,7 +300,7 @@ def test_a_fleet_database_from_before_v5_is_upgraded_keeping_its_rows(server, tm
         database.close_database()
     assert sql(url, "SELECT data_type FROM information_schema.columns WHERE table_name = 'play_log' "
                "AND column_name = 'id'") == [("uuid",)]
-    assert sql(url, "SELECT version FROM schema_version") == [(database.SCHEMA_VERSION,)]
+    assert sql(url, "SELECT version FROM schema_version") == [(schema.SCHEMA_VERSION,)]
 
 
 @pytest.mark.expect_log(r"fleet database .* unreachable")

@@ -18,7 +18,7 @@ from psycopg2 import errors  # noqa: E402
 
 import main  # noqa: E402
 from cxkiosk.commands.fleet import PASSWORD_LABEL  # noqa: E402
-from cxkiosk.content import database  # noqa: E402
+from cxkiosk.content import database, records  # noqa: E402
 from cxkiosk.fleet import credentials, roles  # noqa: E402
 from tests.postgres import PostgresUnavailable, postgres_server  # noqa: E402
 
@@ -192,8 +192,8 @@ def test_a_kiosk_role_does_a_kiosks_job_and_nothing_more(fleet, capsys, data_dir
         item = database.Content.create(title="fleet clip", url="https://example.com/fleet", kind="web")
         # The content trigger ran as this role and told the fleet (it needs UPDATE on fleet_revision).
         assert _as_superuser(fleet, "SELECT max(revision) FROM fleet_revision")[0][0] > revision
-        database.log_play(item.id, item.id, datetime(2026, 1, 5, 10), datetime(2026, 1, 5, 10, 1),
-                          "completed")
+        records.log_play(item.id, item.id, datetime(2026, 1, 5, 10), datetime(2026, 1, 5, 10, 1),
+                         "completed")
         assert database.PlayLog.select().count() == 1
         assert [i.title for i in database.playlist(datetime(2026, 1, 5, 10))] == ["fleet clip"]
     finally:
@@ -308,7 +308,7 @@ def test_remove_kiosk_ends_its_login_and_keeps_its_rows(fleet, capsys, data_dir)
     credentials.store_password(url, password)
     database.open_database(url)
     try:
-        database.log_audience(Audience(count=2), provider="local")  # a visit, as the kiosk's role
+        records.log_audience(Audience(count=2), provider="local")  # a visit, as the kiosk's role
     finally:
         database.close_database()
     before = _as_superuser(fleet, "SELECT count(*) FROM audience_log")[0][0]
@@ -406,15 +406,15 @@ def test_a_fleet_kiosk_syncs_edits_and_beats_with_only_a_kiosks_rights(fleet, ca
     try:
         assert warning is None and sync.status.connected, sync.status.problem
         library.save({"title": "Edited at hall R", "kind": "slide", "path": "slides/r.html", "duration": 5})
-        database.log_play(None, None, datetime(2026, 1, 5, 11), datetime(2026, 1, 5, 11, 0, 5), "completed",
-                          code="r1")
+        records.log_play(None, None, datetime(2026, 1, 5, 11), datetime(2026, 1, 5, 11, 0, 5), "completed",
+                         code="r1")
         for _ in range(2):  # the second round sends nothing new and beats again: upserts, no duplicates
             status, _ = sync.step()
             assert status.connected and status.queued == 0, status.problem
     finally:
         sync.stop()
         database.route_edits(None)
-        database.set_writer("")
+        records.set_writer("")
         database.close_database()
     assert _as_superuser(fleet, "SELECT kiosk FROM play_log WHERE code = 'r1'") == [("hall-r",)]
     assert _as_superuser(fleet, "SELECT count(*) FROM heartbeat WHERE kiosk = 'hall-r'") == [(1,)]

@@ -16,8 +16,9 @@ import pytest
 
 import main
 from cxkiosk.config import Paths, Settings, load_settings, save_settings
-from cxkiosk.content import database
-from cxkiosk.content.database import Content, Heartbeat, close_database, log_audience, log_play, log_tap
+from cxkiosk.content import database, records
+from cxkiosk.content.database import Content, Heartbeat, close_database
+from cxkiosk.content.records import log_audience, log_play, log_tap
 from cxkiosk.fleet import heartbeat
 from cxkiosk.fleet.heartbeat import Beat, fleet_states
 from cxkiosk.fleet.status import FleetStatus, KioskState
@@ -33,7 +34,7 @@ DAY = datetime(2025, 6, 4)
 def _writer_back():
     """Each test writes as the kiosks it names; the next starts as nobody in particular."""
     yield
-    database.set_writer("")
+    records.set_writer("")
 
 
 # --- heartbeats and the fleet list ---------------------------------------------------------------
@@ -132,14 +133,14 @@ def two_kiosks() -> tuple[int, int]:
     suits = Content.create(title="Suits", url="https://example.com/suits", kind="web").id
     shoes = Content.create(title="Shoes", url="https://example.com/shoes", kind="web").id
     at = DAY.replace(hour=10)
-    database.set_writer("kiosk-aaaaaa")
+    records.set_writer("kiosk-aaaaaa")
     for n in range(3):
         log_play(suits, suits, at + timedelta(minutes=n), at + timedelta(minutes=n, seconds=30), "completed")
     log_tap(suits, "nfc-write", at=at)
     log_tap(suits, "qr", at=at + timedelta(minutes=1))
     log_audience(Audience(count=2, people=(Person(gender="female", age=30), Person())), dwell=12.0, at=at)
     log_audience(Audience(count=1, people=(Person(),)), dwell=5.0, at=at + timedelta(minutes=2))
-    database.set_writer("kiosk-bbbbbb")
+    records.set_writer("kiosk-bbbbbb")
     at = DAY.replace(hour=15)
     log_play(suits, suits, at, at + timedelta(seconds=20), "completed")
     for n in (1, 2):
@@ -185,7 +186,7 @@ def test_the_fleet_report_adds_up_and_breaks_down_per_kiosk(db):
 
 
 def test_one_kiosks_rows_need_no_breakdown(db):
-    database.set_writer("kiosk-aaaaaa")
+    records.set_writer("kiosk-aaaaaa")
     item = Content.create(title="Suits", url="https://example.com/suits", kind="web").id
     log_play(item, item, DAY.replace(hour=9), DAY.replace(hour=9, second=10), "completed")
     report = build_report(None, until=DAY + timedelta(days=1))
@@ -219,7 +220,7 @@ def report(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def fleet_file(tmp_path):
     database.open_database(str(tmp_path / "fleet.db"))
     two_kiosks()
-    database.set_writer("")
+    records.set_writer("")
     close_database()
     return tmp_path
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from cxkiosk.config import Privacy
-from cxkiosk.content import database
+from cxkiosk.content import database, records
 from cxkiosk.content.playlist import Playlist
 from cxkiosk.content.selection import segment_of
 from cxkiosk.runtime.build import record_play
@@ -116,7 +116,7 @@ def test_plays_reach_the_database_with_their_audience_segment_and_code(qapp, db)
     programme.caption_shown("not-this-play", "A stray caption")
     programme.caption_shown(codes[-1], "Pack light tonight.")  # the caption written for this play
     clock[0] += timedelta(seconds=12)
-    database.log_tap(TARGET.id, "nfc-write", code=codes[-1])
+    records.log_tap(TARGET.id, "nfc-write", code=codes[-1])
     programme.on_finished(TARGET)
     row = database.PlayLog.get(database.PlayLog.item == TARGET.id)
     assert (row.trigger, row.segment) == ("targeted", "female 25-34")

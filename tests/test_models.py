@@ -11,7 +11,7 @@ from datetime import datetime
 import peewee
 import pytest
 
-from cxkiosk.content import database
+from cxkiosk.content import database, records, schema
 from cxkiosk.content.database import (
     AudienceLog,
     Content,
@@ -20,14 +20,12 @@ from cxkiosk.content.database import (
     Prompt,
     TapLog,
     close_database,
-    log_audience,
-    log_play,
-    log_tap,
     open_database,
     playlist,
     prepare_database,
 )
 from cxkiosk.content.prompt_store import activate_prompt, active_prompt, prompt_versions, save_prompt
+from cxkiosk.content.records import log_audience, log_play, log_tap
 from cxkiosk.profiling.prompts import DEFAULT_PROMPTS
 from cxkiosk.values import Audience, Person
 
@@ -85,7 +83,7 @@ def test_v1_file_upgrades_in_place_without_losing_rows(tmp_path):
 
     db = open_database(str(path))
     try:
-        assert db.execute_sql("SELECT version FROM schema_version").fetchall() == [(database.SCHEMA_VERSION,)]
+        assert db.execute_sql("SELECT version FROM schema_version").fetchall() == [(schema.SCHEMA_VERSION,)]
         suits, off = Content.select().order_by(Content.id)
         assert (suits.title, suits.genders, suits.age_min, suits.keywords) == ("Suits", "male", 30, "suit")
         assert (off.enabled, off.weight, off.duration) == (False, 2.0, 12.5)
@@ -380,9 +378,9 @@ def test_read_only_fallback_keeps_playing_and_skips_logs_with_one_warning(tmp_pa
     database.open_database(str(path), readonly=True)
     try:
         with caplog.at_level("WARNING", logger="cxkiosk.db"):
-            database.log_play(item.id, item.id, datetime.now(), datetime.now(), "completed")
-            database.log_audience(Audience(count=1))
-            database.log_tap(item.id, "nfc-write")
+            records.log_play(item.id, item.id, datetime.now(), datetime.now(), "completed")
+            records.log_audience(Audience(count=1))
+            records.log_tap(item.id, "nfc-write")
         assert [r.message for r in caplog.records].count(
             "database is read-only: proof of play, visits and taps are not stored until it is fixed") == 1
         assert database.PlayLog.select().count() == 0
@@ -399,7 +397,7 @@ def test_the_shipped_database_opens_read_only_at_the_current_schema():
     open_database(str(shipped_db()), readonly=True)
     try:
         row = database.current_database().execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
-        assert row[0] == database.SCHEMA_VERSION
+        assert row[0] == schema.SCHEMA_VERSION
         assert Content.select().count() >= 5 and active_prompt("caption")
     finally:
         close_database()

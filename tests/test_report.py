@@ -16,7 +16,8 @@ import pytest
 
 import main
 from cxkiosk.content import database
-from cxkiosk.content.database import Content, close_database, log_audience, log_play, log_tap, open_database
+from cxkiosk.content.database import Content, close_database, open_database
+from cxkiosk.content.records import log_audience, log_play, log_tap
 from cxkiosk.period import PeriodError, parse_period
 from cxkiosk.report import build_report, render_csv
 from cxkiosk.runtime.figures import period_start

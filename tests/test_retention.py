@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from cxkiosk.config import Settings
-from cxkiosk.content import database
+from cxkiosk.content import database, records
 from cxkiosk.content.database import AudienceLog, Content, PlayLog, TapLog
 from cxkiosk.content.playlist import Playlist
 from cxkiosk.runtime.build import build_runtime
@@ -28,10 +28,10 @@ def fill_logs(ages=AGES) -> None:
     item = Content.create(title="Spring", url="https://example.com/spring", kind="web")
     for days in ages:
         at = datetime.now().replace(microsecond=0) - timedelta(days=days)
-        database.log_play(item.id, item.id, at, at + timedelta(seconds=30), "completed", trigger="targeted",
-                          code=f"d{days}")
-        database.log_audience(Audience(1, (Person(gender="female", age=30),)), provider="local", at=at)
-        database.log_tap(item.id, "nfc-write", at=at, code=f"d{days}")
+        records.log_play(item.id, item.id, at, at + timedelta(seconds=30), "completed", trigger="targeted",
+                         code=f"d{days}")
+        records.log_audience(Audience(1, (Person(gender="female", age=30),)), provider="local", at=at)
+        records.log_tap(item.id, "nfc-write", at=at, code=f"d{days}")
 
 
 def ages_left() -> dict[str, list[int]]:
@@ -103,8 +103,8 @@ def test_a_purge_of_many_rows_goes_in_short_batches_and_misses_none(db):
     with database.database.atomic():
         PlayLog.insert_many([{"item": item.id, "start": old + timedelta(seconds=n), "outcome": "completed"}
                              for n in range(4500)]).execute()
-    database.log_play(item.id, None, datetime.now(), None, "completed")
-    assert database.prune_logs(timedelta(days=90), batch=1000) == 4500
+    records.log_play(item.id, None, datetime.now(), None, "completed")
+    assert records.prune_logs(timedelta(days=90), batch=1000) == 4500
     assert PlayLog.select().count() == 1
 
 

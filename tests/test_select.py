@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 
 import main
-from cxkiosk.content.database import Content, close_database, log_play, open_database
+from cxkiosk.content.database import Content, close_database, open_database
+from cxkiosk.content.records import log_play
 from cxkiosk.content.selection import Selector
 from cxkiosk.values import Audience, Person
 

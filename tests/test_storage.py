@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cxkiosk.content import database
+from cxkiosk.content import database, records
 from cxkiosk.log import FileLog, setup_logging
 from tests.test_cli import run_main
 
@@ -90,15 +90,15 @@ def test_a_full_disk_keeps_records_in_memory_and_writes_them_once_space_is_back(
         item = database.Content.create(title="x", url="https://example.com/x", kind="web")
         start = datetime(2026, 12, 1, 10)
         for n in range(20):  # confirmed before the disk fills
-            database.log_play(item.id, None, start + timedelta(minutes=n), None, "completed")
+            records.log_play(item.id, None, start + timedelta(minutes=n), None, "completed")
         filler = small_disk.fill()
         for n in range(20, 400):  # the show goes on while nothing can be written
-            database.log_play(item.id, None, start + timedelta(minutes=n), None, "completed",
-                              reason="x" * 400)
-        assert database.pending_records() > 0
+            records.log_play(item.id, None, start + timedelta(minutes=n), None, "completed",
+                             reason="x" * 400)
+        assert records.pending_records() > 0
         filler.unlink()  # an operator frees space; no restart
-        database.log_play(item.id, None, start + timedelta(minutes=400), None, "completed")
-        assert database.pending_records() == 0
+        records.log_play(item.id, None, start + timedelta(minutes=400), None, "completed")
+        assert records.pending_records() == 0
         assert database.PlayLog.select().count() == 401
     finally:
         database.close_database()
@@ -176,22 +176,22 @@ def test_the_running_kiosk_records_on_a_thread_of_its_own_so_a_slow_disk_never_h
     writes what still waits."""
     db_file = tmp_path / "content.db"
     database.open_database(str(db_file))
-    database.write_in_background(True)
+    records.write_in_background(True)
     other = sqlite3.connect(db_file, timeout=0)
     try:
         start = datetime(2026, 12, 1, 10)
         other.execute("BEGIN IMMEDIATE")  # the write lock, held
-        database.log_play(None, None, start, start + timedelta(seconds=5), "completed", code="a")
-        assert database.pending_records() == 1  # returned without its commit
+        records.log_play(None, None, start, start + timedelta(seconds=5), "completed", code="a")
+        assert records.pending_records() == 1  # returned without its commit
         other.rollback()
-        assert database.flush(10) and _plays(db_file) == 1
+        assert records.flush(10) and _plays(db_file) == 1
         other.execute("BEGIN IMMEDIATE")
-        database.log_play(None, None, start, start + timedelta(seconds=9), "completed", code="b")
+        records.log_play(None, None, start, start + timedelta(seconds=9), "completed", code="b")
         other.rollback()
     finally:
         other.close()
         database.close_database()
-    assert _plays(db_file) == 2 and database.pending_records() == 0
+    assert _plays(db_file) == 2 and records.pending_records() == 0
 
 
 def _handles_on(path) -> int:

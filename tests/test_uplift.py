@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from cxkiosk.content import database
+from cxkiosk.content import database, records
 from cxkiosk.push.links import new_play_code
 from cxkiosk.report import build_report
 from cxkiosk.report_html import render_html
@@ -35,13 +35,13 @@ def simulate(visits: int, tap_targeted: float, tap_holdout: float, seed: int, ho
             watchers = rng.choice((1, 1, 2, 3))
             code = new_play_code()
             captioned = not holdout and tap_captioned is not None and rng.random() < 0.5
-            database.log_play(rng.choice(items), None, at, at + timedelta(seconds=20), "completed",
-                              trigger="holdout" if holdout else "targeted", ots=watchers + rng.randint(0, 1),
-                              watchers=watchers, attention=watchers * 6.0, segment="female 25-34", code=code,
-                              caption="Pack light tonight." if captioned else "")
+            records.log_play(rng.choice(items), None, at, at + timedelta(seconds=20), "completed",
+                             trigger="holdout" if holdout else "targeted", ots=watchers + rng.randint(0, 1),
+                             watchers=watchers, attention=watchers * 6.0, segment="female 25-34", code=code,
+                             caption="Pack light tonight." if captioned else "")
             rate = tap_holdout if holdout else tap_captioned if captioned else tap_targeted
             for _ in range(sum(rng.random() < rate for _ in range(watchers))):
-                database.log_tap(items[0], "nfc-write", at + timedelta(seconds=8), code=code)
+                records.log_tap(items[0], "nfc-write", at + timedelta(seconds=8), code=code)
 
 
 def overall():
@@ -101,18 +101,18 @@ def test_the_interval_covers_the_truth_95_times_in_100():
 
 def test_taps_count_for_the_play_on_screen_at_most_once_per_watcher(db):
     item = database.Content.create(title="x", url="https://example.com/x", kind="web").id
-    database.log_play(item, None, START, START + timedelta(seconds=10), "completed", trigger="targeted",
-                      ots=2, watchers=1, code="aaaaaaaa")
+    records.log_play(item, None, START, START + timedelta(seconds=10), "completed", trigger="targeted",
+                     ots=2, watchers=1, code="aaaaaaaa")
     for _ in range(5):  # one eager visitor taps five times
-        database.log_tap(item, "nfc-write", START + timedelta(seconds=3), code="aaaaaaaa")
-    database.log_tap(item, "nfc-write", START + timedelta(seconds=3), code="")  # no play: not counted
+        records.log_tap(item, "nfc-write", START + timedelta(seconds=3), code="aaaaaaaa")
+    records.log_tap(item, "nfc-write", START + timedelta(seconds=3), code="")  # no play: not counted
     assert overall()["targeted"]["taps"] == 1
 
 
 def test_the_printable_page_escapes_content_and_needs_no_network(db):
     hostile = database.Content.create(title="<script>alert(1)</script>", url="https://example.com/s",
                                       kind="web")
-    database.log_play(hostile.id, None, START, START + timedelta(seconds=5), "completed")
+    records.log_play(hostile.id, None, START, START + timedelta(seconds=5), "completed")
     simulate(400, 0.09, 0.04, seed=1)
     html = render_html(build_report(None, until=START + timedelta(days=40)))
     assert "<script>" not in html and "&lt;script&gt;" in html

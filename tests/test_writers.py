@@ -8,15 +8,15 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from cxkiosk.content import database
+from cxkiosk.content import database, records
 from cxkiosk.content.database import Outbox, PlayLog
 
 
 def test_a_play_written_while_the_fleet_thread_empties_the_queue_is_stored_at_once(db):
     t0 = datetime(2026, 12, 1, 10)
-    database.set_writer("hall-a", queue=True)
+    records.set_writer("hall-a", queue=True)
     try:
-        database.log_play(None, None, t0, t0 + timedelta(seconds=5), "completed", code="first")
+        records.log_play(None, None, t0, t0 + timedelta(seconds=5), "completed", code="first")
         holding = threading.Event()
 
         def fleet_thread() -> None:
@@ -29,12 +29,12 @@ def test_a_play_written_while_the_fleet_thread_empties_the_queue_is_stored_at_on
         sender = threading.Thread(target=fleet_thread)
         sender.start()
         holding.wait()
-        database.log_play(None, None, t0 + timedelta(seconds=6), t0 + timedelta(seconds=11), "completed",
-                          code="second")
+        records.log_play(None, None, t0 + timedelta(seconds=6), t0 + timedelta(seconds=11), "completed",
+                         code="second")
         sender.join()
-        assert database.pending_records() == 0
+        assert records.pending_records() == 0
         assert sorted(code for (code,) in PlayLog.select(PlayLog.code).tuples()) == ["first", "second"]
         assert [row for (row,) in Outbox.select(Outbox.row).tuples()] == \
             [PlayLog.get(PlayLog.code == "second").id]
     finally:
-        database.set_writer("")
+        records.set_writer("")

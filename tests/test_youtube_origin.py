@@ -13,7 +13,7 @@ import pytest
 from cxkiosk.commands.check import check_youtube
 from cxkiosk.commands.common import Context
 from cxkiosk.config import Paths, Settings, file_problems, load_settings
-from cxkiosk.content import database
+from cxkiosk.content import database, records
 from cxkiosk.content.playlist import Playlist
 from cxkiosk.links import https_origin
 from cxkiosk.pin import hash_pin
@@ -98,7 +98,7 @@ def _item(title="Blender: Sintel", url=SINTEL, kind="youtube"):
 
 def _play(item, outcome, minute, reason=""):
     at = TWO_PM.replace(minute=minute)
-    database.log_play(item.id, item.id, None if outcome == "failed" else at, at, outcome, reason)
+    records.log_play(item.id, item.id, None if outcome == "failed" else at, at, outcome, reason)
 
 
 def _check(tmp_path):

@@ -57,7 +57,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from cxkiosk.consent import consent_notice
-    from cxkiosk.content import database
+    from cxkiosk.content import database, records
     from cxkiosk.content.media import MediaFolders
     from cxkiosk.content.playlist import Playlist
     from cxkiosk.links import https_origin
@@ -92,8 +92,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
         return fail(f"{exc}")
     if db_warning:
         log.error("%s", db_warning)
-    database.write_in_background(True)  # a commit waits for the disk; the billboard must not
-    database.close_cut_plays()  # what a power cut or a crash left "playing" is closed, as a play
+    records.write_in_background(True)  # a commit waits for the disk; the billboard must not
+    records.close_cut_plays()  # what a power cut or a crash left "playing" is closed, as a play
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("cxkiosk")
@@ -160,7 +160,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     programme.stop()
     runtime.stop(2.0)
     if fleet_thread is not None:
-        database.flush()  # the last play's outcome is in the file before the last send
+        records.flush()  # the last play's outcome is in the file before the last send
         fleet_thread.stop(fleet_thread.worker.STOP_SECONDS)
     billboard.stop_all()
     delete_widgets(app, billboard, admin.panel)
@@ -173,12 +173,12 @@ def run_kiosk(args: argparse.Namespace) -> int:
 def _open_content(ctx: Any, settings: Any) -> tuple[Any, str | None]:
     """Bind the content the kiosk plays: its database file, or for a fleet (a server URL) its
     local copy of the fleet's, with the FleetSync that keeps it (None otherwise)."""
-    from cxkiosk.content import database, library
+    from cxkiosk.content import library, records
     from cxkiosk.fleet.server import is_server
 
     if not is_server(ctx.db_spec):
         _, warning = library.open_content(ctx.db_spec, ctx.paths.default_db)
-        database.set_writer(settings.kiosk_id)
+        records.set_writer(settings.kiosk_id)
         return None, warning
     from cxkiosk.fleet.sync import join
     from cxkiosk.resources import shipped_db

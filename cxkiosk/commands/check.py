@@ -194,7 +194,8 @@ def _server_rights(url: str, *, copied: bool) -> Check:
     is away; without one it would play only the shipped content, which is no fleet kiosk."""
     import peewee
 
-    from cxkiosk.content.database import SCHEMA_VERSION, _connect
+    from cxkiosk.content.database import _connect
+    from cxkiosk.content.schema import SCHEMA_VERSION
     from cxkiosk.fleet.credentials import without_password
     from cxkiosk.fleet.roles import GROUP, beyond, needed
 

@@ -160,6 +160,7 @@ def _init(args: argparse.Namespace) -> int:
     import psycopg2
 
     from cxkiosk.content import database
+    from cxkiosk.content.schema import SCHEMA_VERSION
     from cxkiosk.fleet.roles import GROUP, POLICY, grant_statements
 
     url = _owner_url(args)
@@ -183,7 +184,7 @@ def _init(args: argparse.Namespace) -> int:
     granted = [g.table for g in POLICY if g.table in tables]
     later = [g.table for g in POLICY if g.table not in tables]
     log.info("fleet database %s: %s holds a kiosk's rights on %s", _where(url), GROUP, ", ".join(granted))
-    print(f"fleet database {_where(url)}: schema v{database.SCHEMA_VERSION}; group role {GROUP} holds a "
+    print(f"fleet database {_where(url)}: schema v{SCHEMA_VERSION}; group role {GROUP} holds a "
           f"kiosk's rights on {len(granted)} tables" + (f" ({', '.join(later)}: not in this schema yet)"
                                                         if later else ""))
     if seeded:
@@ -320,7 +321,7 @@ def run_sql(args: argparse.Namespace) -> int:
 
 
 def _sql(args: argparse.Namespace) -> int:
-    from cxkiosk.content.database import SCHEMA_VERSION
+    from cxkiosk.content.schema import SCHEMA_VERSION
     from cxkiosk.fleet.roles import (
         DEFAULT_SCHEMA,
         GROUP,

@@ -1,25 +1,23 @@
-"""The content database: peewee models, opening with safe pragmas, migrations, logs.
+"""The content database: its peewee models, opening it with safe pragmas, the idle playlist.
 
 One database is bound at a time through `database` (a peewee DatabaseProxy): the kiosk opens its
 file (or a PostgreSQL URL for a fleet) once with `open_database` / `prepare_database`, and every
 model, the selector, the importer and the report use it. A locked or corrupt file raises
 `DatabaseError` with a message an operator can act on; `prepare_database` then falls back to the
-shipped content read-only so the billboard keeps playing.
+shipped content read-only so the billboard keeps playing. Creating and upgrading the schema is
+`schema`; what the kiosk records in it (plays, visits, taps) is `records`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sqlite3
 import threading
-import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,16 +37,14 @@ from peewee import (
     UUIDField,
     fn,
 )
-from playhouse.migrate import SchemaMigrator, migrate
 
 from cxkiosk.links import STORABLE, normalize_url
-from cxkiosk.values import Audience, Item
+from cxkiosk.values import Item
 
 log = logging.getLogger("cxkiosk.db")
 
-SCHEMA_VERSION = 5
-# "playing": on screen now, its end the last stamp (see log_play); "cut-short": found still
-# playing at a later start, the kiosk had lost power or been killed (see close_cut_plays).
+# "playing": on screen now, its end the last stamp (see records.log_play); "cut-short": found still
+# playing at a later start, the kiosk had lost power or been killed (see records.close_cut_plays).
 OUTCOMES = ("completed", "skipped", "failed", "playing", "cut-short")
 CUT_SHORT_REASON = "cut short (power cut or crash): on screen until its last stamp"
 TRIGGERS = ("idle", "targeted", "holdout")  # holdout: the idle item played for a visit on purpose
@@ -96,6 +92,19 @@ class _RoutedProxy(DatabaseProxy):
 
 
 database = _RoutedProxy()
+
+_edits: list[Callable[[], contextlib.AbstractContextManager[Any]]] = []
+
+
+def route_edits(route: Callable[[], contextlib.AbstractContextManager[Any]] | None) -> None:
+    """Where content and prompt edits go from now on: the bound database (None), or for a fleet
+    kiosk its server (`cxkiosk.fleet.sync`), whose copy then comes back to the local file."""
+    _edits[:] = [route] if route is not None else []
+
+
+def editing() -> contextlib.AbstractContextManager[Any]:
+    """Wraps every write of the content API (`library`, `prompt_store`, import)."""
+    return _edits[0]() if _edits else contextlib.nullcontext()
 
 
 class DatabaseError(Exception):
@@ -366,6 +375,15 @@ def _explain(exc: BaseException, where: str) -> DatabaseError:
     return DatabaseError(f"cannot open database {where}: {text}")
 
 
+_opened = {"readonly": False}
+
+
+def opened_readonly() -> bool:
+    """Whether the bound database was opened read-only (`prepare_database`'s fallback): nothing
+    is recorded in it then (`records`)."""
+    return _opened["readonly"]
+
+
 def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
                   check: bool = True) -> peewee.Database:
     """Open, check, upgrade and bind the database at `spec` (a path, sqlite:/// or postgresql:// URL).
@@ -373,6 +391,8 @@ def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
     `timeout` is how long to wait for another writer; `check` runs SQLite's quick_check so a damaged
     file is reported at start-up rather than in the middle of a show. readonly=True never writes.
     """
+    from cxkiosk.content import schema  # it builds on the models here, so it imports this module
+
     close_database()
     path = _sqlite_path(spec)
     where = str(path) if path is not None else _redact(spec)
@@ -391,22 +411,22 @@ def open_database(spec: str, *, readonly: bool = False, timeout: float = 5.0,
                                     "restore a backup or delete it to start again from the shipped content",
                                     unreadable=True)
         database.initialize(db)
-        _state["readonly"] = readonly
-        _state["warned"] = False
+        _opened["readonly"] = readonly
         if readonly:
-            version = _stored_version(db)
-            if version is not None and version < SCHEMA_VERSION:
+            version = schema.stored_version(db)
+            if version is not None and version < schema.SCHEMA_VERSION:
                 raise DatabaseError(f"database {where} has schema version {version} and is open read-only, "
-                                    f"so it cannot be upgraded to {SCHEMA_VERSION}")
+                                    f"so it cannot be upgraded to {schema.SCHEMA_VERSION}")
         else:
-            _create_and_upgrade(db)
+            schema.create_and_upgrade(db)
     except DatabaseError:
         close_database()
         raise
     except (peewee.PeeweeException, sqlite3.Error, OSError, ImportError) as exc:
         close_database()
         raise _explain(exc, where) from exc
-    log.info("database %s open%s (schema v%d)", where, " read-only" if readonly else "", SCHEMA_VERSION)
+    log.info("database %s open%s (schema v%d)", where, " read-only" if readonly else "",
+             schema.SCHEMA_VERSION)
     return db
 
 
@@ -508,8 +528,9 @@ def _open_sqlite(path: Path, readonly: bool, timeout: float) -> peewee.SqliteDat
 
 
 def close_database() -> None:
-    if _writer["thread"] is not None:
-        write_in_background(False)  # what the kiosk recorded last is written before it closes
+    from cxkiosk.content import records  # records are written through this module's models
+
+    records.write_in_background(False)  # what the kiosk recorded last is written before it closes
     db = database.obj
     if db is not None:
         with contextlib.suppress(Exception):
@@ -582,211 +603,6 @@ def copy_database_file(source: Path, target: Path) -> None:
     _copy_sqlite(Path(source), Path(target))
 
 
-# --- schema versions -----------------------------------------------------------------------------
-
-
-def _stored_version(db: peewee.Database) -> int | None:
-    tables = set(db.get_tables())
-    if "schema_version" not in tables:
-        return 1 if "content" in tables else None  # content without a version table: a v1 file
-    row = db.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
-    return row[0] if row and row[0] is not None else 1
-
-
-# Any number: what matters is that every kiosk of a fleet asks for the same one.
-SCHEMA_LOCK = 0x63786B696F736B  # "cxkiosk"
-
-
-@contextlib.contextmanager
-def _schema_lock(db: peewee.Database) -> Iterator[None]:
-    """Kiosks of a fleet starting together: the first takes the server's advisory lock and
-    creates or upgrades the tables; the others wait for it, then find the schema done. A SQLite
-    file has one writer at a time anyway."""
-    if not isinstance(db, peewee.PostgresqlDatabase):
-        yield
-        return
-    with db.atomic():
-        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-        yield
-
-
-def _create_and_upgrade(db: peewee.Database) -> None:
-    with _schema_lock(db):
-        version = _stored_version(db)
-        if version == SCHEMA_VERSION:
-            return  # nothing to write: a fleet kiosk's role may not create or alter tables
-        try:
-            _create_or_upgrade(db, version)
-        except peewee.ProgrammingError as exc:
-            if "permission denied" not in str(exc).lower():
-                raise
-            raise DatabaseError(f"the database has schema v{version} and this role may not upgrade it to "
-                                f"v{SCHEMA_VERSION}; run `cxkiosk fleet init --db OWNER_URL` as its owner"
-                                ) from None
-
-
-def _create_or_upgrade(db: peewee.Database, version: int | None) -> None:
-    if version is None:
-        foreign = sorted(t for t in db.get_tables() if not t.startswith("sqlite_"))
-        if foreign:
-            raise DatabaseError(f"{db.database} is not a cxkiosk database (it holds "
-                                f"{', '.join(foreign[:5])}); to take its content, use `content import` on it",
-                                unreadable=True)
-    if version is not None and version > SCHEMA_VERSION:
-        raise DatabaseError(f"database {db.database} was written by a newer cxkiosk (schema v{version}, this "
-                            f"program knows v{SCHEMA_VERSION}); update the program", unreadable=True)
-    if version is None:
-        with db.atomic():
-            db.create_tables(MODELS)
-            SchemaVersion.create(version=SCHEMA_VERSION)
-            _server_side(db)
-        return
-    sqlite = isinstance(db, peewee.SqliteDatabase)
-    if sqlite:
-        # SQLite rebuilds a table to add a NOT NULL column; with foreign keys on, dropping the old
-        # copy would fire ON DELETE SET NULL and wipe every play log's item. Off, then checked.
-        db.execute_sql("PRAGMA foreign_keys = 0")
-    try:
-        with db.atomic():
-            while version < SCHEMA_VERSION:
-                log.info("upgrading database schema v%d -> v%d", version, version + 1)
-                _UPGRADES[version](db)
-                version += 1
-                SchemaVersion.delete().execute()
-                SchemaVersion.create(version=version)
-            db.create_tables(MODELS)  # tables and indexes added since (IF NOT EXISTS)
-            _server_side(db)
-            if sqlite:
-                broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise DatabaseError(f"upgrade left {len(broken)} broken references; nothing was changed")
-    finally:
-        if sqlite:
-            db.execute_sql("PRAGMA foreign_keys = 1")
-
-
-# A change of content or prompts, by a kiosk, `content import` or an integrator's own SQL, raises
-# the fleet's revision (kiosks poll it) and tells listeners (LISTEN cxkiosk_content).
-_REVISION_TRIGGER = """
-CREATE OR REPLACE FUNCTION cxkiosk_bump_revision() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  UPDATE fleet_revision SET revision = revision + 1, changed = LOCALTIMESTAMP;
-  PERFORM pg_notify('cxkiosk_content', '');
-  RETURN NULL;
-END $$;
-"""
-
-
-def _server_side(db: peewee.Database) -> None:
-    """The fleet's revision row everywhere; on PostgreSQL also the triggers that raise it."""
-    if not FleetRevision.select().exists():
-        FleetRevision.create(revision=0)
-    if not isinstance(db, peewee.PostgresqlDatabase):
-        return
-    db.execute_sql(_REVISION_TRIGGER)
-    for table in (Content._meta.table_name, Prompt._meta.table_name):
-        db.execute_sql(f"DROP TRIGGER IF EXISTS cxkiosk_revision ON {table}")
-        db.execute_sql(f"CREATE TRIGGER cxkiosk_revision AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                       f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION cxkiosk_bump_revision()")
-
-
-def _upgrade_1_to_2(db: peewee.Database) -> None:
-    """v1 had no schedule, group, tagline or idle flag, one prompt row per name and a bare play log."""
-    migrator = SchemaMigrator.from_database(db)
-    tables = set(db.get_tables())
-    if "schema_version" not in tables:
-        db.create_tables([SchemaVersion])
-    content_cols = {c.name for c in db.get_columns("content")}
-    ops = []
-    for name, field in (
-        ("tagline", TextField(default="")), ("group_min", IntegerField(null=True)),
-        ("group_max", IntegerField(null=True)), ("date_from", DateField(null=True)),
-        ("date_to", DateField(null=True)), ("days", CharField(max_length=7, default="")),
-        ("hour_from", IntegerField(null=True)), ("hour_to", IntegerField(null=True)),
-        ("idle", BooleanField(default=True)),
-    ):
-        if name not in content_cols:
-            ops.append(migrator.add_column("content", name, field))
-    if "prompt" in tables:
-        prompt_cols = {c.name for c in db.get_columns("prompt")}
-        if "version" not in prompt_cols:
-            ops.append(migrator.add_column("prompt", "version", IntegerField(default=1)))
-        if "created" not in prompt_cols:
-            ops.append(migrator.add_column("prompt", "created", DateTimeField(default=now)))
-    if "play_log" in tables:
-        play_cols = {c.name for c in db.get_columns("play_log")}
-        for name, field in (("chosen_id", IntegerField(null=True)),
-                            ("trigger", CharField(max_length=10, default="idle")),
-                            ("audience", TextField(default=""))):
-            if name not in play_cols:
-                ops.append(migrator.add_column("play_log", name, field))
-    migrate(*ops)
-
-
-def _upgrade_2_to_3(db: peewee.Database) -> None:
-    """v3 records the audience of each play, the segment a play was for and a per-play code."""
-    migrator = SchemaMigrator.from_database(db)
-    tables = set(db.get_tables())  # a v1 file upgraded in the same run may lack the log tables
-    ops = []
-    if "play_log" in tables:
-        play_cols = {c.name for c in db.get_columns("play_log")}
-        ops += [migrator.add_column("play_log", name, field) for name, field in (
-            ("ots", IntegerField(null=True)), ("watchers", IntegerField(null=True)),
-            ("attention", FloatField(null=True)), ("segment", CharField(max_length=40, default="")),
-            ("code", CharField(max_length=12, default="")), ("caption", TextField(default="")))
-            if name not in play_cols]
-    if "content" in tables and "captions" not in {c.name for c in db.get_columns("content")}:
-        ops.append(migrator.add_column("content", "captions", BooleanField(default=True)))
-    if "tap_log" in tables and "code" not in {c.name for c in db.get_columns("tap_log")}:
-        ops.append(migrator.add_column("tap_log", "code", CharField(max_length=12, default="")))
-    if ops:
-        migrate(*ops)
-
-
-def _upgrade_3_to_4(db: peewee.Database) -> None:
-    """v4 marks the rows a `--demo` run wrote, so reports can leave the demo clip's visitor out."""
-    migrator = SchemaMigrator.from_database(db)
-    tables = set(db.get_tables())
-    ops = [migrator.add_column(table, "demo", BooleanField(default=False))
-           for table in ("play_log", "audience_log", "tap_log")
-           if table in tables and "demo" not in {c.name for c in db.get_columns(table)}]
-    if ops:
-        migrate(*ops)
-
-
-def _upgrade_4_to_5(db: peewee.Database) -> None:
-    """v5 is for fleets: log rows get UUID ids (two kiosks never collide) and say which kiosk
-    wrote them; earlier rows get a random id and no kiosk."""
-    tables = set(db.get_tables())
-    for model in LOG_MODELS:
-        table = model._meta.table_name
-        if table not in tables:
-            continue  # created by create_tables
-        if isinstance(db, peewee.PostgresqlDatabase):
-            db.execute_sql(f"ALTER TABLE {table} ALTER COLUMN id DROP DEFAULT")
-            db.execute_sql(f"ALTER TABLE {table} ALTER COLUMN id TYPE uuid USING gen_random_uuid()")
-            db.execute_sql(f"DROP SEQUENCE IF EXISTS {table}_id_seq")
-            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS kiosk VARCHAR(40) NOT NULL "
-                           "DEFAULT ''")
-            db.execute_sql(f"CREATE INDEX IF NOT EXISTS {table}_kiosk ON {table} (kiosk)")
-            continue
-        # SQLite cannot change a primary key: the table is made again and its rows copied, in order.
-        old_columns = [c.name for c in db.get_columns(table)]
-        for (index,) in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                                       "AND sql IS NOT NULL", (table,)).fetchall():
-            db.execute_sql(f'DROP INDEX IF EXISTS "{index}"')  # names are the file's: the new ones reuse them
-        db.execute_sql(f'ALTER TABLE "{table}" RENAME TO "{table}_v4"')
-        db.create_tables([model])
-        kept = ", ".join(f'"{c}"' for c in old_columns
-                         if c not in ("id", "kiosk") and c in model._meta.columns)
-        db.execute_sql(f'INSERT INTO "{table}" (id, kiosk, {kept}) SELECT lower(hex(randomblob(16))), \'\', '
-                       f'{kept} FROM "{table}_v4" ORDER BY id')
-        db.execute_sql(f'DROP TABLE "{table}_v4"')
-
-
-_UPGRADES = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3, 3: _upgrade_3_to_4, 4: _upgrade_4_to_5}
-
-
 # --- schedule ------------------------------------------------------------------------------------
 
 
@@ -820,309 +636,6 @@ def playlist(at: datetime | None = None) -> list[Item]:
              .where(Content.enabled & Content.idle & schedule_clause(at))
              .order_by(Content.id).tuples())
     return [Item(*row) for row in query]
-
-
-# --- logs ----------------------------------------------------------------------------------------
-
-
-def _content_id(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, (Content, Item)):
-        return value.id
-    return int(value)
-
-
-_state: dict[str, Any] = {"readonly": False, "warned": False, "kiosk": "", "queue": False}
-
-
-def set_writer(kiosk: str, *, queue: bool = False) -> None:
-    """Who writes the log rows from now on (the settings' kiosk_id, stamped on each), and whether
-    each also waits in the outbox until a fleet's server has it (`cxkiosk.fleet.outbox`)."""
-    _state["kiosk"] = (kiosk or "")[:40]
-    _state["queue"] = queue
-
-
-_edits: list[Callable[[], contextlib.AbstractContextManager[Any]]] = []
-
-
-def route_edits(route: Callable[[], contextlib.AbstractContextManager[Any]] | None) -> None:
-    """Where content and prompt edits go from now on: the bound database (None), or for a fleet
-    kiosk its server (`cxkiosk.fleet.sync`), whose copy then comes back to the local file."""
-    _edits[:] = [route] if route is not None else []
-
-
-def editing() -> contextlib.AbstractContextManager[Any]:
-    """Wraps every write of the content API (`library`, `prompt_store`, import)."""
-    return _edits[0]() if _edits else contextlib.nullcontext()
-
-
-def _queue(model: type[LogModel], row_id: Any) -> None:
-    """In the write's own transaction: a row and its place in the queue are stored together."""
-    if _state["queue"]:
-        Outbox.create(table=model._meta.table_name, row=row_id)
-# Records that could not be written yet (a full disk, a busy or failing database): kept in memory,
-# oldest dropped first beyond BACKLOG_MAX, and written before the next record once it works again.
-BACKLOG_MAX = 5000
-_backlog: deque[tuple[int, str, Callable[[], Any]]] = deque(maxlen=BACKLOG_MAX)
-_backlog_lock = threading.Lock()  # held only to add or take records, never while writing
-_writing = threading.Lock()  # one writer at a time: the caller's thread, or the writer thread
-_failing = {"since": 0.0, "warned": 0.0}
-_seq = {"next": 0}
-RETRY_SECONDS = 5.0  # a writer thread with records it could not store tries again this often
-
-
-class _Writer(threading.Thread):
-    """The kiosk's record writer (`write_in_background`): a play's row costs the GUI thread a
-    place in a queue, not a commit. With synchronous=FULL each commit waits for the disk, which
-    on a busy PC took up to half a second, a frozen frame on the billboard."""
-
-    def __init__(self) -> None:
-        super().__init__(name="cxkiosk-records", daemon=True)
-        self.wake = threading.Event()
-        self.idle = threading.Event()
-        self.stopping = False
-
-    def run(self) -> None:
-        while not self.stopping:
-            self.wake.wait(RETRY_SECONDS)
-            self.wake.clear()
-            _write_pending()
-            with _backlog_lock:
-                if not _backlog:
-                    self.idle.set()
-        _write_pending()
-        db = database.obj
-        if db is not None:
-            with contextlib.suppress(Exception):
-                db.close()  # this thread's own connection
-
-
-_writer: dict[str, _Writer | None] = {"thread": None}
-
-
-def write_in_background(on: bool, timeout: float = 5.0) -> bool:
-    """From now on records are written by a thread of their own (the running kiosk), or again by
-    the caller (commands, tests). Turning it off writes what waits first, within `timeout`;
-    False when some could not be written meanwhile (they stay in memory)."""
-    writer = _writer["thread"]
-    if on:
-        if writer is None or not writer.is_alive():
-            _writer["thread"] = writer = _Writer()
-            writer.start()
-        return True
-    if writer is None:
-        return True
-    flush(timeout)
-    writer.stopping = True
-    writer.wake.set()
-    writer.join(timeout)
-    _writer["thread"] = None
-    return pending_records() == 0
-
-
-def flush(timeout: float = 5.0) -> bool:
-    """Wait until every record is written (at most `timeout`); True when none waits."""
-    writer = _writer["thread"]
-    if writer is None or not writer.is_alive():
-        _write_pending()
-        return pending_records() == 0
-    deadline = time.monotonic() + timeout
-    while pending_records() and time.monotonic() < deadline:
-        writer.idle.clear()
-        writer.wake.set()
-        writer.idle.wait(min(0.5, max(0.0, deadline - time.monotonic())))
-    return pending_records() == 0
-
-
-def _record(what: str, write: Callable[[], Any]) -> None:
-    """Keep a record and write it: on the writer thread when there is one, else now, with every
-    one still waiting, in one transaction; on a storage fault keep them all for the next time (a
-    warning at most every 10 minutes) and carry on."""
-    with _backlog_lock:
-        _seq["next"] += 1
-        _backlog.append((_seq["next"], what, write))
-    writer = _writer["thread"]
-    if writer is not None and writer.is_alive():
-        writer.idle.clear()
-        writer.wake.set()
-        return
-    _write_pending()
-
-
-def _write_pending() -> None:
-    with _writing:
-        with _backlog_lock:
-            pending = list(_backlog)
-        if not pending or database.obj is None:
-            return
-        try:
-            with database.atomic():
-                for _seq_no, _what, pending_write in pending:
-                    pending_write()
-        except (peewee.OperationalError, peewee.DatabaseError, sqlite3.Error, OSError) as exc:
-            moment = time.monotonic()
-            if not _failing["since"]:
-                _failing["since"] = moment
-            if moment - _failing["warned"] >= 600:
-                _failing["warned"] = moment
-                log.error("cannot store %s (%s); %d record(s) kept in memory until the database can be "
-                          "written again", pending[-1][1], exc, len(pending))
-            return
-        last = pending[-1][0]
-        with _backlog_lock:  # those written; the deque may have dropped or gained some meanwhile
-            while _backlog and _backlog[0][0] <= last:
-                _backlog.popleft()
-        if _failing["since"]:
-            log.warning("records stored again: %d kept in memory are written", len(pending))
-            _failing.update(since=0.0, warned=0.0)
-
-
-def pending_records() -> int:
-    """How many records wait in memory for the database (0 when all are stored)."""
-    with _backlog_lock:
-        return len(_backlog)
-
-
-def _logs_writable() -> bool:
-    """Logs are not kept while the kiosk plays the shipped content read-only; say so once."""
-    if not _state["readonly"]:
-        return True
-    if not _state["warned"]:
-        _state["warned"] = True
-        log.warning("database is read-only: proof of play, visits and taps are not stored until it is fixed")
-    return False
-
-
-def log_play(item_id: int | None, chosen_id: int | None, started: datetime | None, ended: datetime | None,
-             outcome: str, reason: str = "", trigger: str = "idle", audience: str = "", *,
-             ots: int | None = None, watchers: int | None = None, attention: float | None = None,
-             segment: str = "", code: str = "", caption: str = "", demo: bool = False,
-             stamp: bool = False) -> None:
-    """One play's row. A play is written from its first frame as "playing", then again with a
-    later end every few seconds (`stamp`), then with its outcome; each updates the
-    row of that code and start that is still "playing", so a power cut loses at most the seconds
-    since the last stamp. A stamp only updates, and is dropped while records wait for the
-    database (the outcome that follows carries its end) or when none is open (the kiosk is
-    closing): a backlog never fills with stamps, and a stamp never makes a row."""
-    if stamp and (database.obj is None or pending_records()):
-        return
-    if not _logs_writable():
-        return
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
-    if trigger not in TRIGGERS:
-        raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
-    item, chosen = _content_id(item_id), _content_id(chosen_id)
-    # Never on screen (a failed load): the row's time is the moment it failed, none on screen.
-    start = local_naive(started if started is not None else ended)
-    row = dict(start=start, end=local_naive(ended) if ended else None, outcome=outcome,
-               reason=reason[:500], trigger=trigger, audience=audience[:500], ots=ots, watchers=watchers,
-               attention=round(attention, 1) if attention is not None else None, segment=segment[:40],
-               code=code[:12], caption=caption[:200], demo=demo, kiosk=_state["kiosk"])
-
-    def write() -> None:
-        # An item deleted while it played (or while the record waited) is logged as None.
-        known = _existing({item, chosen})
-        fields = dict(row, item=item if item in known else None, chosen=chosen if chosen in known else None)
-        live = (PlayLog.code == row["code"]) & (PlayLog.start == start) & (PlayLog.outcome == "playing")
-        ids = [i for (i,) in PlayLog.select(PlayLog.id).where(live).tuples()] if code and started else []
-        if ids:
-            PlayLog.update(**fields).where(PlayLog.id.in_(ids)).execute()
-        elif stamp:
-            return
-        else:
-            ids = [PlayLog.create(**fields).id]
-        for row_id in ids:
-            _queue(PlayLog, row_id)
-
-    _record("a play", write)
-
-
-def close_cut_plays(stale_seconds: float = 15.0) -> None:
-    """Plays a kiosk left "playing" (it lost power or was killed) become "cut-short", on screen
-    until their last stamp. Only those not stamped for `stale_seconds` (three of the programme's
-    5 s stamps): a kiosk sharing the database (a fleet on PostgreSQL) keeps its own live play;
-    one left fresher than that by a quick restart is closed at a later start (it counts as a
-    play meanwhile, see cxkiosk.counting)."""
-    if not _logs_writable():
-        return
-    stale = datetime.now() - timedelta(seconds=stale_seconds)
-    where = (PlayLog.outcome == "playing") & (PlayLog.end.is_null() | (PlayLog.end < stale))
-
-    def write() -> None:
-        ids = [i for (i,) in PlayLog.select(PlayLog.id).where(where).tuples()]
-        closed = (PlayLog.update(outcome="cut-short", reason=CUT_SHORT_REASON)
-                  .where(PlayLog.id.in_(ids)).execute())
-        for row_id in ids:
-            _queue(PlayLog, row_id)
-        if closed:
-            log.warning("%d play(s) had been cut short (a power cut or a crash); kept as plays up to "
-                        "their last stamp", closed)
-
-    _record("closing cut-short plays", write)
-
-
-def log_audience(audience: Audience, provider: str = "", latency_ms: float | None = None,
-                 dwell: float | None = None, watchers: int | None = None, *,
-                 sensitive: bool = False, at: datetime | None = None, demo: bool = False) -> None:
-    """Store anonymous attributes; sensitive ones only when the operator enabled them."""
-    if not _logs_writable():
-        return
-    if not sensitive:
-        audience = audience.without_sensitive()
-    people = [p.to_dict(sensitive) for p in audience.people]
-    row = dict(time=local_naive(at) if at else now(), source=audience.source[:60], count=audience.count,
-               people=json.dumps(people, sort_keys=True), provider=(provider or "")[:60],
-               latency_ms=latency_ms, dwell=dwell, watchers=watchers, demo=demo, kiosk=_state["kiosk"])
-    _record("a visit", lambda: _queue(AudienceLog, AudienceLog.create(**row).id))
-
-
-def log_tap(item_id: int | None, kind: str, at: datetime | None = None, code: str = "",
-            demo: bool = False) -> None:
-    if not _logs_writable():
-        return
-    if kind not in TAP_KINDS:
-        raise ValueError(f"tap kind must be one of {', '.join(TAP_KINDS)}, not {kind!r}")
-    cid = _content_id(item_id)
-    when = local_naive(at) if at else now()
-    kiosk = _state["kiosk"]
-
-    def write() -> None:
-        row = TapLog.create(item=cid if cid in _existing({cid}) else None, kind=kind, time=when,
-                            code=code[:12], demo=demo, kiosk=kiosk)
-        _queue(TapLog, row.id)
-
-    _record("a tap", write)
-
-
-def _existing(ids: set[int | None]) -> set[int]:
-    wanted = [i for i in ids if i is not None]
-    return {c.id for c in Content.select(Content.id).where(Content.id.in_(wanted))} if wanted else set()
-
-
-def prune_logs(older_than: timedelta, batch: int = 2000, stop: Callable[[], bool] | None = None) -> int:
-    """Delete log rows older than `older_than` (the `retention_days` setting); returns rows deleted.
-
-    In transactions of `batch` rows: proof of play written meanwhile waits for one short batch,
-    never for a whole year's purge; `stop()` true ends it between batches (shutdown), keeping
-    what it deleted."""
-    cutoff = now() - older_than
-    deleted = 0
-    for model, stamp in ((PlayLog, PlayLog.start), (AudienceLog, AudienceLog.time), (TapLog, TapLog.time)):
-        while True:
-            with database.atomic():
-                # A row still queued for a fleet's server stays until it is sent.
-                queued = Outbox.select(Outbox.row).where(Outbox.table == model._meta.table_name)
-                oldest = (model.select(model.id).where((stamp < cutoff) & model.id.not_in(queued))
-                          .order_by(stamp).limit(batch))
-                n = model.delete().where(model.id.in_(oldest)).execute()
-            deleted += n
-            if n < batch:
-                break
-            if stop is not None and stop():
-                return deleted
-    return deleted
 
 
 # --- helpers for commands and the runtime --------------------------------------------------------

@@ -1,5 +1,5 @@
 """A fleet kiosk's queue of log rows for the server: written with each row, in the same local
-transaction (`database._queue`), sent oldest first, forgotten once the server has committed them.
+transaction (`records._queue`), sent oldest first, forgotten once the server has committed them.
 
 Exactly once without a protocol of our own: a row keeps its UUID everywhere, and the server
 takes it with INSERT ... ON CONFLICT (id) DO UPDATE, so a batch sent again (the server stored it,

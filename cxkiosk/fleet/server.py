@@ -1,12 +1,12 @@
 """The fleet's PostgreSQL server as a fleet kiosk sees it: opened beside the local copy the
 kiosk plays from, never bound for the whole program; its schema made or upgraded once (under
-the advisory lock, see `database._schema_lock`)."""
+the advisory lock, see `schema.create_and_upgrade`)."""
 
 from __future__ import annotations
 
 import peewee
 
-from cxkiosk.content import database, prompt_store
+from cxkiosk.content import database, prompt_store, schema
 from cxkiosk.content.database import DatabaseError, FleetRevision
 
 
@@ -28,7 +28,7 @@ def connect(url: str) -> peewee.Database:
     try:
         db.connect(reuse_if_open=True)
         with database.database.using(db):
-            database._create_and_upgrade(db)
+            schema.create_and_upgrade(db)
             prompt_store.seed_default_prompts()
     except DatabaseError:
         close(db)

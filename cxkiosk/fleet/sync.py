@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import peewee
 
 from cxkiosk.config import write_atomically
-from cxkiosk.content import database
+from cxkiosk.content import database, records
 from cxkiosk.content.database import DatabaseError
 from cxkiosk.fleet import mirror, outbox
 from cxkiosk.fleet import server as fleet_server
@@ -62,7 +62,7 @@ class FleetSync:
     def start(self) -> None:
         """Queue log rows from now on (once the copy is the fleet's, see `step`) and send edits to
         the server."""
-        database.set_writer(self.kiosk, queue=not mirror.never_copied())
+        records.set_writer(self.kiosk, queue=not mirror.never_copied())
         database.route_edits(self.editing)
 
     def stop(self) -> None:
@@ -108,7 +108,7 @@ class FleetSync:
                     self._listener = _listen(self._server)  # before the copy: no change between
                 changed = mirror.pull(self._server)
                 if changed:
-                    database.set_writer(self.kiosk, queue=True)  # the copy is the fleet's now
+                    records.set_writer(self.kiosk, queue=True)  # the copy is the fleet's now
                 for _ in range(MAX_BATCHES):
                     if outbox.send(self._server) < outbox.BATCH:
                         break

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cxkiosk.config import Privacy, Settings
-from cxkiosk.content import database, prompt_store
+from cxkiosk.content import prompt_store, records
 from cxkiosk.content.playlist import Playlist
 from cxkiosk.content.selection import Selector
 from cxkiosk.push.links import qr_link
@@ -83,8 +83,8 @@ def build_runtime(settings: Settings, source: str, programme: Programme, playlis
             nfc.set_link(qr_link(item, settings, choice.code) or None, item.id, item.title)
 
     def log_visit(event: VisitEvent, audience: Audience, provider: str, latency: float | None) -> None:
-        database.log_audience(audience, provider=provider, latency_ms=latency, dwell=event.dwell,
-                              watchers=event.watchers, sensitive=settings.sensitive_attributes, demo=demo)
+        records.log_audience(audience, provider=provider, latency_ms=latency, dwell=event.dwell,
+                             watchers=event.watchers, sensitive=settings.sensitive_attributes, demo=demo)
 
     if source.startswith("file:resources/"):  # shipped media, wherever the install folder is
         source = "file:" + str(source_path(source[len("file:"):]))
@@ -189,7 +189,7 @@ def _log_tap(result: PushResult, code: str, demo: bool = False) -> None:
     if not result.ok:
         return
     try:
-        database.log_tap(result.item_id, result.kind, code=code, demo=demo)
+        records.log_tap(result.item_id, result.kind, code=code, demo=demo)
     except Exception:
         logging.getLogger("cxkiosk.nfc").exception("could not store the tap")
 
@@ -197,7 +197,7 @@ def _log_tap(result: PushResult, code: str, demo: bool = False) -> None:
 def record_play(r: PlayRecord, demo: bool = False) -> None:
     """Proof of play, with who saw it, into the PlayLog (marked demo in a `--demo` run)."""
     viewers = r.viewers
-    database.log_play(r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience,
-                      ots=viewers.ots if viewers else None, watchers=viewers.watchers if viewers else None,
-                      attention=viewers.attention if viewers else None, segment=r.segment, code=r.code,
-                      caption=r.caption, demo=demo, stamp=r.stamp)
+    records.log_play(r.item.id, r.chosen.id, r.started, r.ended, r.outcome, r.reason, r.trigger, r.audience,
+                     ots=viewers.ots if viewers else None, watchers=viewers.watchers if viewers else None,
+                     attention=viewers.attention if viewers else None, segment=r.segment, code=r.code,
+                     caption=r.caption, demo=demo, stamp=r.stamp)

@@ -31,7 +31,7 @@ class PurgeWorker(Worker):
 
     @Slot(int)
     def purge(self, days: int) -> None:
-        from cxkiosk.content import database
+        from cxkiosk.content import database, records
 
         if days <= 0 or self.stopping:
             return  # 0: the operator keeps everything
@@ -41,7 +41,7 @@ class PurgeWorker(Worker):
             if database.is_readonly():
                 log.warning("old logs not purged: the database is open read-only")
                 return
-            deleted = database.prune_logs(timedelta(days=days), stop=lambda: self.stopping)
+            deleted = records.prune_logs(timedelta(days=days), stop=lambda: self.stopping)
         except (peewee.PeeweeException, sqlite3.Error, OSError) as exc:
             log.error("old logs not purged (%s); trying again in a day", database.describe_fault(exc))
             return
