@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from cxkiosk.commands import autostart
+from cxkiosk import autostart
 from cxkiosk.runtime.awake import Awake, macos_command
 
 ROOT = Path(__file__).resolve().parent.parent
