@@ -417,3 +417,23 @@ def test_a_kiosk_started_after_a_crash_loop_says_so_in_the_admin_panel(qtbot, da
     finally:
         database.close_database()
 
+
+def test_a_fleet_kiosks_status_shows_on_the_devices_tab(qtbot, paths, db):
+    from PySide6.QtWidgets import QLabel
+
+    from cxkiosk.config import Settings
+    from cxkiosk.pin import PinGuard, hash_pin
+    from cxkiosk.runtime.status import PARTS
+    from ui.admin.panel import AdminPanel
+
+    panel = AdminPanel(paths, Settings(admin_pin_hash=hash_pin("4711")), guard=PinGuard())
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.pin_dialog.pin.setText("4711")
+    panel.pin_dialog.submit()
+    line = "connected to db.showroom.example; content revision 12"
+    panel.set_status("fleet", line)
+    assert panel.devices.status_labels["fleet"].text() == line
+    titles = {label.text() for label in panel.devices.findChildren(QLabel)}
+    assert "<b>Fleet database</b>" in titles
+    assert set(panel.devices.status_labels) == set(PARTS)  # every part the kiosk reports has a line

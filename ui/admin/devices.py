@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from cxkiosk.config import Settings
+from cxkiosk.runtime.status import PARTS as STATUS_PARTS
 from ui.admin.widgets import (
     bgr_to_qimage,
     note,
@@ -37,9 +38,8 @@ log = logging.getLogger("cxkiosk.admin")
 
 # --- devices -------------------------------------------------------------------------------------
 
-STATUS_PARTS = ("camera", "nfc", "model", "database", "screen", "supervisor")
 STATUS_TITLES = {"camera": "Camera", "nfc": "NFC", "model": "Model", "database": "Database",
-                 "screen": "Screen saver", "supervisor": "Supervisor"}
+                 "fleet": "Fleet database", "screen": "Screen saver", "supervisor": "Supervisor"}
 
 def camera_entries() -> list[tuple[str, str]]:
     """(spec, label) for each camera Qt sees; [] without QtMultimedia or a camera."""
