@@ -9,6 +9,8 @@ Per OS, the user's own start-up entry, no administrator rights: Linux an XDG aut
 
 from __future__ import annotations
 
+import getpass
+import logging
 import os
 import plistlib
 import subprocess
@@ -16,6 +18,8 @@ import sys
 from pathlib import Path
 
 from cxkiosk.supervisor import kiosk_command
+
+log = logging.getLogger("cxkiosk.autostart")
 
 NAME = "cxkiosk"
 LABEL = "org.cxkiosk.supervise"
@@ -152,10 +156,43 @@ def installed() -> str:
     return next((line[5:] for line in lines if line.startswith("Exec=")), "(no Exec line)")
 
 
+def place() -> str:
+    """Where this OS keeps the entry: a file's path, or the registry value on Windows."""
+    path = entry_path()
+    return str(path) if path else f"HKCU\\{RUN_KEY}\\{NAME}"
+
+
+def login_user() -> str:
+    """Whose login starts the kiosk (the entry is this user's own)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no USER/LOGNAME and no passwd entry
+        return "this user"
+
+
+def _tilde(where: str) -> str:
+    home = str(Path.home())
+    return "~" + where[len(home):] if where.startswith(home + os.sep) else where
+
+
+def follow(on: bool, data_dir: Path) -> tuple[bool, str]:
+    """Write (on) or remove (off) the entry as `autostart on|off` does, for a setting just changed
+    in the admin panel: (done, one line for the operator). Not done: the setting keeps its old
+    value, so it never claims an entry that is not there."""
+    try:
+        where = install(login_command(data_dir)) if on else remove()
+    except OSError as exc:
+        log.warning("start at login not turned %s: %s", "on" if on else "off", exc)
+        return False, (f"Start at login NOT turned {'on' if on else 'off'}: cannot "
+                       f"{'write' if on else 'remove'} {_tilde(place())} ({exc.strerror or exc}).")
+    if on:
+        return True, f"Start at login: {_tilde(where)}."
+    return True, f"Start at login off{f' (removed {_tilde(where)})' if where else ''}."
+
+
 def describe(data_dir: Path, setting: bool) -> tuple[bool, str]:
     """(in agreement, one line) on the entry and the setting, for `status` and `check`."""
-    where = entry_path()
-    shown = str(where) if where else f"HKCU\\{RUN_KEY}\\{NAME}"
+    shown = place()
     try:
         current = installed()
     except OSError as exc:
