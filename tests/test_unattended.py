@@ -526,6 +526,31 @@ def test_an_entry_that_cannot_be_written_says_so_and_the_setting_stays_off(open_
     assert not panel._unsaved()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is the Linux entry")
+def test_settings_that_cannot_be_saved_take_the_new_entry_back(qtbot, db, answers, monkeypatch, tmp_path,
+                                                                 small_disk):
+    """The entry is written before settings.json; when settings.json then cannot be written (a
+    read-only data folder), the entry goes again, so the two still agree."""
+    from cxkiosk.config import Paths, Settings
+    from cxkiosk.pin import PinGuard, hash_pin
+    from ui.admin.panel import AdminPanel
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    entry = tmp_path / "config" / "autostart" / "cxkiosk.desktop"
+    paths = Paths.for_data_dir(small_disk.path)
+    panel = AdminPanel(paths, Settings(admin_pin_hash=hash_pin("4711")), guard=PinGuard())
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.pin_dialog.pin.setText("4711")
+    panel.pin_dialog.submit()
+    small_disk.read_only()
+    panel.devices.start_at_login.setChecked(True)
+    assert not panel.save()
+    assert panel.save_status.text().startswith(f"Not saved: cannot write {paths.settings_file}")
+    assert not entry.exists() and not paths.settings_file.exists()
+    assert panel.devices.start_at_login.isChecked()  # the edit is kept, to save once it can be
+
+
 def test_the_daily_restart_and_web_renewal_are_saved_and_need_a_restart(open_panel, paths):
     panel = open_panel()
     panel.devices.daily_restart.setCurrentIndex(panel.devices.daily_restart.findText("04:00"))
