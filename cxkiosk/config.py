@@ -53,6 +53,14 @@ def needs_restart(name: str) -> str:
     return next((f.metadata.get("restart", "") for f in fields(Settings) if f.name == name), "")
 
 
+def bounds(name: str) -> tuple[float, float]:
+    """A numeric setting's valid range, for a field that offers only valid values."""
+    found = _field(name).metadata.get("bounds")
+    if found is None:
+        raise ValueError(f"setting {name} has no bounds")
+    return found
+
+
 def changed_settings(old: Settings, new: Settings) -> list[str]:
     return [f.name for f in fields(Settings) if getattr(new, f.name) != getattr(old, f.name)]
 
@@ -142,7 +150,7 @@ class Settings:
     # "/offers" open that path on it; while it is empty they play with no QR code or tag.
     showroom_page: str = setting("", max_len=500, check=showroom_page_problem)
     # --- Unattended operation (issue #16): start at login, daily restart ---
-    # `supervise` starts at login (`python main.py autostart on|off` writes the OS entry and this)
+    # `supervise` starts at login (`autostart on|off` and the admin panel write the OS entry and this)
     start_at_login: bool = setting(False)
     # local hour (0-23) the kiosk quits for a fresh start by `supervise`; -1 = never
     daily_restart_hour: int = restart(-1, "daily restart", bounds=(-1, 23))

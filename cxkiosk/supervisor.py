@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cxkiosk.config import read_small_file, write_atomically
+from cxkiosk.resources import install_root
 
 log = logging.getLogger("cxkiosk.supervise")
 
@@ -41,6 +43,19 @@ class Outcome:
     exit_code: int
     reasons: list[str]
     daily_restarts: int = 0
+
+
+def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
+    """The command that starts the kiosk: this program itself, frozen or from source."""
+    args = [a for a in run_args if a != "--"]
+    if data_dir and "--data-dir" not in args:
+        args += ["--data-dir", data_dir]
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "run", *args]
+    main = Path(__file__).resolve().parents[1] / "main.py"
+    if install_root() == main.parent and main.is_file():  # a source checkout
+        return [sys.executable, str(main), "run", *args]
+    return [sys.executable, "-m", "ui.main", "run", *args]  # installed: importable from any folder
 
 
 class Supervisor:

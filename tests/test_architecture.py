@@ -46,7 +46,7 @@ STAGES = {
     # fleet beside content: the database opens with its password, its sync uses the database
     "sensing": 1, "profiling": 2, "content": 3, "fleet": 3,
     "push": 4, "captions": 4, "report": 5, "uplift": 5, "report_html": 5, "report_text": 5, "counting": 5,
-    "runtime": 6, "supervisor": 6, "commands": 7,
+    "runtime": 6, "supervisor": 6, "autostart": 6, "commands": 7,
 }
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from cxkiosk.commands import autostart
+from cxkiosk import autostart
 from cxkiosk.runtime.awake import Awake, macos_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -417,3 +417,162 @@ def test_a_kiosk_started_after_a_crash_loop_says_so_in_the_admin_panel(qtbot, da
     finally:
         database.close_database()
 
+
+
+# --- unattended running in the admin panel (the Devices tab) ------------------------------------
+
+@pytest.fixture
+def open_panel(qtbot, paths, db, answers, monkeypatch, tmp_path):
+    """An unlocked admin panel on `paths` whose user's home is the test's own: the XDG entry goes
+    to <home>/.config/autostart, shown as ~/.config/autostart."""
+    from cxkiosk.config import Settings
+    from cxkiosk.pin import PinGuard, hash_pin
+    from ui.admin.panel import AdminPanel
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+
+    def opened(**settings):
+        panel = AdminPanel(paths, Settings(admin_pin_hash=hash_pin("4711"), **settings), guard=PinGuard())
+        qtbot.addWidget(panel)
+        panel.show()
+        panel.pin_dialog.pin.setText("4711")
+        panel.pin_dialog.submit()
+        assert panel.unlocked
+        panel.tabs.setCurrentWidget(panel.devices)
+        return panel
+
+    opened.home = home  # type: ignore[attr-defined]
+    return opened
+
+
+def saved(paths) -> dict:
+    return json.loads(paths.settings_file.read_text())
+
+
+def test_the_devices_tab_shows_the_unattended_settings(open_panel):
+    import getpass
+
+    devices = open_panel(daily_restart_hour=4, web_reload_hours=12.0).devices
+    assert devices.start_at_login.text() == f"Start cxkiosk when {getpass.getuser()} logs in"
+    assert not devices.start_at_login.isChecked()
+    assert devices.login_entry.text() == "Now: start at login is off"
+    assert devices.daily_restart.currentText() == "04:00"
+    hours = [devices.daily_restart.itemText(i) for i in range(devices.daily_restart.count())]
+    assert hours[:2] == ["Off", "00:00"] and hours[-1] == "23:00" and len(hours) == 25
+    assert devices.web_reload.value() == 12.0
+    assert (devices.web_reload.minimum(), devices.web_reload.maximum()) == (0.05, 168)  # the setting's bounds
+
+    # a setting that says on while the OS entry is missing (deleted by hand) is named as such
+    devices = open_panel(start_at_login=True).devices
+    assert devices.start_at_login.isChecked()
+    assert "is missing" in devices.login_entry.text() and devices.daily_restart.currentText() == "Off"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is the Linux entry")
+def test_ticking_start_at_login_and_saving_writes_the_entry_and_unticking_removes_it(open_panel, paths):
+    panel = open_panel()
+    entry = open_panel.home / ".config" / "autostart" / "cxkiosk.desktop"
+    panel.devices.start_at_login.setChecked(True)
+    assert panel.save()
+    assert panel.save_status.text() == (
+        "Saved and applied. Start at login: ~/.config/autostart/cxkiosk.desktop.")
+    parsed = configparser.ConfigParser(interpolation=None)
+    parsed.optionxform = str  # type: ignore[assignment,method-assign]
+    parsed.read(entry)
+    assert desktop_exec_argv(parsed["Desktop Entry"]["Exec"]) == [
+        sys.executable, MAIN, "supervise", "--data-dir", str(paths.data.resolve())]
+    assert saved(paths)["start_at_login"] is True
+    assert panel.devices.login_entry.text() == f"Now: start at login: {entry} starts supervise"
+    # the command line reads it as its own: the panel wrote what `autostart on` writes
+    status = main("autostart", "status", "--data-dir", str(paths.data))
+    assert status.returncode == 0, status.stdout
+
+    panel.devices.start_at_login.setChecked(False)
+    assert panel.save()
+    assert not entry.exists() and saved(paths)["start_at_login"] is False
+    assert panel.save_status.text() == (
+        "Saved and applied. Start at login off (removed ~/.config/autostart/cxkiosk.desktop).")
+    assert panel.devices.login_entry.text() == "Now: start at login is off"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is the Linux entry")
+@pytest.mark.expect_log(r"start at login not turned on")
+@pytest.mark.parametrize("blocked", ["read-only disk", "a file where the folder goes"])
+def test_an_entry_that_cannot_be_written_says_so_and_the_setting_stays_off(open_panel, paths, request,
+                                                                         monkeypatch, tmp_path, blocked):
+    if blocked == "read-only disk":
+        disk = request.getfixturevalue("small_disk")
+        config, reason = disk.path, "Read-only file system"
+        disk.read_only()
+    else:
+        config, reason = tmp_path / "config", "File exists"
+        config.mkdir()
+        (config / "autostart").write_text("not a folder")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    panel = open_panel()
+    panel.devices.start_at_login.setChecked(True)
+    panel.devices.daily_restart.setCurrentIndex(panel.devices.daily_restart.findData(3))
+    assert panel.save()  # the other settings are saved
+    line = panel.save_status.text()
+    assert line.endswith(f"Start at login NOT turned on: cannot write {config}/autostart/cxkiosk.desktop "
+                         f"({reason}).")
+    assert "\n" not in line and "#b00020" in panel.save_status.styleSheet()  # the error colour
+    stored = saved(paths)
+    assert stored.get("start_at_login", False) is False and stored["daily_restart_hour"] == 3
+    assert not panel.devices.start_at_login.isChecked()  # the box shows what is true
+    assert not panel._unsaved()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is the Linux entry")
+def test_settings_that_cannot_be_saved_take_the_new_entry_back(qtbot, db, answers, monkeypatch, tmp_path,
+                                                                 small_disk):
+    """The entry is written before settings.json; when settings.json then cannot be written (a
+    read-only data folder), the entry goes again, so the two still agree."""
+    from cxkiosk.config import Paths, Settings
+    from cxkiosk.pin import PinGuard, hash_pin
+    from ui.admin.panel import AdminPanel
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    entry = tmp_path / "config" / "autostart" / "cxkiosk.desktop"
+    paths = Paths.for_data_dir(small_disk.path)
+    panel = AdminPanel(paths, Settings(admin_pin_hash=hash_pin("4711")), guard=PinGuard())
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.pin_dialog.pin.setText("4711")
+    panel.pin_dialog.submit()
+    small_disk.read_only()
+    panel.devices.start_at_login.setChecked(True)
+    assert not panel.save()
+    assert panel.save_status.text().startswith(f"Not saved: cannot write {paths.settings_file}")
+    assert not entry.exists() and not paths.settings_file.exists()
+    assert panel.devices.start_at_login.isChecked()  # the edit is kept, to save once it can be
+
+
+def test_the_daily_restart_and_web_renewal_are_saved_and_need_a_restart(open_panel, paths):
+    panel = open_panel()
+    panel.devices.daily_restart.setCurrentIndex(panel.devices.daily_restart.findText("04:00"))
+    panel.devices.web_reload.setValue(2.5)
+    assert panel.save()
+    assert (saved(paths)["daily_restart_hour"], saved(paths)["web_reload_hours"]) == (4, 2.5)
+    assert panel.save_status.text() == "Saved. Restart the kiosk to apply: daily restart, web reload."
+    panel.devices.daily_restart.setCurrentIndex(panel.devices.daily_restart.findText("Off"))
+    assert panel.save()
+    assert saved(paths)["daily_restart_hour"] == -1
+    assert "start_at_login" not in saved(paths)  # untouched, so not written (nor any OS entry)
+
+
+def test_a_fleet_kiosks_status_shows_on_the_devices_tab(open_panel):
+    from PySide6.QtWidgets import QLabel
+
+    from cxkiosk.runtime.status import PARTS
+
+    panel = open_panel()
+    line = "connected to db.showroom.example; content revision 12"
+    panel.set_status("fleet", line)
+    assert panel.devices.status_labels["fleet"].text() == line
+    titles = {label.text() for label in panel.devices.findChildren(QLabel)}
+    assert "<b>Fleet database</b>" in titles
+    assert set(panel.devices.status_labels) == set(PARTS)  # every part the kiosk reports has a line

@@ -475,7 +475,7 @@ def check_nfc(ctx: Context) -> Check:
 
 def check_unattended(ctx: Context) -> list[Check]:
     """The supervisor's last word (a crash loop it waited out), the screen saver, start at login."""
-    from cxkiosk.commands.autostart import describe
+    from cxkiosk.autostart import describe
     from cxkiosk.runtime.awake import plan
     from cxkiosk.supervisor import STATE_NAME, describe_state, read_state
 

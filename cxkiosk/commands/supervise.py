@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
-from pathlib import Path
 
 from cxkiosk.commands.common import UsageError, context
-from cxkiosk.resources import install_root
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -21,21 +18,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser.set_defaults(handler=run)
 
 
-def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
-    """The command that starts the kiosk: this program itself, frozen or from source."""
-    args = [a for a in run_args if a != "--"]
-    if data_dir and "--data-dir" not in args:
-        args += ["--data-dir", data_dir]
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "run", *args]
-    main = Path(__file__).resolve().parents[2] / "main.py"
-    if install_root() == main.parent and main.is_file():  # a source checkout
-        return [sys.executable, str(main), "run", *args]
-    return [sys.executable, "-m", "ui.main", "run", *args]  # installed: importable from any folder
-
-
 def run(args: argparse.Namespace) -> int:
-    from cxkiosk.supervisor import STATE_NAME, Supervisor
+    from cxkiosk.supervisor import STATE_NAME, Supervisor, kiosk_command
 
     if not 5 <= args.hang_seconds <= 3600:  # NaN and infinity fail this too
         raise UsageError(f"--hang-seconds must be 5..3600 seconds, not {args.hang_seconds:g}")

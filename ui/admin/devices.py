@@ -1,15 +1,17 @@
 """The Devices tab: camera source and live preview, face detection limits, NFC device and a test,
-the status of each part."""
+unattended running (start at login, daily restart, web page renewal), the status of each part."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -25,9 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cxkiosk.config import Settings
+from cxkiosk import autostart
+from cxkiosk.config import Settings, bounds
+from cxkiosk.runtime.status import PARTS as STATUS_PARTS
 from ui.admin.widgets import (
     bgr_to_qimage,
+    message,
     note,
     pair,
 )
@@ -37,9 +42,8 @@ log = logging.getLogger("cxkiosk.admin")
 
 # --- devices -------------------------------------------------------------------------------------
 
-STATUS_PARTS = ("camera", "nfc", "model", "database", "screen", "supervisor")
 STATUS_TITLES = {"camera": "Camera", "nfc": "NFC", "model": "Model", "database": "Database",
-                 "screen": "Screen saver", "supervisor": "Supervisor"}
+                 "fleet": "Fleet database", "screen": "Screen saver", "supervisor": "Supervisor"}
 
 def camera_entries() -> list[tuple[str, str]]:
     """(spec, label) for each camera Qt sees; [] without QtMultimedia or a camera."""
@@ -108,12 +112,22 @@ def nfc_mode_box() -> QComboBox:
     return box
 
 
+def daily_restart_box() -> QComboBox:
+    box = QComboBox()
+    low, high = bounds("daily_restart_hour")
+    for hour in range(int(low), int(high) + 1):
+        box.addItem("Off" if hour < 0 else f"{hour:02d}:00", hour)
+    return box
+
+
 class DevicesPage(QWidget):
     preview_wanted = Signal(bool)
     nfc_test_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, data_dir: Path | None = None, parent: QWidget | None = None) -> None:
+        """`data_dir`: the folder the start-at-login entry runs supervise on (None: not shown)."""
         super().__init__(parent)
+        self.data_dir = data_dir
         self.source = SourcePicker()
         self.width_box, self.height_box = QSpinBox(), QSpinBox()
         self.width_box.setRange(160, 7680)
@@ -137,6 +151,15 @@ class DevicesPage(QWidget):
         self.nfc_mode = nfc_mode_box()
         self.nfc_test = QPushButton("Test NFC")
         self.nfc_test.clicked.connect(self._test_nfc)
+        self.start_at_login = QCheckBox(f"Start cxkiosk when {autostart.login_user()} logs in")
+        self.start_at_login.setToolTip("Under supervise on this data folder, which restarts it after a crash")
+        self.login_entry = note("")  # what the OS entry is now, in autostart.describe's words
+        self.daily_restart = daily_restart_box()
+        self.web_reload = QDoubleSpinBox()
+        self.web_reload.setRange(*bounds("web_reload_hours"))
+        self.web_reload.setSuffix(" h")
+        self.web_reload.setToolTip("A web page running this long is replaced by a fresh one between items, "
+                                   "so its memory does not grow for days")
         self.status_labels = {part: QLabel("—") for part in STATUS_PARTS}
         for label in self.status_labels.values():
             label.setWordWrap(True)
@@ -155,6 +178,14 @@ class DevicesPage(QWidget):
         nform.addRow("Device", self.nfc_device)
         nform.addRow("Mode", self.nfc_mode)
         nform.addRow("", self.nfc_test)
+        unattended = QGroupBox("Unattended")
+        uform = QFormLayout(unattended)
+        uform.addRow(self.start_at_login)
+        uform.addRow(self.login_entry)
+        uform.addRow("Restart every day at", self.daily_restart)
+        uform.addRow(note("The kiosk quits at that hour and supervise starts it afresh; start at login "
+                          "runs it under supervise."))
+        uform.addRow("Renew web pages every", self.web_reload)
         status = QGroupBox("Status")
         grid = QGridLayout(status)
         for r, part in enumerate(STATUS_PARTS):
@@ -163,6 +194,7 @@ class DevicesPage(QWidget):
         grid.setColumnStretch(1, 1)
         right = QVBoxLayout()
         right.addWidget(nfc)
+        right.addWidget(unattended)
         right.addWidget(status)
         right.addStretch(1)
         layout = QHBoxLayout(self)
@@ -179,6 +211,9 @@ class DevicesPage(QWidget):
         self.facing.setValue(round(s.facing_degrees))
         self.nfc_device.setText(s.nfc_device)
         self.nfc_mode.setCurrentIndex(max(0, self.nfc_mode.findData(s.nfc_mode)))
+        self.daily_restart.setCurrentIndex(max(0, self.daily_restart.findData(s.daily_restart_hour)))
+        self.web_reload.setValue(s.web_reload_hours)
+        self.show_start_at_login(s.start_at_login)
 
     def apply(self, s: Settings) -> None:
         s.source = self.source.spec
@@ -187,6 +222,16 @@ class DevicesPage(QWidget):
         s.facing_degrees = float(self.facing.value())
         s.nfc_device = self.nfc_device.text().strip()
         s.nfc_mode = self.nfc_mode.currentData()
+        s.start_at_login = self.start_at_login.isChecked()
+        s.daily_restart_hour = self.daily_restart.currentData()
+        s.web_reload_hours = round(self.web_reload.value(), 2)
+
+    def show_start_at_login(self, on: bool) -> None:
+        """The box as the setting is, and what the OS entry is now (red when they disagree)."""
+        self.start_at_login.setChecked(on)
+        if self.data_dir is not None:
+            ok, line = autostart.describe(self.data_dir, on)
+            message(self.login_entry, f"Now: {line}", None if ok else False)
 
     def _test_nfc(self) -> None:
         device = self.nfc_device.text().strip()

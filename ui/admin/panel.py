@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cxkiosk import autostart
 from cxkiosk.config import Paths, Settings, needs_restart, save_settings
 from cxkiosk.content.playlist import ItemHealth
 from cxkiosk.links import LinkPolicy
@@ -302,7 +303,7 @@ class AdminPanel(QWidget):
                                    data_dir=self.paths.data, budget=self.model_budget,
                                    live_frames=self.live_frames)
         self.prompts.still_wanted.connect(self.still_wanted)
-        self.devices = DevicesPage()
+        self.devices = DevicesPage(self.paths.data.resolve())
         self.provider = ProviderPage()
         self.privacy = PrivacyPage()
         self.figures = FiguresPage()
@@ -388,13 +389,21 @@ class AdminPanel(QWidget):
         if self.provider.api_key.text().strip():
             key_note = " API key stored in the OS keyring." if self.provider.store_key() \
                 else " The API key was NOT stored (see the Model provider tab)."
+        login, login_note = self.settings.start_at_login, ""
+        if new.start_at_login != login:  # the OS entry first: the setting never claims a missing one
+            done, login_note = autostart.follow(new.start_at_login, self.paths.data.resolve())
+            new.start_at_login = new.start_at_login if done else login
         try:
             changed = save_settings(self.paths, new, old=self.settings)
         except (OSError, ValueError) as exc:
+            if new.start_at_login != login:
+                autostart.follow(login, self.paths.data.resolve())  # back as the file still says
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             message(self.save_status, f"Not saved: cannot write {self.paths.settings_file} ({reason})", False)
             return False
         self.settings = new
+        if login_note:
+            self.devices.show_start_at_login(new.start_at_login)
         restart = sorted({needs_restart(n) for n in changed} - {""})
         if not changed:
             text = "Saved (nothing had changed)."
@@ -402,7 +411,8 @@ class AdminPanel(QWidget):
             text = f"Saved. Restart the kiosk to apply: {', '.join(restart)}."
         else:
             text = "Saved and applied."
-        message(self.save_status, text + key_note, "NOT" not in key_note)
+        message(self.save_status, text + key_note + f" {login_note}".rstrip(),
+                "NOT" not in key_note + login_note)
         log.info("settings saved from the admin panel: %s", ", ".join(changed) or "no changes")
         self.settings_saved.emit(replace(new))
         for name in changed:
