@@ -123,6 +123,20 @@ def test_a_beat_from_the_status_board_lines():
                                                          "classifier: TimeoutError: 8 s", "no reader")
 
 
+def test_the_status_line_keeps_the_reason_a_server_gave_not_its_address():
+    # libpq repeats the address before its reason; cut at 120 characters, a refused password read
+    # "... port 46477 fa)" in the panel, the log and `check`.
+    problem = ('cannot open database postgresql://showroom_a@db.example.com:5432/cxkiosk: connection to '
+               'server at "db.example.com" (10.20.0.5), port 5432 failed: FATAL:  password authentication '
+               'failed for user "showroom_a"')
+    line = FleetStatus(server="postgresql://showroom_a@db.example.com/cxkiosk", offline_since=NOW,
+                       problem=problem).line()
+    assert line == (f"fleet database: offline since {NOW:%H:%M}, 0 rows queued (password authentication "
+                    'failed for user "showroom_a")')
+    long = FleetStatus(server="s", connected=True, problem="the local copy cannot be written " * 10).line()
+    assert long.endswith(" ...") and len(long) < 220 and "writ ..." not in long
+
+
 # --- the report per kiosk and for the fleet -------------------------------------------------------
 
 
