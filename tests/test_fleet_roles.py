@@ -342,6 +342,19 @@ def test_a_wrong_owner_password_is_one_line_without_it(fleet, capsys, data_dir, 
                          str(data_dir))
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
     assert "password authentication failed" in err and "not-the-owner-password" not in err
+    assert "the password sent was the OS keyring's" in err and "cxkiosk fleet password --db" in err
+
+
+def test_a_kiosks_password_left_in_the_shell_is_named_when_it_refuses_the_owner(fleet, capsys, data_dir,
+                                                                              monkeypatch):
+    # CXKIOSK_DB_PASSWORD goes before the keyring: an integrator who set it for a kiosk is refused as
+    # the owner, and told which password was sent.
+    monkeypatch.setenv(credentials.ENV_PASSWORD, "a-kiosks-password-0123")
+    for argv in (["fleet", "init"], ["report"]):
+        code, out, err = cli(capsys, *argv, "--db", fleet.owner_url, "--data-dir", str(data_dir))
+        assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+        assert f"the password sent was {credentials.ENV_PASSWORD}'s" in err and "unset it" in err
+        assert "a-kiosks-password-0123" not in err
 
 
 # --- the password's store, without a server ------------------------------------------------------------

@@ -195,7 +195,7 @@ def _server_rights(url: str, *, copied: bool) -> Check:
     import peewee
 
     from cxkiosk.content.database import SCHEMA_VERSION, _connect
-    from cxkiosk.fleet.credentials import without_password
+    from cxkiosk.fleet.credentials import login_hint, without_password
     from cxkiosk.fleet.roles import GROUP, beyond, needed
 
     where = without_password(url)
@@ -210,7 +210,7 @@ def _server_rights(url: str, *, copied: bool) -> Check:
         refused = any(w in reason.lower() for w in ("password", "authentication", "does not exist", "role"))
         alone = "" if copied else ("; this kiosk has no copy of the fleet's content yet, so it would play "
                                    "only the shipped content")
-        return Check("server", False, f"{where}: cannot connect ({reason}){alone}",
+        return Check("server", False, f"{where}: cannot connect ({reason}){login_hint(url, reason)}{alone}",
                      required=refused or not copied)
     try:
         cursor = db.connection().cursor()
@@ -255,12 +255,11 @@ def check_fleet(ctx: Context) -> list[Check]:
     """A fleet kiosk's link to its server as the kiosk itself last saw it (the fleet-state.json
     its fleet thread writes at every sync): connected, or offline since when with how many rows
     queued. Not required: offline, the kiosk plays from its local copy and queues."""
-    import textwrap
     from datetime import datetime, timedelta
 
     from cxkiosk.content.database import CONNECT_TIMEOUT_S
     from cxkiosk.fleet.server import is_server, redacted
-    from cxkiosk.fleet.status import FleetStatus
+    from cxkiosk.fleet.status import FleetStatus, reason
     from cxkiosk.fleet.sync import read_state
 
     if not is_server(ctx.db_spec):
@@ -284,7 +283,7 @@ def check_fleet(ctx: Context) -> list[Check]:
     if state.get("server") != status.server:
         detail += f" (of {state.get('server')}, the database the kiosk last ran with)"
     if not status.connected and state.get("problem"):
-        detail += f" ({textwrap.shorten(str(state['problem']), 160, placeholder=' ...')})"
+        detail += f" ({reason(str(state['problem']), 160)})"
     written = when("written")
     # Written at every sync; much older than an interval means no kiosk is running here now.
     late = timedelta(seconds=2 * ctx.settings.fleet_sync_seconds + 2 * CONNECT_TIMEOUT_S)

@@ -25,7 +25,10 @@ def opened_database(args: argparse.Namespace, *, write: bool = False) -> Iterato
     try:
         _db, warning = open_content(ctx.db_spec, ctx.paths.default_db)
     except DatabaseError as exc:
-        raise DatabaseUnavailable(str(exc)) from None
+        from cxkiosk.fleet.credentials import is_server_url, login_hint
+
+        hint = login_hint(ctx.db_spec, str(exc)) if is_server_url(ctx.db_spec) else ""
+        raise DatabaseUnavailable(str(exc) + hint) from None
     try:
         if warning and (write or getattr(args, "db", None)):
             # A command acts on the file it was given or on none: the shipped copy the kiosk

@@ -111,7 +111,7 @@ def _run(handler: Any, args: argparse.Namespace) -> int:
     import psycopg2
 
     from cxkiosk.content.database import DatabaseError
-    from cxkiosk.fleet.credentials import CredentialError
+    from cxkiosk.fleet.credentials import CredentialError, is_server_url, login_hint
     from cxkiosk.fleet.roles import RoleError
 
     try:
@@ -119,7 +119,8 @@ def _run(handler: Any, args: argparse.Namespace) -> int:
     except RoleError as exc:
         return fail(str(exc), 2)
     except (_Failed, DatabaseError, CredentialError) as exc:
-        return fail(str(exc), 1)
+        url = getattr(args, "db", None) or ""
+        return fail(str(exc) + (login_hint(url, str(exc)) if is_server_url(url) else ""), 1)
     except (psycopg2.Error, peewee.PeeweeException) as exc:
         return fail(f"the server refused: {_say(exc)}", 1)
 
