@@ -357,6 +357,25 @@ def test_a_kiosks_password_left_in_the_shell_is_named_when_it_refuses_the_owner(
         assert "a-kiosks-password-0123" not in err
 
 
+def test_a_kiosks_url_given_to_the_owners_commands_is_named_as_a_kiosks(fleet, capsys, data_dir):
+    url, password = add_kiosk(capsys, fleet, data_dir, "kiosk_9")
+    credentials.store_password(url, password)
+    for action in (["init"], ["add-kiosk", "kiosk_10"], ["remove-kiosk", "kiosk_9"]):
+        code, out, err = cli(capsys, "fleet", *action, "--db", url, "--data-dir", str(data_dir))
+        assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert "kiosk_9 is a kiosk's role, not the database's owner" in err
+        assert "CREATEROLE" not in err  # never the advice to give a kiosk more rights
+    assert sorted(_kiosk_roles(fleet)) == ["kiosk_9"]
+
+
+def test_check_of_a_kiosk_pointed_at_the_owners_url_says_to_give_it_its_own_role(fleet, capsys, data_dir):
+    code, out, err = cli(capsys, "check", "--db", fleet.owner_url, "--data-dir", str(data_dir),
+                         "--no-network")
+    line = next(line for line in out.splitlines() if " server " in line)
+    assert f"role {OWNER} owns the fleet's tables" in line and "fleet add-kiosk NAME" in line
+    assert "TRUNCATE" not in line and OWNER_PASSWORD not in out + err
+
+
 # --- the password's store, without a server ------------------------------------------------------------
 
 

@@ -187,6 +187,8 @@ _WHO = ("SELECT current_setting('server_version'), current_user, rolsuper, "
         "has_schema_privilege(current_schema(), 'CREATE'), current_schema(), "
         "array(SELECT relname FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()) "
         "AND relkind IN ('r', 'p')) FROM pg_roles WHERE rolname = current_user")
+_OWNS = ("SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()) "
+         "AND relkind IN ('r', 'p') AND pg_has_role(current_user, relowner, 'MEMBER'))")
 
 
 def _server_rights(url: str, *, copied: bool) -> Check:
@@ -223,6 +225,8 @@ def _server_rights(url: str, *, copied: bool) -> Check:
         extra = [f"{p} on {t}" for t, p in beyond(tables) if (t, p) in held]
         cursor.execute(_SEQUENCES_MISSING)
         missing += [f"USAGE on sequence {name}" for (name,) in cursor.fetchall()]
+        cursor.execute(_OWNS)
+        owns = cursor.fetchone()[0]
         stored = None
         if "schema_version" in tables and "SELECT on schema_version" not in missing:
             cursor.execute("SELECT MAX(version) FROM schema_version")
@@ -242,6 +246,10 @@ def _server_rights(url: str, *, copied: bool) -> Check:
     if superuser:
         return Check("server", False, f"{head} is a superuser: give each kiosk its own role with only a "
                      "kiosk's rights (`cxkiosk fleet add-kiosk`)")
+    if owns:  # the integrator's own URL given to a kiosk: every right, and a list of them helps nobody
+        return Check("server", False, f"{head} owns the fleet's tables: it is the database's owner, not a "
+                     "kiosk; give this kiosk a role of its own (`cxkiosk fleet add-kiosk NAME --db "
+                     "OWNER_URL`) and point it at the URL that prints")
     if creates:
         extra.append(f"CREATE on schema {schema}")
     if extra:

@@ -102,6 +102,18 @@ def _connect(url: str) -> Any:
     return db
 
 
+def _not_a_kiosk(db: Any, action: str) -> None:
+    """`init`, `add-kiosk` and `remove-kiosk` are the owner's: a kiosk's URL given by mistake is
+    named so, before the server refuses half-way (and before a hint to give it CREATEROLE)."""
+    from cxkiosk.fleet.roles import GROUP
+
+    user = _rows(db, "SELECT current_user")[0][0]
+    if _is_kiosk(db, user)[1]:
+        raise _Failed(f"{user} is a kiosk's role, not the database's owner: run `cxkiosk fleet {action}` "
+                      "with the owner's URL, --db postgresql://OWNER@HOST/DATABASE (docs/FLEET.md, step 1); "
+                      f"a kiosk holds only {GROUP}'s rights")
+
+
 class _Failed(Exception):
     """One line for the integrator, exit 1."""
 
@@ -165,6 +177,11 @@ def _init(args: argparse.Namespace) -> int:
 
     url = _owner_url(args)
     context(args)
+    owner = _connect(url)
+    try:
+        _not_a_kiosk(owner, "init")
+    finally:
+        owner.close()
     db = database.open_database(url)  # creates or upgrades the schema, as its owner
     try:
         seeded = 0
@@ -261,6 +278,7 @@ def _add(args: argparse.Namespace) -> int:
     context(args)
     db = _connect(url)
     try:
+        _not_a_kiosk(db, "add-kiosk")
         if not _rows(db, "SELECT 1 FROM pg_roles WHERE rolname = %s", (GROUP,)):
             raise _Failed(f"{_where(url)} has no role {GROUP} yet; run first: "
                           f"cxkiosk fleet init --db {_where(url)}")
@@ -303,6 +321,7 @@ def _remove(args: argparse.Namespace) -> int:
     context(args)
     db = _connect(url)
     try:
+        _not_a_kiosk(db, "remove-kiosk")
         exists, member = _is_kiosk(db, name)
         if not exists:
             raise _Failed(f"there is no role {name} on {_where(url)}")
