@@ -3,6 +3,7 @@ the server going away and coming back, edits routed to the server, schema made o
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -72,7 +73,8 @@ def play(code: str, start: datetime, outcome: str = "completed") -> None:
 
 @pytest.mark.expect_log(r"fleet database .* unreachable")
 def test_a_fleet_kiosk_plays_the_fleets_content_queues_through_an_outage_and_sends_each_row_once(
-        server, fleet_db, tmp_path):
+        server, fleet_db, tmp_path, caplog):
+    caplog.set_level(logging.INFO, "cxkiosk.fleet")
     seed(fleet_db, "Spring offer", "Opening hours")
     sync, warning = join(fleet_db, tmp_path, "hall-a", shipped_db())
     assert warning is None and sync.status.connected
@@ -106,6 +108,7 @@ def test_a_fleet_kiosk_plays_the_fleets_content_queues_through_an_outage_and_sen
     status, _ = sync.step()
     assert (status.connected, status.queued) == (True, 0)
     assert sql(fleet_db, "SELECT code FROM play_log ORDER BY start") == [(f"p{n}",) for n in range(1, 6)]
+    assert "fleet database: 4 rows queued while offline sent" in caplog.text  # the log says they went
 
     # The server stored a batch and went away before the kiosk heard: sent again, still one row each.
     play("p6", t0 + timedelta(minutes=6))
