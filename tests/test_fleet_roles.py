@@ -387,6 +387,21 @@ def test_a_keyring_that_cannot_keep_secrets_refuses_the_password(capsys, data_di
     assert "a-password-0123" not in out + err
 
 
+def test_a_kiosk_name_with_capitals_is_refused_with_the_name_it_could_have(capsys, data_dir):
+    code, out, err = cli(capsys, "fleet", "add-kiosk", "Showroom-A", "--db", "postgresql://o@db.example.com/cx",
+                         "--data-dir", str(data_dir))
+    assert code == 2 and out == "" and err.strip().splitlines() == [
+        "cxkiosk: error: a kiosk name is 1 to 40 lower-case letters, digits or underscores (like showroom_a)"]
+
+
+def test_fleet_password_without_a_keyring_refuses_before_asking(capsys, data_dir, monkeypatch):
+    asked = []
+    monkeypatch.setattr("cxkiosk.commands.fleet._ask", lambda prompt: asked.append(prompt) or "pw-0123")
+    code, _, err = cli(capsys, "fleet", "password", "--db", "postgresql://kiosk_1@db.example.com/cx",
+                       "--data-dir", str(data_dir))
+    assert code == 1 and "no secure OS keyring" in err and asked == []  # nobody typed a password for nothing
+
+
 def test_the_entry_is_the_role_on_its_server_and_the_environment_wins(memory_keyring):
     url = "postgresql://kiosk_1@DB.example.com/cx?sslmode=require"
     assert credentials.entry(url) == "kiosk_1@db.example.com:5432/cx"

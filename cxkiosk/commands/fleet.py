@@ -387,13 +387,16 @@ def run_password(args: argparse.Namespace) -> int:
 
 
 def _password(args: argparse.Namespace) -> int:
-    from cxkiosk.fleet.credentials import entry, forget_password, is_server_url, store_password
+    from cxkiosk.fleet.credentials import ENV_PASSWORD, entry, forget_password, is_server_url, store_password
+    from cxkiosk.profiling.secrets import keyring_problem
 
     ctx = context(args)
     url = ctx.db_spec
     if not is_server_url(url):
         raise UsageError("the database is not a postgresql:// URL: give it with --db postgresql://KIOSK@HOST/DATABASE")
     name = entry(url)
+    if not args.forget and (problem := keyring_problem(secret="the database password", env=ENV_PASSWORD)):
+        return fail(problem, 1)  # before asking for a password it could not keep
     if args.forget:
         if forget_password(url):
             print(f"database password for {name} removed from the OS keyring")
