@@ -285,7 +285,8 @@ def test_an_unknown_kiosk_with_quotes_is_one_line_naming_the_known_ones(fleet_fi
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.strip().splitlines() == [
         "cxkiosk: error: no kiosk 'x\\'; DROP TABLE play_log; --\"' has written to this database; "
-        "kiosks here: kiosk-aaaaaa, kiosk-bbbbbb"]
+        "kiosks here: kiosk-aaaaaa, kiosk-bbbbbb (--kiosk takes a kiosk's id, on the first line of its "
+        "`check`, not its database role)"]
     assert report(fleet_file, "--kiosk", "kiosk-aaaaaa").returncode == 0  # the table is still there
 
 
