@@ -402,6 +402,31 @@ def test_fleet_password_without_a_keyring_refuses_before_asking(capsys, data_dir
     assert code == 1 and "no secure OS keyring" in err and asked == []  # nobody typed a password for nothing
 
 
+def test_with_the_server_away_content_and_report_name_the_kiosks_own_copy(capsys, data_dir, monkeypatch):
+    import socket
+
+    from cxkiosk.fleet.mirror import mirror_path
+
+    with socket.socket() as sock:  # a port nobody listens on: the server is away
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv(credentials.ENV_PASSWORD, "pw-0123")
+    copy = mirror_path(data_dir)
+    database.open_database(str(copy))  # the copy a kiosk that ran here keeps
+    database.close_database()
+    url = f"postgresql://kiosk_1@127.0.0.1:{port}/cx"
+    for argv in (["content", "list"], ["report"]):
+        code, out, err = cli(capsys, *argv, "--db", url, "--data-dir", str(data_dir))
+        assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+        assert err.rstrip().endswith(f"this kiosk's own copy (what it plays meanwhile): --db {copy}")
+    (data_dir / "new.json").write_text('{"items": [{"title": "T", "kind": "web", "url": "https://a.example"}]}')
+    code, _, err = cli(capsys, "content", "import", str(data_dir / "new.json"), "--db", url, "--data-dir",
+                       str(data_dir))
+    assert code == 1 and "import it once that answers" in err
+    code, out, _ = cli(capsys, "content", "list", "--db", str(copy), "--data-dir", str(data_dir))
+    assert code == 0 and "item(s)" in out
+
+
 def test_the_entry_is_the_role_on_its_server_and_the_environment_wins(memory_keyring):
     url = "postgresql://kiosk_1@DB.example.com/cx?sslmode=require"
     assert credentials.entry(url) == "kiosk_1@db.example.com:5432/cx"
