@@ -268,6 +268,12 @@ def test_check_says_what_the_kiosk_last_saw_of_its_server(server, tmp_path):
     assert not line.ok and line.detail.startswith(f"fleet database: offline since {since:%H:%M}, ")
     assert "0 rows queued; playing the shipped content" in line.detail and "pw-never-shown" not in line.detail
     assert "is it running" not in line.detail  # just written
+    assert "Connection refused" in line.detail  # the reason, not libpq's preamble cut before it
+    from cxkiosk.commands.check import check_youtube
+
+    youtube = check_youtube(ctx)  # the server line says why; this line does not repeat it
+    assert not youtube.ok and youtube.detail == ("proof of play is the fleet database's, which did not "
+                                                 "answer (see the server line)")
     assert check_fleet(Context(paths=ctx.paths, settings=Settings(), db_spec=str(tmp_path / "x.db"))) == []
 
 

@@ -311,6 +311,11 @@ def check_youtube(ctx: Context) -> Check:
         library.open_content(ctx.db_spec, ctx.paths.default_db)
         ok, detail = youtube_status()
     except Exception as exc:  # the database line above says what is wrong with it
+        from cxkiosk.fleet.server import is_server
+
+        if is_server(ctx.db_spec):  # its error is the server line's, word for word
+            return Check("youtube", False, "proof of play is the fleet database's, which did not answer "
+                         "(see the server line)")
         return Check("youtube", False, f"proof of play cannot be read ({database.describe_fault(exc)})")
     finally:
         database.close_database()
