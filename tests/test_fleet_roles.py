@@ -493,6 +493,28 @@ def test_a_fleet_kiosk_syncs_edits_and_beats_with_only_a_kiosks_rights(fleet, ca
     assert ("Edited at hall R",) in _as_superuser(fleet, "SELECT title FROM content")
 
 
+@pytest.mark.expect_log(r"fleet database .* refused this kiosk")
+def test_a_running_kiosk_with_a_wrong_password_says_refused_and_why(fleet, capsys, data_dir, tmp_path):
+    from cxkiosk.fleet.sync import join
+    from cxkiosk.resources import shipped_db
+
+    url, _ = add_kiosk(capsys, fleet, data_dir, "kiosk_11")  # its log goes to stderr, as a kiosk's
+    credentials.store_password(url, "not-its-password-0123")
+    capsys.readouterr()
+    sync, _ = join(url, tmp_path, "hall-w", shipped_db())
+    try:
+        status = sync.status
+    finally:
+        sync.stop()
+        database.set_writer("")
+        database.close_database()
+    assert not status.connected
+    assert status.line().endswith('(password authentication failed for user "kiosk_11")')
+    said = capsys.readouterr().err
+    assert "refused this kiosk" in said and "unreachable" not in said
+    assert "not-its-password-0123" not in said + status.line()
+
+
 def test_check_warns_of_a_right_beyond_a_kiosks_and_init_takes_it_back(fleet, capsys, data_dir):
     url, password = add_kiosk(capsys, fleet, data_dir, "kiosk_11")
     credentials.store_password(url, password)
