@@ -305,6 +305,7 @@ def _add(args: argparse.Namespace) -> int:
     if not args.host and _loopback(urlsplit(where).hostname or "localhost"):
         print("  (that address is this machine: for kiosks elsewhere, give --host with the server's address)")
     print(f"on that kiosk, store the password in its keyring: cxkiosk fleet password --db {where}")
+    print("  (a kiosk without a secure keyring, or in a container: CXKIOSK_DB_PASSWORD in its environment)")
     print(f"{PASSWORD_LABEL} {password}")
     return 0
 
