@@ -3,6 +3,7 @@ the server going away and coming back, edits routed to the server, schema made o
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -72,7 +73,8 @@ def play(code: str, start: datetime, outcome: str = "completed") -> None:
 
 @pytest.mark.expect_log(r"fleet database .* unreachable")
 def test_a_fleet_kiosk_plays_the_fleets_content_queues_through_an_outage_and_sends_each_row_once(
-        server, fleet_db, tmp_path):
+        server, fleet_db, tmp_path, caplog):
+    caplog.set_level(logging.INFO, "cxkiosk.fleet")
     seed(fleet_db, "Spring offer", "Opening hours")
     sync, warning = join(fleet_db, tmp_path, "hall-a", shipped_db())
     assert warning is None and sync.status.connected
@@ -106,6 +108,7 @@ def test_a_fleet_kiosk_plays_the_fleets_content_queues_through_an_outage_and_sen
     status, _ = sync.step()
     assert (status.connected, status.queued) == (True, 0)
     assert sql(fleet_db, "SELECT code FROM play_log ORDER BY start") == [(f"p{n}",) for n in range(1, 6)]
+    assert "fleet database: 4 rows queued while offline sent" in caplog.text  # the log says they went
 
     # The server stored a batch and went away before the kiosk heard: sent again, still one row each.
     play("p6", t0 + timedelta(minutes=6))
@@ -265,6 +268,12 @@ def test_check_says_what_the_kiosk_last_saw_of_its_server(server, tmp_path):
     assert not line.ok and line.detail.startswith(f"fleet database: offline since {since:%H:%M}, ")
     assert "0 rows queued; playing the shipped content" in line.detail and "pw-never-shown" not in line.detail
     assert "is it running" not in line.detail  # just written
+    assert "Connection refused" in line.detail  # the reason, not libpq's preamble cut before it
+    from cxkiosk.commands.check import check_youtube
+
+    youtube = check_youtube(ctx)  # the server line says why; this line does not repeat it
+    assert not youtube.ok and youtube.detail == ("proof of play is the fleet database's, which did not "
+                                                 "answer (see the server line)")
     assert check_fleet(Context(paths=ctx.paths, settings=Settings(), db_spec=str(tmp_path / "x.db"))) == []
 
 

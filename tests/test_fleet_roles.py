@@ -342,6 +342,38 @@ def test_a_wrong_owner_password_is_one_line_without_it(fleet, capsys, data_dir, 
                          str(data_dir))
     assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
     assert "password authentication failed" in err and "not-the-owner-password" not in err
+    assert "the password sent was the OS keyring's" in err and "cxkiosk fleet password --db" in err
+
+
+def test_a_kiosks_password_left_in_the_shell_is_named_when_it_refuses_the_owner(fleet, capsys, data_dir,
+                                                                              monkeypatch):
+    # CXKIOSK_DB_PASSWORD goes before the keyring: an integrator who set it for a kiosk is refused as
+    # the owner, and told which password was sent.
+    monkeypatch.setenv(credentials.ENV_PASSWORD, "a-kiosks-password-0123")
+    for argv in (["fleet", "init"], ["report"]):
+        code, out, err = cli(capsys, *argv, "--db", fleet.owner_url, "--data-dir", str(data_dir))
+        assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+        assert f"the password sent was {credentials.ENV_PASSWORD}'s" in err and "unset it" in err
+        assert "a-kiosks-password-0123" not in err
+
+
+def test_a_kiosks_url_given_to_the_owners_commands_is_named_as_a_kiosks(fleet, capsys, data_dir):
+    url, password = add_kiosk(capsys, fleet, data_dir, "kiosk_9")
+    credentials.store_password(url, password)
+    for action in (["init"], ["add-kiosk", "kiosk_10"], ["remove-kiosk", "kiosk_9"]):
+        code, out, err = cli(capsys, "fleet", *action, "--db", url, "--data-dir", str(data_dir))
+        assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert "kiosk_9 is a kiosk's role, not the database's owner" in err
+        assert "CREATEROLE" not in err  # never the advice to give a kiosk more rights
+    assert sorted(_kiosk_roles(fleet)) == ["kiosk_9"]
+
+
+def test_check_of_a_kiosk_pointed_at_the_owners_url_says_to_give_it_its_own_role(fleet, capsys, data_dir):
+    code, out, err = cli(capsys, "check", "--db", fleet.owner_url, "--data-dir", str(data_dir),
+                         "--no-network")
+    line = next(line for line in out.splitlines() if " server " in line)
+    assert f"role {OWNER} owns the fleet's tables" in line and "fleet add-kiosk NAME" in line
+    assert "TRUNCATE" not in line and OWNER_PASSWORD not in out + err
 
 
 # --- the password's store, without a server ------------------------------------------------------------
@@ -353,6 +385,46 @@ def test_a_keyring_that_cannot_keep_secrets_refuses_the_password(capsys, data_di
                          "--data-dir", str(data_dir), stdin="a-password-0123\n")
     assert code == 1 and "no secure OS keyring" in err and credentials.ENV_PASSWORD in err
     assert "a-password-0123" not in out + err
+
+
+def test_a_kiosk_name_with_capitals_is_refused_with_the_name_it_could_have(capsys, data_dir):
+    code, out, err = cli(capsys, "fleet", "add-kiosk", "Showroom-A", "--db", "postgresql://o@db.example.com/cx",
+                         "--data-dir", str(data_dir))
+    assert code == 2 and out == "" and err.strip().splitlines() == [
+        "cxkiosk: error: a kiosk name is 1 to 40 lower-case letters, digits or underscores (like showroom_a)"]
+
+
+def test_fleet_password_without_a_keyring_refuses_before_asking(capsys, data_dir, monkeypatch):
+    asked = []
+    monkeypatch.setattr("cxkiosk.commands.fleet._ask", lambda prompt: asked.append(prompt) or "pw-0123")
+    code, _, err = cli(capsys, "fleet", "password", "--db", "postgresql://kiosk_1@db.example.com/cx",
+                       "--data-dir", str(data_dir))
+    assert code == 1 and "no secure OS keyring" in err and asked == []  # nobody typed a password for nothing
+
+
+def test_with_the_server_away_content_and_report_name_the_kiosks_own_copy(capsys, data_dir, monkeypatch):
+    import socket
+
+    from cxkiosk.fleet.mirror import mirror_path
+
+    with socket.socket() as sock:  # a port nobody listens on: the server is away
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv(credentials.ENV_PASSWORD, "pw-0123")
+    copy = mirror_path(data_dir)
+    database.open_database(str(copy))  # the copy a kiosk that ran here keeps
+    database.close_database()
+    url = f"postgresql://kiosk_1@127.0.0.1:{port}/cx"
+    for argv in (["content", "list"], ["report"]):
+        code, out, err = cli(capsys, *argv, "--db", url, "--data-dir", str(data_dir))
+        assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+        assert err.rstrip().endswith(f"this kiosk's own copy (what it plays meanwhile): --db {copy}")
+    (data_dir / "new.json").write_text('{"items": [{"title": "T", "kind": "web", "url": "https://a.example"}]}')
+    code, _, err = cli(capsys, "content", "import", str(data_dir / "new.json"), "--db", url, "--data-dir",
+                       str(data_dir))
+    assert code == 1 and "import it once that answers" in err
+    code, out, _ = cli(capsys, "content", "list", "--db", str(copy), "--data-dir", str(data_dir))
+    assert code == 0 and "item(s)" in out
 
 
 def test_the_entry_is_the_role_on_its_server_and_the_environment_wins(memory_keyring):
@@ -419,6 +491,28 @@ def test_a_fleet_kiosk_syncs_edits_and_beats_with_only_a_kiosks_rights(fleet, ca
     assert _as_superuser(fleet, "SELECT kiosk FROM play_log WHERE code = 'r1'") == [("hall-r",)]
     assert _as_superuser(fleet, "SELECT count(*) FROM heartbeat WHERE kiosk = 'hall-r'") == [(1,)]
     assert ("Edited at hall R",) in _as_superuser(fleet, "SELECT title FROM content")
+
+
+@pytest.mark.expect_log(r"fleet database .* refused this kiosk")
+def test_a_running_kiosk_with_a_wrong_password_says_refused_and_why(fleet, capsys, data_dir, tmp_path):
+    from cxkiosk.fleet.sync import join
+    from cxkiosk.resources import shipped_db
+
+    url, _ = add_kiosk(capsys, fleet, data_dir, "kiosk_11")  # its log goes to stderr, as a kiosk's
+    credentials.store_password(url, "not-its-password-0123")
+    capsys.readouterr()
+    sync, _ = join(url, tmp_path, "hall-w", shipped_db())
+    try:
+        status = sync.status
+    finally:
+        sync.stop()
+        records.set_writer("")
+        database.close_database()
+    assert not status.connected
+    assert status.line().endswith('(password authentication failed for user "kiosk_11")')
+    said = capsys.readouterr().err
+    assert "refused this kiosk" in said and "unreachable" not in said
+    assert "not-its-password-0123" not in said + status.line()
 
 
 def test_check_warns_of_a_right_beyond_a_kiosks_and_init_takes_it_back(fleet, capsys, data_dir):

@@ -124,6 +124,20 @@ def test_a_beat_from_the_status_board_lines():
                                                          "classifier: TimeoutError: 8 s", "no reader")
 
 
+def test_the_status_line_keeps_the_reason_a_server_gave_not_its_address():
+    # libpq repeats the address before its reason; cut at 120 characters, a refused password read
+    # "... port 46477 fa)" in the panel, the log and `check`.
+    problem = ('cannot open database postgresql://showroom_a@db.example.com:5432/cxkiosk: connection to '
+               'server at "db.example.com" (10.20.0.5), port 5432 failed: FATAL:  password authentication '
+               'failed for user "showroom_a"')
+    line = FleetStatus(server="postgresql://showroom_a@db.example.com/cxkiosk", offline_since=NOW,
+                       problem=problem).line()
+    assert line == (f"fleet database: offline since {NOW:%H:%M}, 0 rows queued (password authentication "
+                    'failed for user "showroom_a")')
+    long = FleetStatus(server="s", connected=True, problem="the local copy cannot be written " * 10).line()
+    assert long.endswith(" ...") and len(long) < 220 and "writ ..." not in long
+
+
 # --- the report per kiosk and for the fleet -------------------------------------------------------
 
 
@@ -272,7 +286,8 @@ def test_an_unknown_kiosk_with_quotes_is_one_line_naming_the_known_ones(fleet_fi
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.strip().splitlines() == [
         "cxkiosk: error: no kiosk 'x\\'; DROP TABLE play_log; --\"' has written to this database; "
-        "kiosks here: kiosk-aaaaaa, kiosk-bbbbbb"]
+        "kiosks here: kiosk-aaaaaa, kiosk-bbbbbb (--kiosk takes a kiosk's id, on the first line of its "
+        "`check`, not its database role)"]
     assert report(fleet_file, "--kiosk", "kiosk-aaaaaa").returncode == 0  # the table is still there
 
 

@@ -187,6 +187,8 @@ _WHO = ("SELECT current_setting('server_version'), current_user, rolsuper, "
         "has_schema_privilege(current_schema(), 'CREATE'), current_schema(), "
         "array(SELECT relname FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()) "
         "AND relkind IN ('r', 'p')) FROM pg_roles WHERE rolname = current_user")
+_OWNS = ("SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()) "
+         "AND relkind IN ('r', 'p') AND pg_has_role(current_user, relowner, 'MEMBER'))")
 
 
 def _server_rights(url: str, *, copied: bool) -> Check:
@@ -196,7 +198,7 @@ def _server_rights(url: str, *, copied: bool) -> Check:
 
     from cxkiosk.content.database import _connect
     from cxkiosk.content.schema import SCHEMA_VERSION
-    from cxkiosk.fleet.credentials import without_password
+    from cxkiosk.fleet.credentials import login_hint, without_password
     from cxkiosk.fleet.roles import GROUP, beyond, needed
 
     where = without_password(url)
@@ -211,7 +213,7 @@ def _server_rights(url: str, *, copied: bool) -> Check:
         refused = any(w in reason.lower() for w in ("password", "authentication", "does not exist", "role"))
         alone = "" if copied else ("; this kiosk has no copy of the fleet's content yet, so it would play "
                                    "only the shipped content")
-        return Check("server", False, f"{where}: cannot connect ({reason}){alone}",
+        return Check("server", False, f"{where}: cannot connect ({reason}){login_hint(url, reason)}{alone}",
                      required=refused or not copied)
     try:
         cursor = db.connection().cursor()
@@ -224,6 +226,8 @@ def _server_rights(url: str, *, copied: bool) -> Check:
         extra = [f"{p} on {t}" for t, p in beyond(tables) if (t, p) in held]
         cursor.execute(_SEQUENCES_MISSING)
         missing += [f"USAGE on sequence {name}" for (name,) in cursor.fetchall()]
+        cursor.execute(_OWNS)
+        owns = cursor.fetchone()[0]
         stored = None
         if "schema_version" in tables and "SELECT on schema_version" not in missing:
             cursor.execute("SELECT MAX(version) FROM schema_version")
@@ -243,6 +247,10 @@ def _server_rights(url: str, *, copied: bool) -> Check:
     if superuser:
         return Check("server", False, f"{head} is a superuser: give each kiosk its own role with only a "
                      "kiosk's rights (`cxkiosk fleet add-kiosk`)")
+    if owns:  # the integrator's own URL given to a kiosk: every right, and a list of them helps nobody
+        return Check("server", False, f"{head} owns the fleet's tables: it is the database's owner, not a "
+                     "kiosk; give this kiosk a role of its own (`cxkiosk fleet add-kiosk NAME --db "
+                     "OWNER_URL`) and point it at the URL that prints")
     if creates:
         extra.append(f"CREATE on schema {schema}")
     if extra:
@@ -256,12 +264,11 @@ def check_fleet(ctx: Context) -> list[Check]:
     """A fleet kiosk's link to its server as the kiosk itself last saw it (the fleet-state.json
     its fleet thread writes at every sync): connected, or offline since when with how many rows
     queued. Not required: offline, the kiosk plays from its local copy and queues."""
-    import textwrap
     from datetime import datetime, timedelta
 
     from cxkiosk.content.database import CONNECT_TIMEOUT_S
     from cxkiosk.fleet.server import is_server, redacted
-    from cxkiosk.fleet.status import FleetStatus
+    from cxkiosk.fleet.status import FleetStatus, reason
     from cxkiosk.fleet.sync import read_state
 
     if not is_server(ctx.db_spec):
@@ -285,7 +292,7 @@ def check_fleet(ctx: Context) -> list[Check]:
     if state.get("server") != status.server:
         detail += f" (of {state.get('server')}, the database the kiosk last ran with)"
     if not status.connected and state.get("problem"):
-        detail += f" ({textwrap.shorten(str(state['problem']), 160, placeholder=' ...')})"
+        detail += f" ({reason(str(state['problem']), 160)})"
     written = when("written")
     # Written at every sync; much older than an interval means no kiosk is running here now.
     late = timedelta(seconds=2 * ctx.settings.fleet_sync_seconds + 2 * CONNECT_TIMEOUT_S)
@@ -305,6 +312,11 @@ def check_youtube(ctx: Context) -> Check:
         library.open_content(ctx.db_spec, ctx.paths.default_db)
         ok, detail = youtube_status()
     except Exception as exc:  # the database line above says what is wrong with it
+        from cxkiosk.fleet.server import is_server
+
+        if is_server(ctx.db_spec):  # its error is the server line's, word for word
+            return Check("youtube", False, "proof of play is the fleet database's, which did not answer "
+                         "(see the server line)")
         return Check("youtube", False, f"proof of play cannot be read ({database.describe_fault(exc)})")
     finally:
         database.close_database()

@@ -25,7 +25,18 @@ def opened_database(args: argparse.Namespace, *, write: bool = False) -> Iterato
     try:
         _db, warning = open_content(ctx.db_spec, ctx.paths.default_db)
     except DatabaseError as exc:
-        raise DatabaseUnavailable(str(exc)) from None
+        from cxkiosk.fleet.credentials import is_server_url, login_hint
+
+        hint = login_hint(ctx.db_spec, str(exc)) if is_server_url(ctx.db_spec) else ""
+        if is_server_url(ctx.db_spec) and not hint:  # away: what a kiosk here plays on from
+            from cxkiosk.fleet.mirror import mirror_path
+
+            copy = mirror_path(ctx.paths.data)
+            if write:
+                hint = "; content goes to the fleet's server, so import it once that answers"
+            elif copy.is_file():
+                hint = f"; this kiosk's own copy (what it plays meanwhile): --db {copy}"
+        raise DatabaseUnavailable(str(exc) + hint) from None
     try:
         if warning and (write or getattr(args, "db", None)):
             # A command acts on the file it was given or on none: the shipped copy the kiosk

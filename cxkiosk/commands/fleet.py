@@ -102,6 +102,18 @@ def _connect(url: str) -> Any:
     return db
 
 
+def _not_a_kiosk(db: Any, action: str) -> None:
+    """`init`, `add-kiosk` and `remove-kiosk` are the owner's: a kiosk's URL given by mistake is
+    named so, before the server refuses half-way (and before a hint to give it CREATEROLE)."""
+    from cxkiosk.fleet.roles import GROUP
+
+    user = _rows(db, "SELECT current_user")[0][0]
+    if _is_kiosk(db, user)[1]:
+        raise _Failed(f"{user} is a kiosk's role, not the database's owner: run `cxkiosk fleet {action}` "
+                      "with the owner's URL, --db postgresql://OWNER@HOST/DATABASE (docs/FLEET.md, step 1); "
+                      f"a kiosk holds only {GROUP}'s rights")
+
+
 class _Failed(Exception):
     """One line for the integrator, exit 1."""
 
@@ -111,7 +123,7 @@ def _run(handler: Any, args: argparse.Namespace) -> int:
     import psycopg2
 
     from cxkiosk.content.database import DatabaseError
-    from cxkiosk.fleet.credentials import CredentialError
+    from cxkiosk.fleet.credentials import CredentialError, is_server_url, login_hint
     from cxkiosk.fleet.roles import RoleError
 
     try:
@@ -119,7 +131,8 @@ def _run(handler: Any, args: argparse.Namespace) -> int:
     except RoleError as exc:
         return fail(str(exc), 2)
     except (_Failed, DatabaseError, CredentialError) as exc:
-        return fail(str(exc), 1)
+        url = getattr(args, "db", None) or ""
+        return fail(str(exc) + (login_hint(url, str(exc)) if is_server_url(url) else ""), 1)
     except (psycopg2.Error, peewee.PeeweeException) as exc:
         return fail(f"the server refused: {_say(exc)}", 1)
 
@@ -165,6 +178,11 @@ def _init(args: argparse.Namespace) -> int:
 
     url = _owner_url(args)
     context(args)
+    owner = _connect(url)
+    try:
+        _not_a_kiosk(owner, "init")
+    finally:
+        owner.close()
     db = database.open_database(url)  # creates or upgrades the schema, as its owner
     try:
         seeded = 0
@@ -261,6 +279,7 @@ def _add(args: argparse.Namespace) -> int:
     context(args)
     db = _connect(url)
     try:
+        _not_a_kiosk(db, "add-kiosk")
         if not _rows(db, "SELECT 1 FROM pg_roles WHERE rolname = %s", (GROUP,)):
             raise _Failed(f"{_where(url)} has no role {GROUP} yet; run first: "
                           f"cxkiosk fleet init --db {_where(url)}")
@@ -287,6 +306,7 @@ def _add(args: argparse.Namespace) -> int:
     if not args.host and _loopback(urlsplit(where).hostname or "localhost"):
         print("  (that address is this machine: for kiosks elsewhere, give --host with the server's address)")
     print(f"on that kiosk, store the password in its keyring: cxkiosk fleet password --db {where}")
+    print("  (a kiosk without a secure keyring, or in a container: CXKIOSK_DB_PASSWORD in its environment)")
     print(f"{PASSWORD_LABEL} {password}")
     return 0
 
@@ -303,6 +323,7 @@ def _remove(args: argparse.Namespace) -> int:
     context(args)
     db = _connect(url)
     try:
+        _not_a_kiosk(db, "remove-kiosk")
         exists, member = _is_kiosk(db, name)
         if not exists:
             raise _Failed(f"there is no role {name} on {_where(url)}")
@@ -368,13 +389,16 @@ def run_password(args: argparse.Namespace) -> int:
 
 
 def _password(args: argparse.Namespace) -> int:
-    from cxkiosk.fleet.credentials import entry, forget_password, is_server_url, store_password
+    from cxkiosk.fleet.credentials import ENV_PASSWORD, entry, forget_password, is_server_url, store_password
+    from cxkiosk.profiling.secrets import keyring_problem
 
     ctx = context(args)
     url = ctx.db_spec
     if not is_server_url(url):
         raise UsageError("the database is not a postgresql:// URL: give it with --db postgresql://KIOSK@HOST/DATABASE")
     name = entry(url)
+    if not args.forget and (problem := keyring_problem(secret="the database password", env=ENV_PASSWORD)):
+        return fail(problem, 1)  # before asking for a password it could not keep
     if args.forget:
         if forget_password(url):
             print(f"database password for {name} removed from the OS keyring")

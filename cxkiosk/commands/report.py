@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
                 known = known_kiosks()
                 return fail(f"no kiosk {args.kiosk!r} has written to this database; "
                             + (f"kiosks here: {', '.join(k or '(no kiosk id)' for k in known[:20])}"
-                               if known else "it holds no rows yet"), 1)
+                               if known else "it holds no rows yet")
+                            + " (--kiosk takes a kiosk's id, on the first line of its `check`, not its "
+                              "database role)", 1)
             report = build_report(period.start, period.end, demo=args.include_demo, kiosk=args.kiosk)
     except DatabaseUnavailable as exc:
         return fail(str(exc), 1)

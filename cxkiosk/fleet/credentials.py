@@ -105,6 +105,28 @@ def password_for(url: str, environ: dict[str, str] | None = None, backend: Any =
         return None
 
 
+def login_hint(url: str, message: str, environ: dict[str, str] | None = None, backend: Any = None) -> str:
+    """What to do about a refused log-in, to follow the server's message ("; ..."), or "": which
+    of the password's places was used (CXKIOSK_DB_PASSWORD goes before PGPASSWORD and ~/.pgpass,
+    so a kiosk's password left in a shell refuses the owner), never the password itself."""
+    low = message.lower()
+    where = without_password(url)
+    store = f"`cxkiosk fleet password --db {where}`"
+    if "no password supplied" in low:
+        return f"; store this role's password with {store} or set {ENV_PASSWORD}"
+    if "password authentication failed" not in low:
+        return ""
+    env = dict(os.environ) if environ is None else environ
+    if url_password(url):
+        return "; the password sent was the one in the URL"
+    if env.get(ENV_PASSWORD):
+        return (f"; the password sent was {ENV_PASSWORD}'s (it goes before the keyring, PGPASSWORD and "
+                f"~/.pgpass): set it to this role's password, or unset it")
+    if password_for(url, env, backend):
+        return f"; the password sent was the OS keyring's for {entry(url)}: store the right one with {store}"
+    return f"; the password sent was PGPASSWORD's or ~/.pgpass's: give this role's, or store it with {store}"
+
+
 def store_password(url: str, password: str, backend: Any = None) -> str:
     """Keep the password for this URL's role in the OS keyring; returns the entry's name.
     CredentialError when the keyring cannot keep it safely, the URL already holds one, or it is empty."""

@@ -60,7 +60,11 @@ class RoleError(ValueError):
 def check_kiosk_name(name: str) -> str:
     """The name, or RoleError in one line (the name itself is not echoed: it may be anything)."""
     if not KIOSK_NAME.fullmatch(name or ""):
-        raise RoleError("a kiosk name is 1 to 40 lower-case letters, digits or underscores (like showroom_3)")
+        # "Showroom-A" -> showroom_a: a suggestion made of allowed characters only, so safe to show
+        like = re.sub(r"[^a-z0-9_]", "_", (name or "").strip().lower())
+        like = like if KIOSK_NAME.fullmatch(like) and not like.startswith(_RESERVED) \
+            and like not in _NOT_A_KIOSK else "showroom_3"
+        raise RoleError(f"a kiosk name is 1 to 40 lower-case letters, digits or underscores (like {like})")
     if name.startswith(_RESERVED) or name in _NOT_A_KIOSK:
         raise RoleError(f"{name} is reserved; choose another kiosk name")
     return name

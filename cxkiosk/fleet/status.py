@@ -3,10 +3,22 @@ panel, `check` and the heartbeat."""
 
 from __future__ import annotations
 
+import re
+import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime
 
 STATES = ("down", "degraded", "ok")  # the order a fleet list shows them in: what needs a visit first
+
+# What a driver's message repeats of the server the line names already, before the reason itself.
+_PREAMBLE = re.compile(r"^cannot open database \S+: |FATAL: |connection to server (?:at|on socket) \"[^\"]*\""
+                       r"(?: \([^)]*\))?(?:, port \d+)? failed: ")
+
+
+def reason(problem: str, width: int = 120) -> str:
+    """The part of an error a person needs, shortened at a word: "password authentication
+    failed for user ..." rather than the server's address and port cut off before it."""
+    return textwrap.shorten(_PREAMBLE.sub("", " ".join(problem.split())), width, placeholder=" ...")
 
 
 @dataclass(frozen=True)
@@ -40,9 +52,9 @@ class FleetStatus:
         """"fleet database: connected, 0 rows queued" / "offline since 10:32, 17 rows queued"."""
         rows = f"{self.queued} row{'s' if self.queued != 1 else ''} queued"
         if self.connected:
-            trouble = f"; {self.problem[:160]}" if self.problem else ""  # e.g. the local copy's disk
+            trouble = f"; {reason(self.problem, 160)}" if self.problem else ""  # e.g. the local copy's disk
             return f"fleet database: connected, {rows}{trouble}"
         since = f" since {self.offline_since:%H:%M}" if self.offline_since else ""
         first = "; playing the shipped content until it is reached" if self.never_synced else ""
-        why = f" ({self.problem[:120]})" if self.problem else ""  # refused, a right missing, a timeout
+        why = f" ({reason(self.problem)})" if self.problem else ""  # refused, a right missing, a timeout
         return f"fleet database: offline{since}, {rows}{first}{why}"

@@ -109,9 +109,13 @@ class FleetSync:
                 changed = mirror.pull(self._server)
                 if changed:
                     records.set_writer(self.kiosk, queue=True)  # the copy is the fleet's now
+                sent = 0
                 for _ in range(MAX_BATCHES):
-                    if outbox.send(self._server) < outbox.BATCH:
+                    sent += (batch := outbox.send(self._server))
+                    if batch < outbox.BATCH:
                         break
+                if sent and self._status.offline_since is not None:  # what an outage kept back, now in
+                    log.info("fleet database: %d row%s queued while offline sent", sent, "s" * (sent != 1))
                 queued = outbox.depth()
                 kiosks = self._status.kiosks
                 if self.heartbeat is not None:
@@ -137,8 +141,9 @@ class FleetSync:
         if secret:
             problem = problem.replace(secret, "***")  # a driver that echoes its DSN
         if self._status.connected or self._status.offline_since is None:
-            log.warning("fleet database %s unreachable (%s); playing from the local copy, queuing rows",
-                        self._status.server, problem)
+            refused = any(w in problem.lower() for w in ("password", "authentication", "does not exist"))
+            log.warning("fleet database %s %s (%s); playing from the local copy, queuing rows",
+                        self._status.server, "refused this kiosk" if refused else "unreachable", problem)
         self._drop_listener()
         fleet_server.close(self._server)
         self._server = None
