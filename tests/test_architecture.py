@@ -42,7 +42,7 @@ def test_core_imports_no_widgets_and_qtcore_only_in_runtime():
 # settings every stage may use come first; the runtime wires stages; commands drive them.
 STAGES = {
     "values": 0, "attributes": 0, "links": 0, "cells": 0, "storage": 0, "config": 0, "resources": 0,
-    "log": 0, "pin": 0, "first_run": 0, "period": 0, "consent": 0,
+    "log": 0, "memory": 0, "pin": 0, "first_run": 0, "period": 0, "consent": 0,
     # fleet beside content: the database opens with its password, its sync uses the database
     "sensing": 1, "profiling": 2, "content": 3, "fleet": 3,
     "push": 4, "captions": 4, "report": 5, "uplift": 5, "report_html": 5, "report_text": 5, "counting": 5,
