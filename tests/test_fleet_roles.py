@@ -396,7 +396,7 @@ def test_a_kiosk_name_with_capitals_is_refused_with_the_name_it_could_have(capsy
 
 def test_fleet_password_without_a_keyring_refuses_before_asking(capsys, data_dir, monkeypatch):
     asked = []
-    monkeypatch.setattr("cxkiosk.commands.fleet._ask", lambda prompt: asked.append(prompt) or "pw-0123")
+    monkeypatch.setattr("cxkiosk.commands.fleet.ask_secret", lambda prompt: asked.append(prompt) or "pw-0123")
     code, _, err = cli(capsys, "fleet", "password", "--db", "postgresql://kiosk_1@db.example.com/cx",
                        "--data-dir", str(data_dir))
     assert code == 1 and "no secure OS keyring" in err and asked == []  # nobody typed a password for nothing

@@ -139,3 +139,16 @@ def refuse_unusable(args: argparse.Namespace, settings: Settings) -> None:
 def fail(message: str, code: int = 2) -> int:
     print(f"cxkiosk: error: {message}", file=sys.stderr)
     return code
+
+
+def ask_secret(prompt: str) -> str:
+    """A PIN or password: typed unseen at a terminal, one line from a pipe (scripts, tests).
+    EOFError when the pipe is empty."""
+    import getpass
+
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\r\n")

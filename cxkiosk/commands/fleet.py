@@ -10,14 +10,12 @@ the server only ever receives its SCRAM hash.
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import secrets
-import sys
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from cxkiosk.commands.common import UsageError, context, fail
+from cxkiosk.commands.common import UsageError, ask_secret, context, fail
 
 log = logging.getLogger("cxkiosk.fleet")
 
@@ -375,15 +373,6 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask(prompt: str) -> str:
-    if sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    line = sys.stdin.readline()
-    if not line:
-        raise EOFError
-    return line.rstrip("\r\n")
-
-
 def run_password(args: argparse.Namespace) -> int:
     return _run(_password, args)
 
@@ -405,7 +394,7 @@ def _password(args: argparse.Namespace) -> int:
             return 0
         return fail(f"no database password for {name} was stored", 1)
     try:
-        password = _ask(f"database password for {name}: ")
+        password = ask_secret(f"database password for {name}: ")
     except EOFError:
         return fail("no password given; nothing was stored", 1)
     store_password(url, password)

@@ -9,24 +9,13 @@ only the new hash and clears the lockout.
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 
-from cxkiosk.commands.common import context, fail
+from cxkiosk.commands.common import ask_secret, context, fail
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("pin", parents=[common], help="set a new admin PIN (asks twice)")
     p.set_defaults(handler=run)
-
-
-def _ask(prompt: str) -> str:
-    if sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    line = sys.stdin.readline()
-    if not line:
-        raise EOFError
-    return line.rstrip("\r\n")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
 
     ctx = context(args, log_to_file=False)
     try:
-        pin = check_new_pin(_ask("New admin PIN (4-8 digits): "))
-        if _ask("Repeat the PIN: ") != pin:
+        pin = check_new_pin(ask_secret("New admin PIN (4-8 digits): "))
+        if ask_secret("Repeat the PIN: ") != pin:
             return fail("the two PINs differ; nothing was changed")
     except PinError as exc:
         return fail(f"{exc}; nothing was changed")
