@@ -160,6 +160,10 @@ def stall_lines(log: str, started: datetime, warmup: float) -> list[tuple[float,
     return rows
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=30.0)
@@ -197,26 +201,32 @@ def main() -> None:
         due = math.ceil(args.warmup / args.interval) * args.interval  # on the interval's beat
         print(f"soak: {args.minutes:.0f} min, a sample every {args.interval:.0f} s after "
               f"{args.warmup:.0f} s; started {started:%H:%M:%S}", flush=True)
-        while proc.poll() is None and due <= seconds + 1:
-            time.sleep(max(0.0, start + due - time.monotonic()))
-            try:
-                s = sample(proc.pid)
-            except (OSError, AttributeError):
-                break
-            samples.append((time.monotonic() - start, s))
-            print(f"  t={samples[-1][0]:>6.0f} s  RSS {s['rss']:6.1f} MB  threads {s['threads']:3.0f}  "
-                  f"fds {s['fds']:4.0f}  web {s['web']:6.1f} MB ({s['web_n']:.0f} processes)", flush=True)
-            try:
-                names, kinds = thread_names(proc.pid), fd_kinds(proc.pid)
-            except OSError:
-                break
-            if first_names is None:
-                first_names, first_kinds = names, kinds
-                print(f"           threads: {', '.join(f'{k} {v}' for k, v in sorted(names.items()))}")
-            else:
-                print(f"           since the first sample: threads {changes(first_names, names)}; "
-                      f"handles {changes(first_kinds, kinds)}", flush=True)
-            due += args.interval
+        # Stopped early (Ctrl+C, or a SIGTERM to this script): the kiosk is stopped too and the
+        # samples so far are reported, rather than the kiosk playing on until --quit-after.
+        signal.signal(signal.SIGTERM, _interrupted)
+        try:
+            while proc.poll() is None and due <= seconds + 1:
+                time.sleep(max(0.0, start + due - time.monotonic()))
+                try:
+                    s = sample(proc.pid)
+                except (OSError, AttributeError):
+                    break
+                samples.append((time.monotonic() - start, s))
+                print(f"  t={samples[-1][0]:>6.0f} s  RSS {s['rss']:6.1f} MB  threads {s['threads']:3.0f}  "
+                      f"fds {s['fds']:4.0f}  web {s['web']:6.1f} MB ({s['web_n']:.0f} processes)", flush=True)
+                try:
+                    names, kinds = thread_names(proc.pid), fd_kinds(proc.pid)
+                except OSError:
+                    break
+                if first_names is None:
+                    first_names, first_kinds = names, kinds
+                    print(f"           threads: {', '.join(f'{k} {v}' for k, v in sorted(names.items()))}")
+                else:
+                    print(f"           since the first sample: threads {changes(first_names, names)}; "
+                          f"handles {changes(first_kinds, kinds)}", flush=True)
+                due += args.interval
+        except KeyboardInterrupt:
+            print("interrupted: stopping the kiosk, reporting the samples so far", flush=True)
         alive = proc.poll() is None
         if alive:
             proc.send_signal(signal.SIGTERM)  # after the last sample: no sample sees the shutdown
