@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 DIST=${DIST:-dist}
 WORK=${WORK:-build}
-MAX_MB=700  # measured 675 MB (docs/INSTALLERS.md): a guard against regrowth
+MAX_MB=670  # measured 647 MB (docs/INSTALLERS.md): a guard against regrowth
 BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
