@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke-test a FROZEN cxkiosk (the program inside a built bundle, not the source), offscreen:
-#   1. `cxkiosk check` exits 0
+#   1. `cxkiosk check` exits 0 and finds the local age and gender networks
 #   2. `cxkiosk --demo` targets the demo clip's visitor (the log says so)
 #   3. the web view renders a page: an HTML slide plays (the log) and fills the screenshot (pixels)
 # Exits non-zero on the first failure, naming it. Used by installers/build-linux.sh and by the
@@ -27,6 +27,9 @@ step "check"
 "$PROGRAM" check --no-network --nfc none --data-dir "$SMOKE/check" > "$SMOKE/check.out" 2>&1 ||
   { cat "$SMOKE/check.out"; fail "'cxkiosk check' exited non-zero"; }
 cat "$SMOKE/check.out"
+# The default privacy mode estimates age and gender locally: the bundle must carry the networks.
+grep -q "local age/gender ready" "$SMOKE/check.out" ||
+  fail "'cxkiosk check' did not find the local age and gender networks in the bundle"
 
 step "--demo targets a visitor"
 "$PROGRAM" --demo --windowed --nfc none --data-dir "$SMOKE/demo" --quit-after "${SMOKE_DEMO_SECONDS:-15}" > "$SMOKE/demo.out" 2>&1 ||
