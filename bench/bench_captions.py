@@ -106,7 +106,7 @@ def first_frame_to_caption() -> None:
 
         asker = Asker()
         asker.ask.connect(worker.request)
-        worker.written.connect(lambda code, text, _s: board.show_caption(code, text))
+        worker.written.connect(board.show_caption)  # a method: queued to the GUI thread (ui/app.py)
         audience = Audience(count=1, people=(Person(clothing="suit"),))
         tagline_ms, caption_ms = [], []
         for n in range(10):

@@ -120,3 +120,32 @@ def test_mypy_clean():
     mypy = shutil.which("mypy") or str(Path(sys.executable).parent / "mypy")
     result = subprocess.run([mypy], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+# Names the kiosk gives objects that live on a worker thread (cxkiosk/runtime/threads.py Worker).
+WORKER_NAMES = ("worker", "runtime", "capture", "purger", "captions", "classifier", "fleet_thread")
+
+
+def test_no_lambda_is_connected_to_a_workers_signal():
+    """A lambda or partial connected to a signal of an object on a worker thread runs on that
+    thread (PySide takes the sender for its context): one that touched a widget crashed the kiosk.
+    Connect a bound method of the receiving object, which Qt queues to that object's thread.
+    A lambda that means to run on the worker says so: `# worker thread: no widgets`."""
+    found = []
+    for path in [*ROOT.joinpath("ui").rglob("*.py"), *ROOT.joinpath("cxkiosk", "runtime").rglob("*.py")]:
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "connect" and node.args):
+                continue
+            target = node.args[0]
+            is_functor = isinstance(target, ast.Lambda) or (
+                isinstance(target, ast.Call) and getattr(target.func, "id", getattr(target.func, "attr", ""))
+                == "partial")
+            signal = node.func.value  # e.g. runtime.captions.written
+            owner = ast.unparse(signal.value) if isinstance(signal, ast.Attribute) else ""
+            on_worker = any(part in WORKER_NAMES or part.endswith("worker") for part in owner.split("."))
+            if is_functor and on_worker and "worker thread: no widgets" not in lines[node.lineno - 1]:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+    assert not found, "lambdas on worker signals run on the worker thread:\n" + "\n".join(found)

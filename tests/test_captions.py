@@ -186,6 +186,67 @@ def test_the_caption_worker_answers_on_its_own_thread(qtbot, server):
         thread.stop(3.0)
 
 
+def test_a_written_caption_is_laid_out_on_the_gui_thread_not_the_workers(qtbot, server, tmp_path):
+    """The kiosk's own wiring (ui/app.py wire_captions), a real worker thread, a real billboard:
+    the caption reaches the screen and proof of play on the GUI thread. Wired with lambdas it was
+    laid out on the captions thread while the GUI thread painted, and the kiosk died of SIGSEGV in
+    HarfBuzz (seen in a soak's start, once in about a dozen)."""
+    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtWidgets import QLabel
+
+    from cxkiosk.content.media import MediaFolders
+    from cxkiosk.runtime.captions import CaptionWorker
+    from cxkiosk.runtime.threads import WorkerThread
+    from cxkiosk.values import Choice
+    from tests.media import write_image
+    from ui.app import wire_captions
+    from ui.billboard import Billboard
+
+    gui = threading.get_ident()
+    threads: dict[str, int] = {}
+
+    class Programme(QObject):  # the kiosk's Programme lives on the GUI thread, as this does
+        def caption_shown(self, code: str, text: str) -> None:
+            threads["programme"] = threading.get_ident()
+
+    write_image(tmp_path / "s.png")
+    board = Billboard(media=MediaFolders((tmp_path,)))
+    qtbot.addWidget(board)
+    board.show()
+
+    def set_text(text: str) -> None:  # where the caption's label is laid out
+        if text == "Pack light, travel far.":
+            threads["billboard"] = threading.get_ident()
+        QLabel.setText(board.headline, text)
+
+    board.headline.setText = set_text
+    item = Item(3, "Suits", "https://example.com/suits", kind="slide", path="s.png", duration=20,
+                tagline="Fold it. Pack it. Wear it.")
+    choice = Choice(item=item, trigger="targeted", segment="group of 2", code="c0de0000")
+    with qtbot.waitSignal(board.started, timeout=5000):
+        board.play(choice)
+    server.script(reply("Pack light, travel far."))
+    captions, classifier = writer(server)
+    worker = CaptionWorker(captions, classifier.abort)
+    programme = Programme()
+    wire_captions(worker, board, programme)
+    thread = WorkerThread(worker, "captions-test")
+    thread.start()
+    try:
+        class Asker(QObject):
+            ask = Signal(object, object)
+
+        asker = Asker()
+        asker.ask.connect(worker.request)  # queued to the worker's thread, as the chain does
+        asker.ask.emit(choice, AUDIENCE)
+        qtbot.waitUntil(lambda: board.headline.text() == "Pack light, travel far.", timeout=10000)
+        qtbot.waitUntil(lambda: "programme" in threads, timeout=2000)
+    finally:
+        thread.stop(3.0)
+        board.stop_all()
+    assert threads == {"billboard": gui, "programme": gui}
+
+
 def test_the_caption_prompt_is_the_operators_versioned_one(db, server):
     from cxkiosk.content import prompt_store
 

@@ -10,9 +10,14 @@ import logging
 import os
 import sys
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxkiosk.commands.common import add_provider_args, add_sensing_args, context, fail, refuse_unusable
+
+if TYPE_CHECKING:  # Qt is imported only when the kiosk runs (run_kiosk)
+    from cxkiosk.runtime.captions import CaptionWorker
+    from cxkiosk.runtime.programme import Programme
+    from ui.billboard import Billboard
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -28,6 +33,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     run.add_argument("--quit-after", metavar="SECONDS", type=float, help="quit after this many seconds")
     run.add_argument("--setup", action="store_true", help="show the first-run set-up (again) first")
     run.set_defaults(handler=run_kiosk)
+
+
+def wire_captions(captions: CaptionWorker, billboard: Billboard, programme: Programme) -> None:
+    """A written caption to the screen and to proof of play, on the GUI thread.
+
+    Bound methods, never lambdas: a lambda on a worker's signal runs on the worker's thread (PySide
+    takes the sender for its context), and a caption laid out there while the GUI thread painted
+    crashed the kiosk in HarfBuzz. A method is queued to the thread of its object."""
+    captions.written.connect(billboard.show_caption)  # (code, text): the source is left off
+    captions.written.connect(programme.caption_shown)
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
@@ -134,8 +149,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if runtime.nfc is not None:  # "or tap" on the QR card only while the reader works
         runtime.nfc.reader.connect(billboard.set_reader_working)
     if runtime.captions is not None:
-        runtime.captions.written.connect(lambda code, text, _source: billboard.show_caption(code, text))
-        runtime.captions.written.connect(lambda code, text, _source: programme.caption_shown(code, text))
+        wire_captions(runtime.captions, billboard, programme)
     awake, daily_restart = _unattended(app, settings, status, ctx.paths.data)  # noqa: F841 - kept alive
     fleet_thread = _fleet_thread(fleet, settings, status, playlist)
     admin = AdminOpener(ctx.paths, settings, billboard, playlist, status, runtime, programme,

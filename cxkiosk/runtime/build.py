@@ -179,7 +179,9 @@ def _nfc_worker(settings: Settings, status: StatusBoard, code: Callable[[], str]
         logging.getLogger("cxkiosk.nfc").error("NFC off: %s", exc)
         return None
     worker.status.connect(status.nfc)
-    worker.pushed.connect(lambda result: _log_tap(result, code(), demo))
+    # On the NFC thread on purpose (no widget is touched): the tap counts for the play on screen
+    # at the moment of the push, and the record is queued to the writer thread.
+    worker.pushed.connect(lambda result: _log_tap(result, code(), demo))  # worker thread: no widgets
     return worker
 
 

@@ -120,10 +120,13 @@ class FiguresPage(QWidget):
             return
         worker = FiguresWorker(self.period.currentText())
         worker.done.connect(self.show_report)
-        worker.failed.connect(lambda reason: message(self.totals, f"Figures unavailable: {reason}", False))
+        worker.failed.connect(self._figures_failed)  # a method, queued here: a lambda would run on the worker
         self._thread = WorkerThread(worker, "admin-figures")
         self.totals.setText("Adding up…")
         self._thread.start()
+
+    def _figures_failed(self, reason: str) -> None:
+        message(self.totals, f"Figures unavailable: {reason}", False)
 
     def show_report(self, report: dict[str, Any]) -> None:
         self.report = report

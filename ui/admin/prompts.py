@@ -374,7 +374,7 @@ class PromptBench(QGroupBox):
         prompt = self.page.text.toPlainText()
         worker = TrialWorker(image, prompt, replace(self.settings), self._source, self.data_dir, self.budget)
         worker.done.connect(self.show_trial)
-        worker.failed.connect(lambda reason: message(self.status, _sentence(reason), False))
+        worker.failed.connect(self._trial_failed)  # a method, queued here: a lambda would run on the worker
         worker.finished.connect(self._finished)
         self._thread = WorkerThread(worker, "admin-prompt-bench")
         if self.sends:
@@ -391,6 +391,9 @@ class PromptBench(QGroupBox):
     def _finished(self) -> None:
         self.stop()
         self._set_busy(False)
+
+    def _trial_failed(self, reason: str) -> None:
+        message(self.status, _sentence(reason), False)
 
     def stop(self) -> None:
         self._waiting.stop()
