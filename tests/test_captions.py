@@ -160,6 +160,18 @@ def test_the_tagline_shows_at_once_and_the_caption_replaces_it_beside_the_qr_car
     board.stop_all()
 
 
+def asking(worker):
+    """A GUI-thread signal queued to the worker's `request`, as the chain's caption_wanted is."""
+    from PySide6.QtCore import QObject, Signal
+
+    class Asker(QObject):
+        ask = Signal(object, object)
+
+    asker = Asker()
+    asker.ask.connect(worker.request)
+    return asker
+
+
 def test_the_caption_worker_answers_on_its_own_thread(qtbot, server):
     from cxkiosk.runtime.captions import CaptionWorker
     from cxkiosk.runtime.threads import WorkerThread
@@ -171,13 +183,7 @@ def test_the_caption_worker_answers_on_its_own_thread(qtbot, server):
     thread = WorkerThread(worker, "captions-test")
     thread.start()
     try:
-        from PySide6.QtCore import QObject, Signal
-
-        class Asker(QObject):
-            ask = Signal(object, object)
-
-        asker = Asker()
-        asker.ask.connect(worker.request)  # queued to the worker's thread, as the chain does
+        asker = asking(worker)
         with qtbot.waitSignal(worker.written, timeout=10000) as written:
             asker.ask.emit(Choice(item=SUITS, trigger="targeted", segment="group of 2", code="c0de0000"),
                            AUDIENCE)
@@ -191,7 +197,7 @@ def test_a_written_caption_is_laid_out_on_the_gui_thread_not_the_workers(qtbot, 
     the caption reaches the screen and proof of play on the GUI thread. Wired with lambdas it was
     laid out on the captions thread while the GUI thread painted, and the kiosk died of SIGSEGV in
     HarfBuzz (seen in a soak's start, once in about a dozen)."""
-    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QLabel
 
     from cxkiosk.content.media import MediaFolders
@@ -233,11 +239,7 @@ def test_a_written_caption_is_laid_out_on_the_gui_thread_not_the_workers(qtbot, 
     thread = WorkerThread(worker, "captions-test")
     thread.start()
     try:
-        class Asker(QObject):
-            ask = Signal(object, object)
-
-        asker = Asker()
-        asker.ask.connect(worker.request)  # queued to the worker's thread, as the chain does
+        asker = asking(worker)
         asker.ask.emit(choice, AUDIENCE)
         qtbot.waitUntil(lambda: board.headline.text() == "Pack light, travel far.", timeout=10000)
         qtbot.waitUntil(lambda: "programme" in threads, timeout=2000)
