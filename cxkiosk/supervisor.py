@@ -19,6 +19,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ class Outcome:
 def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
     """The command that starts the kiosk: this program itself, frozen or from source."""
     args = [a for a in run_args if a != "--"]
-    if data_dir and "--data-dir" not in args:
+    if data_dir and not any(a == "--data-dir" or a.startswith("--data-dir=") for a in args):
         args += ["--data-dir", data_dir]
     if getattr(sys, "frozen", False):
         return [sys.executable, "run", *args]
@@ -61,7 +62,7 @@ def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
 class Supervisor:
     def __init__(self, command: Sequence[str], heartbeat: Path, *, hang_seconds: float = 60.0,
                  start_grace: float = 60.0, max_backoff: float = 60.0, healthy_after: float = 600.0,
-                 max_restarts: int | None = None, poll: float = 0.5,
+                 max_restarts: int | None = None, poll: float = 0.5, stop_grace: float = 10.0,
                  crash_limit: int = 5, crash_window: float = 600.0, pause: float = 600.0,
                  state: Path | None = None,
                  sleep: Callable[[float], None] = time.sleep,
@@ -75,6 +76,7 @@ class Supervisor:
         self.healthy_after = healthy_after  # a run this long resets the backoff
         self.max_restarts = max_restarts
         self.poll = poll
+        self.stop_grace = stop_grace  # a kiosk asked to quit gets this long, then it is killed
         # crash_limit crashes within crash_window seconds: wait `pause` seconds before the next start
         self.crash_limit = crash_limit
         self.crash_window = crash_window
@@ -97,7 +99,11 @@ class Supervisor:
             self._write_state("running", restarts, reasons, paused)
             started = self._clock()
             code, reason = self._run_once()
-            if code == 0 or self._stop:
+            if self._stop:  # SIGTERM or Ctrl+C: what was asked for, whatever the kiosk's last code
+                log.info("supervision was stopped; the kiosk with it")
+                self._write_state("ended: supervision was stopped", restarts, reasons, paused)
+                return Outcome(restarts, 0, reasons, daily)
+            if code == 0:
                 log.info("kiosk exited normally; supervision ends")
                 self._write_state("ended: the kiosk was quit", restarts, reasons, paused)
                 return Outcome(restarts, code, reasons, daily)
@@ -136,7 +142,7 @@ class Supervisor:
             self._wait(wait)
             if self._stop:
                 self._write_state("ended: supervision was stopped", restarts, reasons, paused)
-                return Outcome(restarts, code, reasons, daily)
+                return Outcome(restarts, 0, reasons, daily)
             restarts += 1
 
     def _wait(self, seconds: float) -> None:
@@ -159,9 +165,22 @@ class Supervisor:
         except OSError as exc:  # a full disk must not stop supervision; only the report is lost
             log.warning("cannot write %s: %s", self.state, exc.strerror or exc)
 
+    def _prepare_heartbeat(self) -> None:
+        """A fresh heartbeat file's place; a data folder that cannot hold it (read-only, full,
+        gone) gets one in a private temporary folder: the kiosk plays on such a folder too."""
+        try:
+            self.heartbeat.parent.mkdir(parents=True, exist_ok=True)
+            self.heartbeat.unlink(missing_ok=True)
+            self.heartbeat.touch()  # can the kiosk write here?
+            self.heartbeat.unlink()
+        except OSError as exc:
+            elsewhere = Path(tempfile.mkdtemp(prefix="cxkiosk-heartbeat-")) / "heartbeat"
+            log.warning("cannot write the heartbeat at %s (%s); using %s", self.heartbeat,
+                        exc.strerror or exc, elsewhere)
+            self.heartbeat = elsewhere
+
     def _run_once(self) -> tuple[int, str]:
-        self.heartbeat.parent.mkdir(parents=True, exist_ok=True)
-        self.heartbeat.unlink(missing_ok=True)
+        self._prepare_heartbeat()
         env = {**os.environ, HEARTBEAT_ENV: str(self.heartbeat)}
         child = subprocess.Popen(self.command, env=env)
         launched = time.monotonic()
@@ -171,8 +190,12 @@ class Supervisor:
                 if code is not None:
                     return code, f"exited with code {code}"
                 if self._stop:
-                    child.terminate()
-                    return child.wait(10), "stopped"
+                    child.terminate()  # the kiosk quits cleanly: proof of play written, lock let go
+                    try:
+                        return child.wait(self.stop_grace), "stopped"
+                    except subprocess.TimeoutExpired:
+                        log.error("kiosk did not quit within %g s of SIGTERM; killing it", self.stop_grace)
+                        return -9, "stopped"  # the finally below kills it
                 if self._hung(launched):
                     log.error("no heartbeat for %.0f s: the kiosk is hung", self.hang_seconds)
                     child.kill()

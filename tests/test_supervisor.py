@@ -178,3 +178,70 @@ def test_the_daily_restart_starts_again_at_once_and_is_no_crash(tmp_path):
     assert outcome.daily_restarts == 2 and outcome.restarts == 0 and outcome.reasons == []
     assert fake.slept == []  # no backoff
 
+
+
+@pytest.mark.expect_log('cannot write the heartbeat')
+def test_a_data_folder_that_cannot_hold_the_heartbeat_still_supervises(tmp_path):
+    """`supervise --data-dir` on a read-only folder (a locked-down image, a full disk) used to
+    stop with 'unexpected OSError ... heartbeat'; the kiosk itself plays on such a folder, so
+    the supervisor keeps its heartbeat elsewhere and the kiosk is not taken for hung."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")  # nobody, root included, can create a file under it
+    cmd = child(tmp_path, """
+        for _ in range(15):
+            Path(beat).touch()
+            time.sleep(0.1)
+        sys.exit(0)
+    """)
+    outcome = Supervisor(cmd, blocked / "heartbeat", hang_seconds=0.5, start_grace=0.5, poll=0.05).run()
+    assert outcome.exit_code == 0 and outcome.restarts == 0, outcome.reasons
+
+
+@pytest.mark.expect_log('did not quit within')
+def test_stopping_the_supervisor_leaves_no_kiosk_behind_and_ends_cleanly(tmp_path):
+    """SIGTERM to `supervise` while the kiosk is starting, and the kiosk does not quit: the
+    supervisor kills it after a grace period instead of dying of a timeout with a traceback and
+    an orphan; a requested stop ends with exit 0, whatever the kiosk's last code was."""
+    import os
+    import threading
+    import time
+
+    pid_file = tmp_path / "pid"
+    cmd = child(tmp_path, f"""
+        import signal
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)   # deaf to SIGTERM, as a stuck start-up is
+        Path({str(pid_file)!r}).write_text(str(os.getpid()))
+        time.sleep(60)
+    """)
+    supervisor = Supervisor(cmd, tmp_path / "hb", poll=0.05, stop_grace=0.5)
+
+    def stop_once_started() -> None:
+        while not pid_file.exists():
+            time.sleep(0.05)
+        supervisor.stop()
+
+    threading.Thread(target=stop_once_started, daemon=True).start()
+    outcome = supervisor.run()
+    assert outcome.exit_code == 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)
+
+
+def test_data_dir_after_the_double_dash_is_the_supervisors_folder_too(tmp_path):
+    """`supervise -- --data-dir D`: the supervisor's log, state and heartbeat used to go to the
+    user's default data folder, so `check --data-dir D` and the kiosk never saw a crash loop."""
+    from tests.test_cli import run_main
+
+    data = tmp_path / "kiosk data"
+    xdg = {"XDG_DATA_HOME": str(tmp_path / "xdg-data"), "XDG_STATE_HOME": str(tmp_path / "xdg-state")}
+    result = run_main("supervise", "--", "--data-dir", str(data), "--bogus-flag", env=xdg, timeout=60)
+    assert result.returncode == 2
+    assert "refused to start" in (data / "logs" / "supervise.log").read_text()
+    assert read_state(data / "supervisor-state.json")["state"].startswith("ended: the kiosk refused")
+    assert not (tmp_path / "xdg-data").exists() and not (tmp_path / "xdg-state").exists()
+    both = run_main("supervise", "--data-dir", str(tmp_path / "a"), "--", f"--data-dir={tmp_path / 'b'}",
+                    env=xdg, timeout=60)
+    assert both.returncode == 2
+    assert both.stderr.strip().splitlines() == [
+        f"cxkiosk: error: two data folders: --data-dir {tmp_path / 'a'} before -- and "
+        f"{tmp_path / 'b'} after it; give it once"]

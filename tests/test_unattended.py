@@ -131,6 +131,27 @@ def test_after_a_power_cut_supervise_brings_the_kiosk_back_with_its_database(dat
     assert "supervisor the kiosk was quit" in check.stdout
 
 
+
+@POSIX
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_stopping_supervise_quits_the_kiosk_cleanly(data_dir, sig):
+    """Ctrl+C or SIGTERM to the supervisor alone: the kiosk is asked to quit and does so cleanly
+    (its lock let go, proof of play written), and supervise exits 0. Ctrl+C used to end the
+    supervisor with KeyboardInterrupt and SIGKILL the kiosk in the middle of its show."""
+    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
+    try:
+        log = data_dir / "logs" / "cxkiosk.log"  # playing: past its start-up, where SIGTERM still kills
+        wait_for(lambda: kiosk_started(data_dir) and "playing item" in log.read_text(), first)
+        os.kill(first.pid, getattr(signal, sig))
+        assert first.wait(30) == 0, first.stderr.read()[-800:] if first.stderr else ""
+    finally:
+        if first.poll() is None:
+            power_cut(first)
+    assert not (data_dir / "kiosk.lock").exists()  # only a kiosk that quit cleanly lets it go
+    assert "Traceback" not in (first.stderr.read() if first.stderr else "")
+    state = json.loads((data_dir / "supervisor-state.json").read_text())
+    assert state["state"] == "ended: supervision was stopped"
+
 # --- start at login -----------------------------------------------------------------------------
 
 def desktop_exec_argv(value: str) -> list[str]:
