@@ -597,3 +597,28 @@ def test_a_fleet_kiosks_status_shows_on_the_devices_tab(open_panel):
     titles = {label.text() for label in panel.devices.findChildren(QLabel)}
     assert "<b>Fleet database</b>" in titles
     assert set(panel.devices.status_labels) == set(PARTS)  # every part the kiosk reports has a line
+
+
+@pytest.mark.parametrize("left", [b"", b"\x00\x00\x00\x00", b"garbage\n"])
+def test_a_lock_file_a_power_cut_left_empty_or_garbled_does_not_block_the_kiosk(data_dir, left):
+    """A power cut right after the lock was created leaves it empty (the data never reached the
+    disk) or zeroed: no kiosk holds it, yet it used to refuse every start ("another kiosk is
+    already running ... its lock file cannot be read"), and so the supervisor stopped for good."""
+    lock = data_dir / "kiosk.lock"
+    lock.write_bytes(left)
+    yesterday = time.time() - 86400
+    os.utime(lock, (yesterday, yesterday))
+    result = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "1")
+    assert result.returncode == 0, result.stderr[-800:]
+    assert "already running" not in result.stderr
+    assert not lock.exists()  # taken over, and let go at the clean quit
+
+
+def test_a_lock_file_being_written_this_instant_is_left_to_its_writer(data_dir):
+    """Two kiosks started at the same instant: the second may read the first's lock before its
+    owner line is in it; that young lock is not taken over, so only one of them runs."""
+    from cxkiosk.runtime.instance import InstanceLock
+
+    (data_dir / "kiosk.lock").write_bytes(b"")
+    assert "another kiosk is already running" in InstanceLock(data_dir).acquire()
+    assert (data_dir / "kiosk.lock").exists()
