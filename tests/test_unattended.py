@@ -226,6 +226,33 @@ def test_autostart_writes_an_xdg_entry_that_starts_supervise_on_this_data_folder
     assert again.returncode == 0 and again.stdout.strip() == "start at login is off"
 
 
+
+def test_a_data_folder_name_with_a_line_break_stays_inside_the_exec_line():
+    """A folder named with a newline (pasted, or chosen on purpose) used to split the Exec line
+    and put whatever followed it in the entry as a key of its own: "Exec=/bin/evil" ran at login
+    instead, since the last of two keys wins. The spec's string escape \\n keeps it one line."""
+    command = ["/usr/bin/cxkiosk", "supervise", "--data-dir", "/srv/show\nExec=/bin/evil\r\nHidden=true"]
+    entry = autostart.desktop_entry(command)
+    exec_lines = [line for line in entry.splitlines() if line.startswith("Exec=")]
+    assert len(exec_lines) == 1 and "Hidden=true" not in entry.splitlines()
+    assert desktop_exec_argv(exec_lines[0][len("Exec="):]) == command
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is the Linux entry")
+def test_autostart_on_where_the_entry_cannot_be_written_names_the_place_and_keeps_the_setting(tmp_path):
+    """A home folder that cannot be written (a locked-down account; here a file in the way, which
+    stops root too): one line naming the file it could not write, and the setting stays off."""
+    blocked = tmp_path / "config"
+    blocked.write_text("")
+    data = tmp_path / "data"
+    on = main("autostart", "on", "--data-dir", str(data), XDG_CONFIG_HOME=str(blocked))
+    assert on.returncode == 2
+    assert on.stderr.strip().splitlines() == [
+        f"cxkiosk: error: autostart on: cannot write {blocked / 'autostart' / 'cxkiosk.desktop'} "
+        "(Not a directory)"]
+    settings = data / "settings.json"
+    assert not settings.exists() or "start_at_login" not in settings.read_text()
+
 def test_status_and_check_name_an_entry_the_setting_does_not_know_of(tmp_path):
     data, config = tmp_path / "data", tmp_path / "config"
     assert main("autostart", "on", "--data-dir", str(data), XDG_CONFIG_HOME=str(config)).returncode == 0
