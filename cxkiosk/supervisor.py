@@ -230,6 +230,13 @@ def read_state(path: Path) -> dict[str, Any] | None:
 
 def describe_state(state: dict[str, Any] | None, now: datetime | None = None) -> tuple[bool, str]:
     """(all is well, one operator line) for the admin panel and `check`."""
+    try:
+        return _describe(state, now)
+    except (KeyError, TypeError, ValueError):  # edited by hand, or another version's: not this one's
+        return True, f"{STATE_NAME} cannot be read; the next supervise writes it anew"
+
+
+def _describe(state: dict[str, Any] | None, now: datetime | None) -> tuple[bool, str]:
     if not state:
         from cxkiosk.resources import command_line
 

@@ -245,3 +245,27 @@ def test_data_dir_after_the_double_dash_is_the_supervisors_folder_too(tmp_path):
     assert both.stderr.strip().splitlines() == [
         f"cxkiosk: error: two data folders: --data-dir {tmp_path / 'a'} before -- and "
         f"{tmp_path / 'b'} after it; give it once"]
+
+
+@pytest.mark.parametrize("state", [
+    {"state": "running", "paused": {"crashes": 5}},
+    {"state": "waiting", "waiting_until": "2099-01-01T00:00:00", "paused": {"minutes": "x"}},
+    {"state": "ended: the kiosk was quit", "restarts": "many"},
+    {"state": "running", "paused": {"crashes": 5, "minutes": 10, "seconds": "600"}},
+    {"state": "waiting", "waiting_until": "2099-01-01T00:00:00+05:00"},
+])
+def test_a_garbled_state_file_is_one_line_in_check_not_a_crash(tmp_path, state):
+    """A state file edited by hand or left by another version: `check` used to stop with
+    'unexpected KeyError'/'TypeError' and say nothing else about the kiosk."""
+    import json
+
+    from tests.test_cli import run_main
+
+    (tmp_path / "supervisor-state.json").write_text(json.dumps(state))
+    ok, line = describe_state(read_state(tmp_path / "supervisor-state.json"))
+    assert line == "supervisor-state.json cannot be read; the next supervise writes it anew"
+    if "restarts" in state:  # one real `check`, as the operator runs it
+        check = run_main("check", "--data-dir", str(tmp_path), "--no-network", "--source", "none",
+                         "--nfc", "none", timeout=60)
+        assert "unexpected" not in check.stderr and check.returncode == 0, check.stderr
+        assert "supervisor-state.json cannot be read" in check.stdout
