@@ -269,3 +269,15 @@ def test_a_garbled_state_file_is_one_line_in_check_not_a_crash(tmp_path, state):
                          "--nfc", "none", timeout=60)
         assert "unexpected" not in check.stderr and check.returncode == 0, check.stderr
         assert "supervisor-state.json cannot be read" in check.stdout
+
+
+
+def test_supervise_without_the_double_dash_says_where_the_kiosks_arguments_go(tmp_path):
+    """`supervise --source none`, the -- forgotten: the line says where those arguments go."""
+    from tests.test_cli import run_main
+
+    result = run_main("supervise", "--data-dir", str(tmp_path), "--source", "none", "--quit-after", "3")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "cxkiosk: error: supervise: unrecognized arguments: --source; the kiosk's own arguments "
+        "go after --, e.g. supervise --data-dir DIR -- --source none"]
