@@ -183,36 +183,47 @@ class Supervisor:
         self._prepare_heartbeat()
         env = {**os.environ, HEARTBEAT_ENV: str(self.heartbeat)}
         child = subprocess.Popen(self.command, env=env)
-        launched = time.monotonic()
+        # Beats are timed on the monotonic clock, when the file's mtime changes: the wall clock
+        # jumps (NTP setting a kiosk with no clock battery right) and must not read as silence.
+        last_beat, mtime = time.monotonic(), None
         try:
             while True:
                 code = child.poll()
                 if code is not None:
                     return code, f"exited with code {code}"
                 if self._stop:
-                    child.terminate()  # the kiosk quits cleanly: proof of play written, lock let go
-                    try:
-                        return child.wait(self.stop_grace), "stopped"
-                    except subprocess.TimeoutExpired:
-                        log.error("kiosk did not quit within %g s of SIGTERM; killing it", self.stop_grace)
-                        return -9, "stopped"  # the finally below kills it
-                if self._hung(launched):
-                    log.error("no heartbeat for %.0f s: the kiosk is hung", self.hang_seconds)
+                    return self._ask_to_quit(child), "stopped"
+                try:
+                    seen = self.heartbeat.stat().st_mtime_ns
+                except FileNotFoundError:
+                    if mtime is not None and not self.heartbeat.parent.is_dir():  # it beat; its folder went
+                        log.error("the heartbeat file %s vanished (was the data folder removed?); "
+                                  "asking the kiosk to quit", self.heartbeat)
+                        self._ask_to_quit(child)  # even a clean exit 0 here is no operator's quit
+                        return -15, "lost its heartbeat file (was the data folder removed?)"
+                    seen = None
+                if seen is not None and seen != mtime:
+                    last_beat, mtime = time.monotonic(), seen
+                silent = time.monotonic() - last_beat
+                if silent > (self.hang_seconds if mtime is not None else self.start_grace):
+                    log.error("no heartbeat for %.0f s: the kiosk is hung", silent)
                     child.kill()
                     child.wait(10)
-                    return -9, f"hung (no heartbeat for {self.hang_seconds:.0f} s)"
+                    return -9, f"hung (no heartbeat for {silent:.0f} s)"
                 time.sleep(self.poll)  # a real child in real time; the injected sleep is for waits
         finally:
             if child.poll() is None:
                 child.kill()
                 child.wait(10)
 
-    def _hung(self, launched: float) -> bool:
+    def _ask_to_quit(self, child: subprocess.Popen[bytes]) -> int:
+        """SIGTERM: the kiosk quits cleanly (proof of play written, lock let go); killed after the grace."""
+        child.terminate()
         try:
-            age = time.time() - self.heartbeat.stat().st_mtime
-        except FileNotFoundError:
-            return time.monotonic() - launched > self.start_grace
-        return age > self.hang_seconds
+            return child.wait(self.stop_grace)
+        except subprocess.TimeoutExpired:
+            log.error("kiosk did not quit within %g s of SIGTERM; killing it", self.stop_grace)
+            return -9  # the caller's finally kills it
 
 
 def _iso(t: float) -> str:

@@ -281,3 +281,49 @@ def test_supervise_without_the_double_dash_says_where_the_kiosks_arguments_go(tm
     assert result.stderr.strip().splitlines() == [
         "cxkiosk: error: supervise: unrecognized arguments: --source; the kiosk's own arguments "
         "go after --, e.g. supervise --data-dir DIR -- --source none"]
+
+
+def test_a_wall_clock_that_jumps_is_no_hang(tmp_path, monkeypatch):
+    """A kiosk with no clock battery boots an hour behind and NTP sets it right: the heartbeat's
+    age was taken on the wall clock, so the jump read as an hour's silence and a healthy kiosk
+    was killed as hung. Beats are timed on the monotonic clock now."""
+    import time
+
+    cmd = child(tmp_path, """
+        for _ in range(20):
+            Path(beat).touch()
+            time.sleep(0.1)
+        sys.exit(0)
+    """)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3600)  # the supervisor's clock, set forward
+    outcome = Supervisor(cmd, tmp_path / "hb", hang_seconds=0.6, start_grace=5, poll=0.05).run()
+    assert outcome.restarts == 0 and outcome.exit_code == 0, outcome.reasons
+
+
+@pytest.mark.expect_log('vanished', 'giving up')
+def test_a_data_folder_removed_under_the_kiosk_is_said_and_the_kiosk_asked_to_quit(tmp_path):
+    """The data folder deleted (or its USB stick pulled) while the kiosk plays: its heartbeat has
+    nowhere to go. The supervisor used to wait out the 60 s start grace, log 'the kiosk is hung'
+    and SIGKILL it; it now says what it saw and lets the kiosk quit cleanly."""
+    import shutil
+    import time
+
+    data = tmp_path / "data"
+    quit_cleanly = tmp_path / "quit-cleanly"
+    cmd = child(tmp_path, f"""
+        import shutil, signal
+        signal.signal(signal.SIGTERM, lambda *_: (Path({str(quit_cleanly)!r}).write_text("yes"), sys.exit(0)))
+        for _ in range(5):
+            Path(beat).touch()
+            time.sleep(0.1)
+        shutil.rmtree({str(data)!r})
+        time.sleep(30)
+    """)
+    started = time.monotonic()
+    outcome = Supervisor(cmd, data / "heartbeat", hang_seconds=0.5, start_grace=60, poll=0.05,
+                         max_restarts=0).run()
+    assert time.monotonic() - started < 20
+    assert outcome.reasons == ["lost its heartbeat file (was the data folder removed?)"]
+    assert quit_cleanly.read_text() == "yes"
+    shutil.rmtree(data, ignore_errors=True)
