@@ -327,3 +327,29 @@ def test_a_data_folder_removed_under_the_kiosk_is_said_and_the_kiosk_asked_to_qu
     assert outcome.reasons == ["lost its heartbeat file (was the data folder removed?)"]
     assert quit_cleanly.read_text() == "yes"
     shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_second_supervise_on_the_folder_does_not_get_the_first_ones_kiosk_killed(tmp_path):
+    """A second `supervise` on the same folder clears the heartbeat file before its own kiosk
+    refuses to start; the first supervisor took the missing file for a kiosk that never beat
+    and killed its healthy, long-running kiosk as hung."""
+    import threading
+    import time
+
+    heartbeat = tmp_path / "heartbeat"
+    cmd = child(tmp_path, """
+        for _ in range(12):
+            Path(beat).touch()
+            time.sleep(0.25)
+        sys.exit(0)
+    """)
+
+    def second_supervise_starts() -> None:
+        while not heartbeat.exists():
+            time.sleep(0.02)
+        time.sleep(0.1)
+        heartbeat.unlink()
+
+    threading.Thread(target=second_supervise_starts, daemon=True).start()
+    outcome = Supervisor(cmd, heartbeat, hang_seconds=1.5, start_grace=0.2, poll=0.02).run()
+    assert outcome.restarts == 0 and outcome.exit_code == 0, outcome.reasons
