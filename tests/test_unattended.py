@@ -152,6 +152,25 @@ def test_stopping_supervise_quits_the_kiosk_cleanly(data_dir, sig):
     state = json.loads((data_dir / "supervisor-state.json").read_text())
     assert state["state"] == "ended: supervision was stopped"
 
+
+@POSIX
+def test_a_second_supervise_on_the_folder_says_so_and_leaves_the_first_ones_state(data_dir):
+    """`supervise` started twice (autostart and by hand): the second used to start a kiosk that
+    refused, then wrote "ended: the kiosk refused to start" over the running one's state, so
+    `check` said supervision had ended while it ran."""
+    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
+    try:
+        wait_for(lambda: (data_dir / "heartbeat").exists() and kiosk_started(data_dir), first)
+        second = main("supervise", "--data-dir", str(data_dir), "--", *KIOSK)
+        assert second.returncode == 2
+        assert second.stderr.strip().splitlines() == [
+            f"cxkiosk: error: another supervise is already running on this data folder (pid {first.pid} "
+            f"on {os.uname().nodename}); stop it first, or give this one its own --data-dir"]
+        assert json.loads((data_dir / "supervisor-state.json").read_text())["state"] == "running"
+        assert first.poll() is None
+    finally:
+        power_cut(first)
+
 # --- start at login -----------------------------------------------------------------------------
 
 def desktop_exec_argv(value: str) -> list[str]:

@@ -31,12 +31,19 @@ def run(args: argparse.Namespace) -> int:
     if args.data_dir is None:
         args.data_dir = after  # its log, state and heartbeat go where the kiosk's data is
     ctx = context(args, log_name="supervise.log")  # the kiosk itself writes cxkiosk.log
+    from cxkiosk.runtime.instance import InstanceLock
+
+    lock = InstanceLock(ctx.paths.data, "supervise.lock", "supervise")  # its state and heartbeat are one's
+    if refusal := lock.acquire():
+        raise UsageError(refusal)
     supervisor = Supervisor(kiosk_command(args.run_args, args.data_dir), ctx.paths.data / "heartbeat",
                             hang_seconds=args.hang_seconds, state=ctx.paths.data / STATE_NAME)
     for sig in (signal.SIGTERM, signal.SIGINT):  # the kiosk is asked to quit, never SIGKILLed mid-show
         signal.signal(sig, lambda *_: supervisor.stop())
-    outcome = supervisor.run()
-    return outcome.exit_code
+    try:
+        return supervisor.run().exit_code
+    finally:
+        lock.release()
 
 
 def run_data_dir(run_args: list[str]) -> str | None:

@@ -25,8 +25,11 @@ log = logging.getLogger("cxkiosk.instance")
 
 
 class InstanceLock:
-    def __init__(self, data: Path) -> None:
-        self.path = data / LOCK_NAME
+    """`kiosk.lock` for the kiosk; `supervise` holds its own (`supervise.lock`, what="supervise")."""
+
+    def __init__(self, data: Path, name: str = LOCK_NAME, what: str = "kiosk") -> None:
+        self.path = data / name
+        self.what = what
         self._lock = QLockFile(str(self.path))
         self._lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
 
@@ -40,7 +43,7 @@ class InstanceLock:
             if self._lock.tryLock(0):
                 return ""
         if self._lock.error() == QLockFile.LockError.LockFailedError:
-            return f"another kiosk is already running on this data folder ({holder(self.path)}); " \
+            return f"another {self.what} is already running on this data folder ({holder(self.path)}); " \
                    "stop it first, or give this one its own --data-dir"
         # No permission, or a read-only folder: the lock cannot be written, so it cannot be held by
         # anyone else either; the kiosk plays on (`check` names the unwritable folder).
