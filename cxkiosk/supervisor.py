@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,11 +87,19 @@ class Supervisor:
         self._clock = clock
         self._wall = wall
         self._stop = False
+        self._own_folder: Path | None = None  # a temporary heartbeat folder, removed at the end
 
     def stop(self) -> None:
         self._stop = True
 
     def run(self) -> Outcome:
+        try:
+            return self._supervise()
+        finally:
+            if self._own_folder is not None:
+                shutil.rmtree(self._own_folder, ignore_errors=True)
+
+    def _supervise(self) -> Outcome:
         restarts, daily, backoff = 0, 0, 1.0
         reasons: list[str] = []
         crashes: list[float] = []  # clock times of the crashes within the window
@@ -174,7 +183,8 @@ class Supervisor:
             self.heartbeat.touch()  # can the kiosk write here?
             self.heartbeat.unlink()
         except OSError as exc:
-            elsewhere = Path(tempfile.mkdtemp(prefix="cxkiosk-heartbeat-")) / "heartbeat"
+            self._own_folder = Path(tempfile.mkdtemp(prefix="cxkiosk-heartbeat-"))
+            elsewhere = self._own_folder / "heartbeat"
             log.warning("cannot write the heartbeat at %s (%s); using %s", self.heartbeat,
                         exc.strerror or exc, elsewhere)
             self.heartbeat = elsewhere

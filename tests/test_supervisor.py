@@ -187,7 +187,9 @@ def test_a_data_folder_that_cannot_hold_the_heartbeat_still_supervises(tmp_path)
     the supervisor keeps its heartbeat elsewhere and the kiosk is not taken for hung."""
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("")  # nobody, root included, can create a file under it
-    cmd = child(tmp_path, """
+    where = tmp_path / "beat-was"
+    cmd = child(tmp_path, f"""
+        Path({str(where)!r}).write_text(beat)
         for _ in range(15):
             Path(beat).touch()
             time.sleep(0.1)
@@ -195,6 +197,7 @@ def test_a_data_folder_that_cannot_hold_the_heartbeat_still_supervises(tmp_path)
     """)
     outcome = Supervisor(cmd, blocked / "heartbeat", hang_seconds=0.5, start_grace=0.5, poll=0.05).run()
     assert outcome.exit_code == 0 and outcome.restarts == 0, outcome.reasons
+    assert not Path(where.read_text()).parent.exists()  # its temporary folder goes with it
 
 
 @pytest.mark.expect_log('did not quit within')
