@@ -192,7 +192,7 @@ class Supervisor:
     def _run_once(self) -> tuple[int, str]:
         self._prepare_heartbeat()
         env = {**os.environ, HEARTBEAT_ENV: str(self.heartbeat)}
-        child = subprocess.Popen(self.command, env=env)
+        child = subprocess.Popen(self.command, env=env, preexec_fn=_with_parent_death_signal())
         # Beats are timed on the monotonic clock, when the file's mtime changes: the wall clock
         # jumps (NTP setting a kiosk with no clock battery right) and must not read as silence.
         last_beat, mtime = time.monotonic(), None
@@ -234,6 +234,28 @@ class Supervisor:
         except subprocess.TimeoutExpired:
             log.error("kiosk did not quit within %g s of SIGTERM; killing it", self.stop_grace)
             return -9  # the caller's finally kills it
+
+
+def _with_parent_death_signal() -> Callable[[], None] | None:
+    """Linux: the kiosk gets SIGTERM (and quits cleanly) when its supervisor dies, even by
+    SIGKILL, instead of playing on as an orphan that the next supervise's kiosk cannot replace."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: only a call after the fork
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def set_it() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # it died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_it
 
 
 def _iso(t: float) -> str:

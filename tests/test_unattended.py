@@ -171,6 +171,28 @@ def test_a_second_supervise_on_the_folder_says_so_and_leaves_the_first_ones_stat
     finally:
         power_cut(first)
 
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_killed_supervisor_takes_its_kiosk_with_it(data_dir):
+    """`kill -9` of supervise alone (an impatient operator, the OOM killer): its kiosk used to
+    play on as an orphan nobody supervised, and the next supervise's kiosk refused to start. The
+    kiosk now gets SIGTERM when its supervisor dies, and quits cleanly."""
+    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
+    lock = data_dir / "kiosk.lock"
+    try:
+        log = data_dir / "logs" / "cxkiosk.log"
+        wait_for(lambda: kiosk_started(data_dir) and "playing item" in log.read_text(), first)
+        kiosk = int(lock.read_text().split()[0])
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+        wait_for(lambda: not Path(f"/proc/{kiosk}").exists(), limit=30)
+    finally:
+        try:
+            power_cut(first)  # whatever is left of the group
+        except ProcessLookupError:
+            pass  # nothing: the kiosk went with its supervisor
+    assert not lock.exists()  # it quit cleanly, letting its lock go
+
 # --- start at login -----------------------------------------------------------------------------
 
 def desktop_exec_argv(value: str) -> list[str]:
