@@ -356,3 +356,17 @@ def test_a_second_supervise_on_the_folder_does_not_get_the_first_ones_kiosk_kill
     threading.Thread(target=second_supervise_starts, daemon=True).start()
     outcome = Supervisor(cmd, heartbeat, hang_seconds=1.5, start_grace=0.2, poll=0.02).run()
     assert outcome.restarts == 0 and outcome.exit_code == 0, outcome.reasons
+
+
+@pytest.mark.expect_log('the kiosk is hung', 'giving up')
+def test_a_kiosk_that_hangs_in_its_start_up_is_killed_after_the_start_grace(tmp_path):
+    """Never a first beat (a camera driver that blocks the start-up): killed once the start
+    grace is over, counted as a hang."""
+    import time
+
+    cmd = child(tmp_path, "time.sleep(60)\n")
+    started = time.monotonic()
+    outcome = Supervisor(cmd, tmp_path / "hb", hang_seconds=30, start_grace=0.8, poll=0.05,
+                         max_restarts=0).run()
+    assert 0.8 <= time.monotonic() - started < 10
+    assert outcome.reasons == ["hung (no heartbeat for 1 s)"]
