@@ -42,12 +42,13 @@ def login_command(data_dir: Path) -> list[str]:
 def _desktop_quote(arg: str) -> str:
     """One Exec= argument by the Desktop Entry spec: quoted when it holds a reserved character,
     with \\ " ` $ escaped inside the quotes, then every backslash doubled (the value is a
-    string with escapes of its own), and % written %%."""
-    if arg and not any(c in arg for c in ' \t\n"\'\\><~|&;$*?#()`'):
+    string with escapes of its own, where a line break is \\n: a raw one would end the line
+    and start a key of its own), and % written %%."""
+    if arg and not any(c in arg for c in ' \t\n\r"\'\\><~|&;$*?#()`'):
         quoted = arg
     else:
         quoted = '"' + "".join("\\" + c if c in '"`$\\' else c for c in arg) + '"'
-    return quoted.replace("\\", "\\\\").replace("%", "%%")
+    return quoted.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("%", "%%")
 
 
 def desktop_entry(command: list[str]) -> str:

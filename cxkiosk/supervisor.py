@@ -17,8 +17,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,7 +50,7 @@ class Outcome:
 def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
     """The command that starts the kiosk: this program itself, frozen or from source."""
     args = [a for a in run_args if a != "--"]
-    if data_dir and "--data-dir" not in args:
+    if data_dir and not any(a == "--data-dir" or a.startswith("--data-dir=") for a in args):
         args += ["--data-dir", data_dir]
     if getattr(sys, "frozen", False):
         return [sys.executable, "run", *args]
@@ -61,7 +63,7 @@ def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
 class Supervisor:
     def __init__(self, command: Sequence[str], heartbeat: Path, *, hang_seconds: float = 60.0,
                  start_grace: float = 60.0, max_backoff: float = 60.0, healthy_after: float = 600.0,
-                 max_restarts: int | None = None, poll: float = 0.5,
+                 max_restarts: int | None = None, poll: float = 0.5, stop_grace: float = 10.0,
                  crash_limit: int = 5, crash_window: float = 600.0, pause: float = 600.0,
                  state: Path | None = None,
                  sleep: Callable[[float], None] = time.sleep,
@@ -75,6 +77,7 @@ class Supervisor:
         self.healthy_after = healthy_after  # a run this long resets the backoff
         self.max_restarts = max_restarts
         self.poll = poll
+        self.stop_grace = stop_grace  # a kiosk asked to quit gets this long, then it is killed
         # crash_limit crashes within crash_window seconds: wait `pause` seconds before the next start
         self.crash_limit = crash_limit
         self.crash_window = crash_window
@@ -84,11 +87,19 @@ class Supervisor:
         self._clock = clock
         self._wall = wall
         self._stop = False
+        self._own_folder: Path | None = None  # a temporary heartbeat folder, removed at the end
 
     def stop(self) -> None:
         self._stop = True
 
     def run(self) -> Outcome:
+        try:
+            return self._supervise()
+        finally:
+            if self._own_folder is not None:
+                shutil.rmtree(self._own_folder, ignore_errors=True)
+
+    def _supervise(self) -> Outcome:
         restarts, daily, backoff = 0, 0, 1.0
         reasons: list[str] = []
         crashes: list[float] = []  # clock times of the crashes within the window
@@ -97,7 +108,11 @@ class Supervisor:
             self._write_state("running", restarts, reasons, paused)
             started = self._clock()
             code, reason = self._run_once()
-            if code == 0 or self._stop:
+            if self._stop:  # SIGTERM or Ctrl+C: what was asked for, whatever the kiosk's last code
+                log.info("supervision was stopped; the kiosk with it")
+                self._write_state("ended: supervision was stopped", restarts, reasons, paused)
+                return Outcome(restarts, 0, reasons, daily)
+            if code == 0:
                 log.info("kiosk exited normally; supervision ends")
                 self._write_state("ended: the kiosk was quit", restarts, reasons, paused)
                 return Outcome(restarts, code, reasons, daily)
@@ -136,7 +151,7 @@ class Supervisor:
             self._wait(wait)
             if self._stop:
                 self._write_state("ended: supervision was stopped", restarts, reasons, paused)
-                return Outcome(restarts, code, reasons, daily)
+                return Outcome(restarts, 0, reasons, daily)
             restarts += 1
 
     def _wait(self, seconds: float) -> None:
@@ -159,37 +174,88 @@ class Supervisor:
         except OSError as exc:  # a full disk must not stop supervision; only the report is lost
             log.warning("cannot write %s: %s", self.state, exc.strerror or exc)
 
+    def _prepare_heartbeat(self) -> None:
+        """A fresh heartbeat file's place; a data folder that cannot hold it (read-only, full,
+        gone) gets one in a private temporary folder: the kiosk plays on such a folder too."""
+        try:
+            self.heartbeat.parent.mkdir(parents=True, exist_ok=True)
+            self.heartbeat.unlink(missing_ok=True)
+            self.heartbeat.touch()  # can the kiosk write here?
+            self.heartbeat.unlink()
+        except OSError as exc:
+            self._own_folder = Path(tempfile.mkdtemp(prefix="cxkiosk-heartbeat-"))
+            elsewhere = self._own_folder / "heartbeat"
+            log.warning("cannot write the heartbeat at %s (%s); using %s", self.heartbeat,
+                        exc.strerror or exc, elsewhere)
+            self.heartbeat = elsewhere
+
     def _run_once(self) -> tuple[int, str]:
-        self.heartbeat.parent.mkdir(parents=True, exist_ok=True)
-        self.heartbeat.unlink(missing_ok=True)
+        self._prepare_heartbeat()
         env = {**os.environ, HEARTBEAT_ENV: str(self.heartbeat)}
-        child = subprocess.Popen(self.command, env=env)
-        launched = time.monotonic()
+        child = subprocess.Popen(self.command, env=env, preexec_fn=_with_parent_death_signal())
+        # Beats are timed on the monotonic clock, when the file's mtime changes: the wall clock
+        # jumps (NTP setting a kiosk with no clock battery right) and must not read as silence.
+        last_beat, mtime = time.monotonic(), None
         try:
             while True:
                 code = child.poll()
                 if code is not None:
                     return code, f"exited with code {code}"
                 if self._stop:
-                    child.terminate()
-                    return child.wait(10), "stopped"
-                if self._hung(launched):
-                    log.error("no heartbeat for %.0f s: the kiosk is hung", self.hang_seconds)
+                    return self._ask_to_quit(child), "stopped"
+                try:
+                    seen = self.heartbeat.stat().st_mtime_ns
+                except FileNotFoundError:
+                    if mtime is not None and not self.heartbeat.parent.is_dir():  # it beat; its folder went
+                        log.error("the heartbeat file %s vanished (was the data folder removed?); "
+                                  "asking the kiosk to quit", self.heartbeat)
+                        self._ask_to_quit(child)  # even a clean exit 0 here is no operator's quit
+                        return -15, "lost its heartbeat file (was the data folder removed?)"
+                    seen = None
+                if seen is not None and seen != mtime:
+                    last_beat, mtime = time.monotonic(), seen
+                silent = time.monotonic() - last_beat
+                if silent > (self.hang_seconds if mtime is not None else self.start_grace):
+                    log.error("no heartbeat for %.0f s: the kiosk is hung", silent)
                     child.kill()
                     child.wait(10)
-                    return -9, f"hung (no heartbeat for {self.hang_seconds:.0f} s)"
+                    return -9, f"hung (no heartbeat for {silent:.0f} s)"
                 time.sleep(self.poll)  # a real child in real time; the injected sleep is for waits
         finally:
             if child.poll() is None:
                 child.kill()
                 child.wait(10)
 
-    def _hung(self, launched: float) -> bool:
+    def _ask_to_quit(self, child: subprocess.Popen[bytes]) -> int:
+        """SIGTERM: the kiosk quits cleanly (proof of play written, lock let go); killed after the grace."""
+        child.terminate()
         try:
-            age = time.time() - self.heartbeat.stat().st_mtime
-        except FileNotFoundError:
-            return time.monotonic() - launched > self.start_grace
-        return age > self.hang_seconds
+            return child.wait(self.stop_grace)
+        except subprocess.TimeoutExpired:
+            log.error("kiosk did not quit within %g s of SIGTERM; killing it", self.stop_grace)
+            return -9  # the caller's finally kills it
+
+
+def _with_parent_death_signal() -> Callable[[], None] | None:
+    """Linux: the kiosk gets SIGTERM (and quits cleanly) when its supervisor dies, even by
+    SIGKILL, instead of playing on as an orphan that the next supervise's kiosk cannot replace."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: only a call after the fork
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def set_it() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # it died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_it
 
 
 def _iso(t: float) -> str:
@@ -207,6 +273,13 @@ def read_state(path: Path) -> dict[str, Any] | None:
 
 def describe_state(state: dict[str, Any] | None, now: datetime | None = None) -> tuple[bool, str]:
     """(all is well, one operator line) for the admin panel and `check`."""
+    try:
+        return _describe(state, now)
+    except (KeyError, TypeError, ValueError):  # edited by hand, or another version's: not this one's
+        return True, f"{STATE_NAME} cannot be read; the next supervise writes it anew"
+
+
+def _describe(state: dict[str, Any] | None, now: datetime | None) -> tuple[bool, str]:
     if not state:
         from cxkiosk.resources import command_line
 

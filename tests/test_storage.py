@@ -78,6 +78,24 @@ def test_the_kiosk_plays_on_a_read_only_data_folder(read_only_kiosk):
     assert "read-only" in done.stderr
 
 
+
+def test_a_first_start_on_a_read_only_folder_plays_the_shipped_content(small_disk):
+    """A fresh data folder on a read-only mount (an image written once, a share): the first start
+    copies the shipped database in, which cannot be done; it stopped with "unexpected OSError ...
+    please report it", and under `supervise` crashed in a loop. It plays the shipped content."""
+    data = small_disk.path / "fresh"
+    data.mkdir()
+    small_disk.read_only()
+    try:
+        done = run_main("--windowed", "--quit-after", "3", "--data-dir", str(data), "--source", "none",
+                        "--nfc", "none", env={**QUIET, "QT_QPA_PLATFORM": "offscreen"}, timeout=120)
+    finally:
+        small_disk.writable()
+    _one_clear_line(done)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert "unexpected" not in done.stderr
+    assert "Playing the shipped content read-only" in done.stderr
+
 def _plays(db_file) -> int:
     con = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     try:

@@ -178,3 +178,195 @@ def test_the_daily_restart_starts_again_at_once_and_is_no_crash(tmp_path):
     assert outcome.daily_restarts == 2 and outcome.restarts == 0 and outcome.reasons == []
     assert fake.slept == []  # no backoff
 
+
+
+@pytest.mark.expect_log('cannot write the heartbeat')
+def test_a_data_folder_that_cannot_hold_the_heartbeat_still_supervises(tmp_path):
+    """`supervise --data-dir` on a read-only folder (a locked-down image, a full disk) used to
+    stop with 'unexpected OSError ... heartbeat'; the kiosk itself plays on such a folder, so
+    the supervisor keeps its heartbeat elsewhere and the kiosk is not taken for hung."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")  # nobody, root included, can create a file under it
+    where = tmp_path / "beat-was"
+    cmd = child(tmp_path, f"""
+        Path({str(where)!r}).write_text(beat)
+        for _ in range(15):
+            Path(beat).touch()
+            time.sleep(0.1)
+        sys.exit(0)
+    """)
+    outcome = Supervisor(cmd, blocked / "heartbeat", hang_seconds=0.5, start_grace=0.5, poll=0.05).run()
+    assert outcome.exit_code == 0 and outcome.restarts == 0, outcome.reasons
+    assert not Path(where.read_text()).parent.exists()  # its temporary folder goes with it
+
+
+@pytest.mark.expect_log('did not quit within')
+def test_stopping_the_supervisor_leaves_no_kiosk_behind_and_ends_cleanly(tmp_path):
+    """SIGTERM to `supervise` while the kiosk is starting, and the kiosk does not quit: the
+    supervisor kills it after a grace period instead of dying of a timeout with a traceback and
+    an orphan; a requested stop ends with exit 0, whatever the kiosk's last code was."""
+    import os
+    import threading
+    import time
+
+    pid_file = tmp_path / "pid"
+    cmd = child(tmp_path, f"""
+        import signal
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)   # deaf to SIGTERM, as a stuck start-up is
+        Path({str(pid_file)!r}).write_text(str(os.getpid()))
+        time.sleep(60)
+    """)
+    supervisor = Supervisor(cmd, tmp_path / "hb", poll=0.05, stop_grace=0.5)
+
+    def stop_once_started() -> None:
+        while not pid_file.exists():
+            time.sleep(0.05)
+        supervisor.stop()
+
+    threading.Thread(target=stop_once_started, daemon=True).start()
+    outcome = supervisor.run()
+    assert outcome.exit_code == 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)
+
+
+def test_data_dir_after_the_double_dash_is_the_supervisors_folder_too(tmp_path):
+    """`supervise -- --data-dir D`: the supervisor's log, state and heartbeat used to go to the
+    user's default data folder, so `check --data-dir D` and the kiosk never saw a crash loop."""
+    from tests.test_cli import run_main
+
+    data = tmp_path / "kiosk data"
+    xdg = {"XDG_DATA_HOME": str(tmp_path / "xdg-data"), "XDG_STATE_HOME": str(tmp_path / "xdg-state")}
+    result = run_main("supervise", "--", "--data-dir", str(data), "--bogus-flag", env=xdg, timeout=60)
+    assert result.returncode == 2
+    assert "refused to start" in (data / "logs" / "supervise.log").read_text()
+    assert read_state(data / "supervisor-state.json")["state"].startswith("ended: the kiosk refused")
+    assert not (tmp_path / "xdg-data").exists() and not (tmp_path / "xdg-state").exists()
+    both = run_main("supervise", "--data-dir", str(tmp_path / "a"), "--", f"--data-dir={tmp_path / 'b'}",
+                    env=xdg, timeout=60)
+    assert both.returncode == 2
+    assert both.stderr.strip().splitlines() == [
+        f"cxkiosk: error: two data folders: --data-dir {tmp_path / 'a'} before -- and "
+        f"{tmp_path / 'b'} after it; give it once"]
+
+
+@pytest.mark.parametrize("state", [
+    {"state": "running", "paused": {"crashes": 5}},
+    {"state": "waiting", "waiting_until": "2099-01-01T00:00:00", "paused": {"minutes": "x"}},
+    {"state": "ended: the kiosk was quit", "restarts": "many"},
+    {"state": "running", "paused": {"crashes": 5, "minutes": 10, "seconds": "600"}},
+    {"state": "waiting", "waiting_until": "2099-01-01T00:00:00+05:00"},
+])
+def test_a_garbled_state_file_is_one_line_in_check_not_a_crash(tmp_path, state):
+    """A state file edited by hand or left by another version: `check` used to stop with
+    'unexpected KeyError'/'TypeError' and say nothing else about the kiosk."""
+    import json
+
+    from tests.test_cli import run_main
+
+    (tmp_path / "supervisor-state.json").write_text(json.dumps(state))
+    ok, line = describe_state(read_state(tmp_path / "supervisor-state.json"))
+    assert line == "supervisor-state.json cannot be read; the next supervise writes it anew"
+    if "restarts" in state:  # one real `check`, as the operator runs it
+        check = run_main("check", "--data-dir", str(tmp_path), "--no-network", "--source", "none",
+                         "--nfc", "none", timeout=60)
+        assert "unexpected" not in check.stderr and check.returncode == 0, check.stderr
+        assert "supervisor-state.json cannot be read" in check.stdout
+
+
+
+def test_supervise_without_the_double_dash_says_where_the_kiosks_arguments_go(tmp_path):
+    """`supervise --source none`, the -- forgotten: the line says where those arguments go."""
+    from tests.test_cli import run_main
+
+    result = run_main("supervise", "--data-dir", str(tmp_path), "--source", "none", "--quit-after", "3")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "cxkiosk: error: supervise: unrecognized arguments: --source; the kiosk's own arguments "
+        "go after --, e.g. supervise --data-dir DIR -- --source none"]
+
+
+def test_a_wall_clock_that_jumps_is_no_hang(tmp_path, monkeypatch):
+    """A kiosk with no clock battery boots an hour behind and NTP sets it right: the heartbeat's
+    age was taken on the wall clock, so the jump read as an hour's silence and a healthy kiosk
+    was killed as hung. Beats are timed on the monotonic clock now."""
+    import time
+
+    cmd = child(tmp_path, """
+        for _ in range(20):
+            Path(beat).touch()
+            time.sleep(0.1)
+        sys.exit(0)
+    """)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3600)  # the supervisor's clock, set forward
+    outcome = Supervisor(cmd, tmp_path / "hb", hang_seconds=0.6, start_grace=5, poll=0.05).run()
+    assert outcome.restarts == 0 and outcome.exit_code == 0, outcome.reasons
+
+
+@pytest.mark.expect_log('vanished', 'giving up')
+def test_a_data_folder_removed_under_the_kiosk_is_said_and_the_kiosk_asked_to_quit(tmp_path):
+    """The data folder deleted (or its USB stick pulled) while the kiosk plays: its heartbeat has
+    nowhere to go. The supervisor used to wait out the 60 s start grace, log 'the kiosk is hung'
+    and SIGKILL it; it now says what it saw and lets the kiosk quit cleanly."""
+    import shutil
+    import time
+
+    data = tmp_path / "data"
+    quit_cleanly = tmp_path / "quit-cleanly"
+    cmd = child(tmp_path, f"""
+        import shutil, signal
+        signal.signal(signal.SIGTERM, lambda *_: (Path({str(quit_cleanly)!r}).write_text("yes"), sys.exit(0)))
+        for _ in range(5):
+            Path(beat).touch()
+            time.sleep(0.1)
+        shutil.rmtree({str(data)!r})
+        time.sleep(30)
+    """)
+    started = time.monotonic()
+    outcome = Supervisor(cmd, data / "heartbeat", hang_seconds=0.5, start_grace=60, poll=0.05,
+                         max_restarts=0).run()
+    assert time.monotonic() - started < 20
+    assert outcome.reasons == ["lost its heartbeat file (was the data folder removed?)"]
+    assert quit_cleanly.read_text() == "yes"
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def test_a_second_supervise_on_the_folder_does_not_get_the_first_ones_kiosk_killed(tmp_path):
+    """A second `supervise` on the same folder clears the heartbeat file before its own kiosk
+    refuses to start; the first supervisor took the missing file for a kiosk that never beat
+    and killed its healthy, long-running kiosk as hung."""
+    import threading
+    import time
+
+    heartbeat = tmp_path / "heartbeat"
+    cmd = child(tmp_path, """
+        for _ in range(12):
+            Path(beat).touch()
+            time.sleep(0.25)
+        sys.exit(0)
+    """)
+
+    def second_supervise_starts() -> None:
+        while not heartbeat.exists():
+            time.sleep(0.02)
+        time.sleep(0.1)
+        heartbeat.unlink()
+
+    threading.Thread(target=second_supervise_starts, daemon=True).start()
+    outcome = Supervisor(cmd, heartbeat, hang_seconds=1.5, start_grace=0.2, poll=0.02).run()
+    assert outcome.restarts == 0 and outcome.exit_code == 0, outcome.reasons
+
+
+@pytest.mark.expect_log('the kiosk is hung', 'giving up')
+def test_a_kiosk_that_hangs_in_its_start_up_is_killed_after_the_start_grace(tmp_path):
+    """Never a first beat (a camera driver that blocks the start-up): killed once the start
+    grace is over, counted as a hang."""
+    import time
+
+    cmd = child(tmp_path, "time.sleep(60)\n")
+    started = time.monotonic()
+    outcome = Supervisor(cmd, tmp_path / "hb", hang_seconds=30, start_grace=0.8, poll=0.05,
+                         max_restarts=0).run()
+    assert 0.8 <= time.monotonic() - started < 10
+    assert outcome.reasons == ["hung (no heartbeat for 1 s)"]

@@ -131,6 +131,68 @@ def test_after_a_power_cut_supervise_brings_the_kiosk_back_with_its_database(dat
     assert "supervisor the kiosk was quit" in check.stdout
 
 
+
+@POSIX
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_stopping_supervise_quits_the_kiosk_cleanly(data_dir, sig):
+    """Ctrl+C or SIGTERM to the supervisor alone: the kiosk is asked to quit and does so cleanly
+    (its lock let go, proof of play written), and supervise exits 0. Ctrl+C used to end the
+    supervisor with KeyboardInterrupt and SIGKILL the kiosk in the middle of its show."""
+    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
+    try:
+        log = data_dir / "logs" / "cxkiosk.log"  # playing: past its start-up, where SIGTERM still kills
+        wait_for(lambda: kiosk_started(data_dir) and "playing item" in log.read_text(), first)
+        os.kill(first.pid, getattr(signal, sig))
+        assert first.wait(30) == 0, first.stderr.read()[-800:] if first.stderr else ""
+    finally:
+        if first.poll() is None:
+            power_cut(first)
+    assert not (data_dir / "kiosk.lock").exists()  # only a kiosk that quit cleanly lets it go
+    assert "Traceback" not in (first.stderr.read() if first.stderr else "")
+    state = json.loads((data_dir / "supervisor-state.json").read_text())
+    assert state["state"] == "ended: supervision was stopped"
+
+
+@POSIX
+def test_a_second_supervise_on_the_folder_says_so_and_leaves_the_first_ones_state(data_dir):
+    """`supervise` started twice (autostart and by hand): the second used to start a kiosk that
+    refused, then wrote "ended: the kiosk refused to start" over the running one's state, so
+    `check` said supervision had ended while it ran."""
+    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
+    try:
+        wait_for(lambda: (data_dir / "heartbeat").exists() and kiosk_started(data_dir), first)
+        second = main("supervise", "--data-dir", str(data_dir), "--", *KIOSK)
+        assert second.returncode == 2
+        assert second.stderr.strip().splitlines() == [
+            f"cxkiosk: error: another supervise is already running on this data folder (pid {first.pid} "
+            f"on {os.uname().nodename}); stop it first, or give this one its own --data-dir"]
+        assert json.loads((data_dir / "supervisor-state.json").read_text())["state"] == "running"
+        assert first.poll() is None
+    finally:
+        power_cut(first)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_killed_supervisor_takes_its_kiosk_with_it(data_dir):
+    """`kill -9` of supervise alone (an impatient operator, the OOM killer): its kiosk used to
+    play on as an orphan nobody supervised, and the next supervise's kiosk refused to start. The
+    kiosk now gets SIGTERM when its supervisor dies, and quits cleanly."""
+    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
+    lock = data_dir / "kiosk.lock"
+    try:
+        log = data_dir / "logs" / "cxkiosk.log"
+        wait_for(lambda: kiosk_started(data_dir) and "playing item" in log.read_text(), first)
+        kiosk = int(lock.read_text().split()[0])
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+        wait_for(lambda: not Path(f"/proc/{kiosk}").exists(), limit=30)
+    finally:
+        try:
+            power_cut(first)  # whatever is left of the group
+        except ProcessLookupError:
+            pass  # nothing: the kiosk went with its supervisor
+    assert not lock.exists()  # it quit cleanly, letting its lock go
+
 # --- start at login -----------------------------------------------------------------------------
 
 def desktop_exec_argv(value: str) -> list[str]:
@@ -204,6 +266,33 @@ def test_autostart_writes_an_xdg_entry_that_starts_supervise_on_this_data_folder
     again = main("autostart", "status", "--data-dir", str(data), XDG_CONFIG_HOME=str(config))
     assert again.returncode == 0 and again.stdout.strip() == "start at login is off"
 
+
+
+def test_a_data_folder_name_with_a_line_break_stays_inside_the_exec_line():
+    """A folder named with a newline (pasted, or chosen on purpose) used to split the Exec line
+    and put whatever followed it in the entry as a key of its own: "Exec=/bin/evil" ran at login
+    instead, since the last of two keys wins. The spec's string escape \\n keeps it one line."""
+    command = ["/usr/bin/cxkiosk", "supervise", "--data-dir", "/srv/show\nExec=/bin/evil\r\nHidden=true"]
+    entry = autostart.desktop_entry(command)
+    exec_lines = [line for line in entry.splitlines() if line.startswith("Exec=")]
+    assert len(exec_lines) == 1 and "Hidden=true" not in entry.splitlines()
+    assert desktop_exec_argv(exec_lines[0][len("Exec="):]) == command
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is the Linux entry")
+def test_autostart_on_where_the_entry_cannot_be_written_names_the_place_and_keeps_the_setting(tmp_path):
+    """A home folder that cannot be written (a locked-down account; here a file in the way, which
+    stops root too): one line naming the file it could not write, and the setting stays off."""
+    blocked = tmp_path / "config"
+    blocked.write_text("")
+    data = tmp_path / "data"
+    on = main("autostart", "on", "--data-dir", str(data), XDG_CONFIG_HOME=str(blocked))
+    assert on.returncode == 2
+    assert on.stderr.strip().splitlines() == [
+        f"cxkiosk: error: autostart on: cannot write {blocked / 'autostart' / 'cxkiosk.desktop'} "
+        "(Not a directory)"]
+    settings = data / "settings.json"
+    assert not settings.exists() or "start_at_login" not in settings.read_text()
 
 def test_status_and_check_name_an_entry_the_setting_does_not_know_of(tmp_path):
     data, config = tmp_path / "data", tmp_path / "config"
@@ -576,3 +665,28 @@ def test_a_fleet_kiosks_status_shows_on_the_devices_tab(open_panel):
     titles = {label.text() for label in panel.devices.findChildren(QLabel)}
     assert "<b>Fleet database</b>" in titles
     assert set(panel.devices.status_labels) == set(PARTS)  # every part the kiosk reports has a line
+
+
+@pytest.mark.parametrize("left", [b"", b"\x00\x00\x00\x00", b"garbage\n"])
+def test_a_lock_file_a_power_cut_left_empty_or_garbled_does_not_block_the_kiosk(data_dir, left):
+    """A power cut right after the lock was created leaves it empty (the data never reached the
+    disk) or zeroed: no kiosk holds it, yet it used to refuse every start ("another kiosk is
+    already running ... its lock file cannot be read"), and so the supervisor stopped for good."""
+    lock = data_dir / "kiosk.lock"
+    lock.write_bytes(left)
+    yesterday = time.time() - 86400
+    os.utime(lock, (yesterday, yesterday))
+    result = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "1")
+    assert result.returncode == 0, result.stderr[-800:]
+    assert "already running" not in result.stderr
+    assert not lock.exists()  # taken over, and let go at the clean quit
+
+
+def test_a_lock_file_being_written_this_instant_is_left_to_its_writer(data_dir):
+    """Two kiosks started at the same instant: the second may read the first's lock before its
+    owner line is in it; that young lock is not taken over, so only one of them runs."""
+    from cxkiosk.runtime.instance import InstanceLock
+
+    (data_dir / "kiosk.lock").write_bytes(b"")
+    assert "another kiosk is already running" in InstanceLock(data_dir).acquire()
+    assert (data_dir / "kiosk.lock").exists()

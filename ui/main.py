@@ -45,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"unknown command {argv[0]!r}; choose from {', '.join(sorted(commands))}")
     if not argv or argv[0] not in commands | {"-h", "--help"}:
         argv.insert(0, DEFAULT_COMMAND)
+    if argv[0] == "supervise" and "--" not in argv:
+        _, unknown = parser.parse_known_args(argv)  # a bad value still gets argparse's own line
+        if unknown:
+            return fail(f"supervise: unrecognized arguments: {' '.join(unknown)}; the kiosk's own arguments "
+                        "go after --, e.g. supervise --data-dir DIR -- --source none")
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)

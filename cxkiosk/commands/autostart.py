@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from cxkiosk.autostart import describe, install, login_command, remove
+    from cxkiosk.autostart import describe, install, login_command, place, remove
     from cxkiosk.config import save_settings
 
     ctx = context(args)
@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         where = install(login_command(data)) if args.action == "on" else remove()
     except OSError as exc:
-        raise UsageError(f"autostart {args.action}: {exc.strerror or exc}") from None
+        doing = "write" if args.action == "on" else "remove"
+        why = exc.strerror or exc
+        raise UsageError(f"autostart {args.action}: cannot {doing} {place()} ({why})") from None
     save_settings(ctx.paths, replace(ctx.settings, start_at_login=args.action == "on"), ctx.settings)
     if args.action == "on":
         print(f"supervise starts at login from {where}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+from pathlib import Path
 
 from cxkiosk.commands.common import UsageError, context
 
@@ -23,9 +24,38 @@ def run(args: argparse.Namespace) -> int:
 
     if not 5 <= args.hang_seconds <= 3600:  # NaN and infinity fail this too
         raise UsageError(f"--hang-seconds must be 5..3600 seconds, not {args.hang_seconds:g}")
+    after = run_data_dir(args.run_args)
+    if after is not None and args.data_dir is not None and not _same(after, args.data_dir):
+        raise UsageError(f"two data folders: --data-dir {args.data_dir} before -- and {after} after it; "
+                         "give it once")
+    if args.data_dir is None:
+        args.data_dir = after  # its log, state and heartbeat go where the kiosk's data is
     ctx = context(args, log_name="supervise.log")  # the kiosk itself writes cxkiosk.log
+    from cxkiosk.runtime.instance import InstanceLock
+
+    lock = InstanceLock(ctx.paths.data, "supervise.lock", "supervise")  # its state and heartbeat are one's
+    if refusal := lock.acquire():
+        raise UsageError(refusal)
     supervisor = Supervisor(kiosk_command(args.run_args, args.data_dir), ctx.paths.data / "heartbeat",
                             hang_seconds=args.hang_seconds, state=ctx.paths.data / STATE_NAME)
-    signal.signal(signal.SIGTERM, lambda *_: supervisor.stop())
-    outcome = supervisor.run()
-    return outcome.exit_code
+    for sig in (signal.SIGTERM, signal.SIGINT):  # the kiosk is asked to quit, never SIGKILLed mid-show
+        signal.signal(sig, lambda *_: supervisor.stop())
+    try:
+        return supervisor.run().exit_code
+    finally:
+        lock.release()
+
+
+def run_data_dir(run_args: list[str]) -> str | None:
+    """The kiosk's --data-dir among the arguments after -- (the last one given, as argparse takes it)."""
+    found = None
+    for i, arg in enumerate(run_args):
+        if arg == "--data-dir" and i + 1 < len(run_args):
+            found = run_args[i + 1]
+        elif arg.startswith("--data-dir="):
+            found = arg[len("--data-dir="):]
+    return found
+
+
+def _same(a: str, b: str) -> bool:
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()

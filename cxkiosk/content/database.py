@@ -580,8 +580,8 @@ def _copy_sqlite(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     # Not mkstemp: its 0600 mode would stick to the kiosk's database file.
     tmp = str(target.with_name(f".{target.name}.{os.getpid()}.tmp"))
-    Path(tmp).unlink(missing_ok=True)
     try:
+        Path(tmp).unlink(missing_ok=True)
         src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         dst = sqlite3.connect(tmp)
         try:
@@ -591,11 +591,21 @@ def _copy_sqlite(source: Path, target: Path) -> None:
             src.close()
         os.replace(tmp, target)
     except sqlite3.Error as exc:
-        Path(tmp).unlink(missing_ok=True)
+        _discard(tmp)
         raise _explain(exc, str(source)) from exc
+    except OSError as exc:  # a read-only or full folder: the caller plays the shipped file instead
+        _discard(tmp)
+        raise DatabaseError(f"the folder of {target} cannot be written ({exc.strerror or exc})") from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: str) -> None:
+    try:
+        Path(tmp).unlink(missing_ok=True)
+    except OSError:  # the same read-only folder that stopped the copy
+        pass
 
 
 def copy_database_file(source: Path, target: Path) -> None:
