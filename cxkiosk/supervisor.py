@@ -47,10 +47,21 @@ class Outcome:
     daily_restarts: int = 0
 
 
+def run_data_dir(run_args: list[str]) -> str | None:
+    """The kiosk's --data-dir among the arguments after -- (the last one given, as argparse takes it)."""
+    found = None
+    for i, arg in enumerate(run_args):
+        if arg == "--data-dir" and i + 1 < len(run_args):
+            found = run_args[i + 1]
+        elif arg.startswith("--data-dir="):
+            found = arg[len("--data-dir="):]
+    return found
+
+
 def kiosk_command(run_args: list[str], data_dir: str | None) -> list[str]:
     """The command that starts the kiosk: this program itself, frozen or from source."""
     args = [a for a in run_args if a != "--"]
-    if data_dir and not any(a == "--data-dir" or a.startswith("--data-dir=") for a in args):
+    if data_dir and run_data_dir(args) is None:
         args += ["--data-dir", data_dir]
     if getattr(sys, "frozen", False):
         return [sys.executable, "run", *args]

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from cxkiosk.supervisor import STATE_NAME, Supervisor, kiosk_command
+    from cxkiosk.supervisor import STATE_NAME, Supervisor, kiosk_command, run_data_dir
 
     if not 5 <= args.hang_seconds <= 3600:  # NaN and infinity fail this too
         raise UsageError(f"--hang-seconds must be 5..3600 seconds, not {args.hang_seconds:g}")
@@ -44,17 +44,6 @@ def run(args: argparse.Namespace) -> int:
         return supervisor.run().exit_code
     finally:
         lock.release()
-
-
-def run_data_dir(run_args: list[str]) -> str | None:
-    """The kiosk's --data-dir among the arguments after -- (the last one given, as argparse takes it)."""
-    found = None
-    for i, arg in enumerate(run_args):
-        if arg == "--data-dir" and i + 1 < len(run_args):
-            found = run_args[i + 1]
-        elif arg.startswith("--data-dir="):
-            found = arg[len("--data-dir="):]
-    return found
 
 
 def _same(a: str, b: str) -> bool:
