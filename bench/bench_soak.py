@@ -147,16 +147,42 @@ def seed(data: Path) -> Path:
     return db
 
 
-def stall_lines(log: str, started: datetime, warmup: float) -> list[tuple[float, float, float, float, int]]:
-    """(t, p50, p99, max, over 100 ms) per logged period that began after the warm-up (the
-    kiosk's first period covers its start-up)."""
+def kiosk(data: Path, db: Path, server: FakeOpenAI, tag: str, args: argparse.Namespace,
+          quit_after: float) -> tuple[list[str], dict[str, str]]:
+    """The accelerated kiosk's command line and environment (also bench_gc's)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+           "CXKIOSK_STALL_REPORT_SECONDS": str(args.stall_period), "CXKIOSK_SLIDE_SECONDS": "3",
+           "CXKIOSK_WEB_RELOAD_HOURS": str(args.web_reload_hours),
+           "CXKIOSK_HOLDOUT_SHARE": "0.1"}
+    command = [sys.executable, str(ROOT / "main.py"), "run", "--windowed", "--data-dir", str(data),
+               "--db", str(db), "--source", f"file:{ROOT / 'resources' / 'demo' / 'visitor.mp4'}",
+               "--privacy", "full", "--provider", "custom", "--base-url", server.base_url,
+               "--model", "soak-vlm", "--nfc", tag, "--quit-after", str(quit_after)]
+    return command, env
+
+
+def answer_every_call(server: FakeOpenAI) -> None:
+    """Every call answered for as long as it runs: a picture gets the profile, a caption
+    request (no picture) a caption."""
+    server.next_step = lambda: (json_reply(PROFILE) if "image_url" in str(server.requests[-1]["body"])
+                                else reply("Built for the road ahead."))
+
+
+Stall = tuple[float, float, float, float, int, int, float]
+
+
+def stall_lines(log: str, started: datetime, warmup: float) -> list[Stall]:
+    """(t, p50, p99, max, over 100 ms, full collections, longest collection ms) per logged
+    period that began after the warm-up (the kiosk's first period covers its start-up)."""
     rows = []
     pattern = (r"^(\S+ \S+),\d+ INFO\s+cxkiosk.stalls: GUI lateness over (\d+) s: \d+ ticks, "
-               r"p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms, (\d+) over 100 ms")
+               r"p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms, (\d+) over 100 ms"
+               r"(?:; (\d+) full garbage collections, longest ([\d.]+) ms)?")
     for m in re.finditer(pattern, log, re.M):
         t = (datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S") - started).total_seconds()
         if t - int(m.group(2)) >= warmup - 2:  # the period began after the start-up
-            rows.append((t, float(m.group(3)), float(m.group(4)), float(m.group(5)), int(m.group(6))))
+            rows.append((t, float(m.group(3)), float(m.group(4)), float(m.group(5)), int(m.group(6)),
+                         int(m.group(7) or 0), float(m.group(8) or 0)))
     return rows
 
 
@@ -176,21 +202,11 @@ def main() -> None:
     seconds = args.minutes * 60
     with tempfile.TemporaryDirectory() as tmp, FakeOpenAI() as server, \
             emulated_tag(Type3TagMemory(writable=True, blocks=16)) as tag:
-        # Every call answered for as long as it runs: a picture gets the profile, a caption
-        # request (no picture) a caption.
-        server.next_step = lambda: (json_reply(PROFILE) if "image_url" in str(server.requests[-1]["body"])
-                                    else reply("Built for the road ahead."))
+        answer_every_call(server)
         data = Path(tmp) / "kiosk"
         db = seed(data)
-        env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               "CXKIOSK_STALL_REPORT_SECONDS": str(args.stall_period), "CXKIOSK_SLIDE_SECONDS": "3",
-               "CXKIOSK_WEB_RELOAD_HOURS": str(args.web_reload_hours),
-               "CXKIOSK_HOLDOUT_SHARE": "0.1"}
-        command = [sys.executable, str(ROOT / "main.py"), "run", "--windowed", "--data-dir", str(data),
-                   "--db", str(db), "--source", f"file:{ROOT / 'resources' / 'demo' / 'visitor.mp4'}",
-                   "--privacy", "full", "--provider", "custom", "--base-url", server.base_url,
-                   "--model", "soak-vlm", "--nfc", tag,
-                   "--quit-after", str(seconds + 120)]  # a guard should this script die
+        # --quit-after: a guard should this script die
+        command, env = kiosk(data, db, server, tag, args, quit_after=seconds + 120)
         started = datetime.now().replace(microsecond=0)
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 cwd=tmp)
@@ -275,11 +291,14 @@ def report(args, seconds, samples, alive, code, err, log, started, plays, taps, 
                   f"({'flat' if min(values) == max(values) else 'NOT flat'}; goal flat)")
     stalls = stall_lines(log, started, args.warmup)
     if stalls:
-        print("  GUI lateness per period after start-up (p50 / p99 / max ms, ticks over 100 ms):")
-        for t, p50, p99, worst, over in stalls:
-            print(f"    t={t:>6.0f} s  {p50:6.1f} {p99:7.1f} {worst:7.1f}  {over}")
+        print("  GUI lateness per period after start-up (p50 / p99 / max ms, ticks over 100 ms; "
+              "full garbage collections, longest ms):")
+        for t, p50, p99, worst, over, full, longest in stalls:
+            print(f"    t={t:>6.0f} s  {p50:6.1f} {p99:7.1f} {worst:7.1f}  {over}   {full} {longest:6.1f}")
         worst = max(s[3] for s in stalls)
         print(f"  worst GUI stall after start-up {worst:.0f} ms (goal: none over 100 ms)")
+        print(f"  full garbage collections after start-up: {sum(s[5] for s in stalls)}, "
+              f"longest {max(s[6] for s in stalls):.1f} ms")
     else:
         print("  no GUI lateness line in the log (run longer than --interval)")
     warnings = re.findall(r"^\S+ \S+ (?:WARNING|ERROR) +(.*)$", log, re.M)

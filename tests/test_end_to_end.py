@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -96,6 +97,9 @@ def test_visitor_walks_up_targeted_item_plays_and_its_link_is_on_the_tag(tmp_pat
     assert 1 <= len(requests) <= 3, f"{len(requests)} model calls"
     # The billboard started the targeted item.
     assert f"playing item {target_id} 'Executive Line'" in log
+    # Start-up's objects were frozen out of the garbage collector's walks (short full collections).
+    frozen = re.search(r"(\d+) start-up objects frozen", log)
+    assert frozen and int(frozen.group(1)) > 50_000, "no start-up freeze in the log"
     # While the targeted item played, the tag held exactly its link (and the idle item's around it).
     assert TARGET_LINK in links, links
     # The logs hold the visit and the play, with anonymous attributes only.

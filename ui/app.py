@@ -165,12 +165,17 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if not args.windowed:
         app.setOverrideCursor(Qt.CursorShape.BlankCursor)
     QTimer.singleShot(0, programme.advance)
+    from cxkiosk.runtime.garbage import FreezeNewModules
+
+    freezer = FreezeNewModules(app)  # start-up's objects out of the collector's walks (short pauses)
+    QTimer.singleShot(0, freezer.start)
     signal_timer = _quit_on_signals(app)  # noqa: F841 - kept alive with the event loop
 
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000),
                           lambda: screenshot_and_quit(app, billboard, args.screenshot))
     code = app.exec()
+    freezer.stop()
     programme.stop()
     runtime.stop(2.0)
     if fleet_thread is not None:
