@@ -9,9 +9,10 @@ Almost all of those objects live as long as the process (modules, classes, funct
 start-up is over they are moved out of the collector's sight with `gc.freeze()`: a full
 collection then walks only what was made since. Modules imported later (the admin panel, a
 provider's client on the first visit) are frozen too, by a check once a minute, so the heap the
-collector walks stays small for weeks. Objects frozen are never collected; a collection just
-before the first freeze makes sure no garbage is among them, and later freezes take only what
-the imports just made, whose garbage is at most a few unlinked cycles.
+collector walks stays small for weeks. Reference counting still frees a frozen object; only a
+frozen reference cycle is never freed, so a collection just before the first freeze makes sure
+no garbage is among them, and later freezes take only what the imports just made, whose garbage
+is at most a few cycles.
 """
 
 from __future__ import annotations
