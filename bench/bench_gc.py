@@ -74,8 +74,9 @@ def child(variant: str, out: Path, every: float, warmup: float, argv: list[str])
 
     code = main(argv)
     stop.set()
-    rss = int(next(line for line in Path("/proc/self/status").read_text().splitlines()
-                   if line.startswith("VmRSS:")).split()[1]) / 1024
+    from bench_soak import status_field
+
+    rss = status_field(os.getpid(), "VmRSS") / 1024
     out.write_text(json.dumps({"timed": timed, "own": own, "walked": walked[0],
                                "frozen": gc.get_freeze_count(), "rss": rss}))
     return code
