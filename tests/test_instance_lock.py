@@ -4,7 +4,11 @@ kiosk holds (SIGKILLed, a power cut) never blocks the next one."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +68,64 @@ def test_a_lock_file_being_written_this_instant_is_left_to_its_writer(data_dir):
     (data_dir / "kiosk.lock").write_bytes(b"")
     assert "another kiosk is already running" in InstanceLock(data_dir).acquire()
     assert (data_dir / "kiosk.lock").exists()
+
+
+@pytest.fixture
+def other_python() -> Iterator[subprocess.Popen]:
+    """A live process of the same program as the kiosk (this Python) that is no kiosk: what a
+    PID reused after the kiosk died may belong to."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    yield proc
+    proc.kill()
+    proc.wait(10)
+
+
+def with_pid(lock: Path, pid: int) -> None:
+    """The lock as its writer left it, but for the PID: what the kernel's reuse of it amounts to."""
+    lines = lock.read_text().splitlines(keepends=True)
+    lock.write_text("".join([f"{pid}\n", *lines[1:]]))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process start times are read from /proc")
+def test_a_killed_kiosks_lock_whose_pid_another_program_has_now_does_not_block_it(data_dir, other_python):
+    """A kiosk SIGKILLed (a crash, the OOM killer, a container restarted, where PIDs start low
+    again), and its PID soon another Python program's: Qt saw a live process of the same name and
+    took the lock as held, so the kiosk refused every start until someone deleted kiosk.lock."""
+    lock = data_dir / "kiosk.lock"
+    first = start("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "120")
+    try:
+        wait_for(lambda: lock.exists() and kiosk_started(data_dir), first)
+    finally:
+        power_cut(first)
+    with_pid(lock, other_python.pid)
+    again = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "2")
+    assert again.returncode == 0, again.stderr[-800:]
+    assert "already running" not in again.stderr
+    assert kiosk_started(data_dir, times=2)
+    assert not lock.exists()  # taken over, and let go at the clean quit
+    assert other_python.poll() is None  # the other program is left alone
+
+
+@POSIX
+def test_an_older_lock_without_a_start_time_is_held_while_its_pid_lives(data_dir, other_python):
+    """Qt's own lines alone, as kiosks before the start time wrote them: the PID's process,
+    alive, holds it; gone, it does not."""
+    from PySide6.QtCore import QLockFile
+
+    from cxkiosk.runtime.instance import InstanceLock
+
+    lock = data_dir / "kiosk.lock"
+    plain = QLockFile(str(lock))
+    assert plain.tryLock(0)
+    older = lock.read_text()
+    plain.unlock()
+    lock.write_text(older)
+    with_pid(lock, other_python.pid)
+    assert InstanceLock(data_dir).acquire() == (
+        f"another kiosk is already running on this data folder (pid {other_python.pid} on "
+        f"{os.uname().nodename}); stop it first, or give this one its own --data-dir")
+    other_python.kill()
+    other_python.wait(10)
+    taken = InstanceLock(data_dir)
+    assert taken.acquire() == ""
+    taken.release()
