@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -71,13 +71,19 @@ def test_a_lock_file_being_written_this_instant_is_left_to_its_writer(data_dir):
 
 
 @pytest.fixture
-def other_python() -> Iterator[subprocess.Popen]:
-    """A live process of the same program as the kiosk (this Python) that is no kiosk: what a
-    PID reused after the kiosk died may belong to."""
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    yield proc
-    proc.kill()
-    proc.wait(10)
+def other_python() -> Iterator[Callable[[], subprocess.Popen]]:
+    """Starts a live process of the kiosk's program (this Python) that is no kiosk: what a PID
+    reused after the kiosk died may belong to."""
+    started: list[subprocess.Popen] = []
+
+    def another() -> subprocess.Popen:
+        started.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"]))
+        return started[-1]
+
+    yield another
+    for proc in started:
+        proc.kill()
+        proc.wait(10)
 
 
 def with_pid(lock: Path, pid: int) -> None:
@@ -94,16 +100,18 @@ def test_a_killed_kiosks_lock_whose_pid_another_program_has_now_does_not_block_i
     lock = data_dir / "kiosk.lock"
     first = start("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "120")
     try:
-        wait_for(lambda: lock.exists() and kiosk_started(data_dir), first)
+        log = data_dir / "logs" / "cxkiosk.log"  # playing: its lock long written
+        wait_for(lambda: kiosk_started(data_dir) and "playing item" in log.read_text(), first)
     finally:
         power_cut(first)
-    with_pid(lock, other_python.pid)
+    other = other_python()  # started after the kiosk died, as a process that gets its PID is
+    with_pid(lock, other.pid)
     again = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "2")
     assert again.returncode == 0, again.stderr[-800:]
     assert "already running" not in again.stderr
     assert kiosk_started(data_dir, times=2)
     assert not lock.exists()  # taken over, and let go at the clean quit
-    assert other_python.poll() is None  # the other program is left alone
+    assert other.poll() is None  # the other program is left alone
 
 
 @POSIX
@@ -120,12 +128,13 @@ def test_an_older_lock_without_a_start_time_is_held_while_its_pid_lives(data_dir
     older = lock.read_text()
     plain.unlock()
     lock.write_text(older)
-    with_pid(lock, other_python.pid)
+    other = other_python()
+    with_pid(lock, other.pid)
     assert InstanceLock(data_dir).acquire() == (
-        f"another kiosk is already running on this data folder (pid {other_python.pid} on "
+        f"another kiosk is already running on this data folder (pid {other.pid} on "
         f"{os.uname().nodename}); stop it first, or give this one its own --data-dir")
-    other_python.kill()
-    other_python.wait(10)
+    other.kill()
+    other.wait(10)
     taken = InstanceLock(data_dir)
     assert taken.acquire() == ""
     taken.release()
