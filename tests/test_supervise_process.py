@@ -18,8 +18,8 @@ from tests.kiosk_processes import KIOSK, POSIX, kiosk_started, main, power_cut, 
 @POSIX
 def test_after_a_power_cut_supervise_brings_the_kiosk_back_with_its_database(data_dir):
     """SIGKILL of the supervisor and the kiosk together (the whole process group, as a power cut
-    does): the next `supervise` starts a kiosk (the stale lock does not block it), the database
-    opens intact, and `check` passes."""
+    does): `check` says no supervise runs, the next `supervise` starts a kiosk (the stale lock does
+    not block it), the database opens intact, and `check` passes."""
     heartbeat = data_dir / "heartbeat"
     first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
     try:
@@ -29,6 +29,13 @@ def test_after_a_power_cut_supervise_brings_the_kiosk_back_with_its_database(dat
         power_cut(first)
     state = json.loads((data_dir / "supervisor-state.json").read_text())
     assert state["state"] == "running"  # what the cut left: it never wrote an end
+    # `check` before the next supervise used to read that as "supervised; 0 restarts"
+    cut = main("check", "--data-dir", str(data_dir), "--no-network", *KIOSK)
+    said = [line for line in cut.stdout.splitlines() if " supervisor " in line]
+    assert len(said) == 1 and said[0].startswith(
+        f"--   supervisor not running: supervise (pid {first.pid}), last heard of at ")
+    assert said[0].endswith(", is gone (a power cut, or killed); python main.py supervise starts it again")
+    assert cut.returncode == 0  # the kiosk can still run, unsupervised
 
     again = main("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "3", timeout=120)
     assert again.returncode == 0, again.stderr[-800:]
@@ -79,6 +86,8 @@ def test_a_second_supervise_on_the_folder_says_so_and_leaves_the_first_ones_stat
             f"cxkiosk: error: another supervise is already running on this data folder (pid {first.pid} "
             f"on {os.uname().nodename}); stop it first, or give this one its own --data-dir"]
         assert json.loads((data_dir / "supervisor-state.json").read_text())["state"] == "running"
+        live = main("check", "--data-dir", str(data_dir), "--no-network", *KIOSK)
+        assert "ok   supervisor supervised; 0 restarts since it started" in live.stdout.splitlines()
         assert first.poll() is None
     finally:
         power_cut(first)

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QSysInfo
 
 LOCK_NAME = "kiosk.lock"
+SUPERVISE_LOCK = "supervise.lock"
 UNREADABLE_STALE = 5.0  # seconds: an owner writes its line the moment it creates the file
 STARTED = "cxkiosk-started "  # our line after Qt's, which Qt's reader passes over
 
@@ -98,6 +101,24 @@ class InstanceLock:
                 lock.write(f"{STARTED}{started}\n")
         except OSError:
             pass  # Qt's lines are there: a lock as older kiosks wrote it
+
+    def held(self) -> bool:
+        """Whether a live process holds the lock, found without taking it (for `check`): Qt's
+        rule is tried on a copy of the file, then ours on the file itself."""
+        with tempfile.TemporaryDirectory(prefix="cxkiosk-lock-") as folder:
+            copy = Path(folder) / self.path.name
+            try:
+                shutil.copyfile(self.path, copy)
+            except FileNotFoundError:
+                return False
+            except OSError:
+                return True  # unreadable: it may be held
+            probe = QLockFile(str(copy))
+            probe.setStaleLockTime(0)
+            if probe.tryLock(0):  # Qt took it as stale
+                probe.unlock()
+                return False
+        return not self._not_held()
 
     def release(self) -> None:
         self._lock.unlock()
