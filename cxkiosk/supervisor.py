@@ -310,7 +310,8 @@ def _describe(state: dict[str, Any] | None, now: datetime | None, alive: bool) -
     what = str(state.get("state", ""))
     if what == "waiting" and until is not None and until > now:
         why = f" after {paused['crashes']} crashes in {paused['minutes']} min" if paused else ""
-        return paused is None, f"waiting until {until:%H:%M}{why} before starting the kiosk again{last}"
+        day = "" if until.date() == now.date() else f"{until:%Y-%m-%d} "  # past midnight, or long
+        return paused is None, f"waiting until {day}{until:%H:%M}{why} before starting the kiosk again{last}"
     if paused:
         at = _when(paused.get("at"))
         return False, (f"restarted after {paused['crashes']} crashes in {paused['minutes']} min "
