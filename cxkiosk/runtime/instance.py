@@ -11,8 +11,9 @@ seconds old; younger, it may be another kiosk's, started at the same instant, st
 
 Qt takes a live process with the owner's PID and program name as the owner; a PID reused after
 the kiosk died (within one boot: a crash, the OOM killer, a container restarted with PIDs low
-again) by another Python program would hold the lock for ever. So the owner adds its start time
-to Qt's lines, and a PID whose process started at another time is not the owner.
+again; across a reboot the boot id settles it) by another Python program would hold the lock as
+long as that program runs. So the owner adds its start time to Qt's lines, and a PID whose
+process started at another time is not the owner.
 """
 
 from __future__ import annotations
