@@ -282,19 +282,26 @@ def read_state(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def describe_state(state: dict[str, Any] | None, now: datetime | None = None) -> tuple[bool, str]:
-    """(all is well, one operator line) for the admin panel and `check`."""
+def describe_state(state: dict[str, Any] | None, now: datetime | None = None, *,
+                   supervisor_alive: bool = True) -> tuple[bool, str]:
+    """(all is well, one operator line) for the admin panel and `check`; `supervisor_alive`
+    False when no process holds supervise.lock (a power cut or kill -9 left "running")."""
     try:
-        return _describe(state, now)
+        return _describe(state, now, supervisor_alive)
     except (KeyError, TypeError, ValueError):  # edited by hand, or another version's: not this one's
         return True, f"{STATE_NAME} cannot be read; the next supervise writes it anew"
 
 
-def _describe(state: dict[str, Any] | None, now: datetime | None) -> tuple[bool, str]:
-    if not state:
-        from cxkiosk.resources import command_line
+def _describe(state: dict[str, Any] | None, now: datetime | None, alive: bool) -> tuple[bool, str]:
+    from cxkiosk.resources import command_line
 
+    if not state:
         return True, f"not run under supervise here ({command_line('supervise')} restarts a crashed kiosk)"
+    if not alive and state.get("state") in ("running", "waiting"):  # it never wrote its end
+        pid, updated = state.get("supervisor_pid"), _when(state.get("updated"))
+        heard = f", last heard of at {updated:%Y-%m-%d %H:%M}," if updated else ""
+        return False, (f"not running: supervise{f' (pid {pid})' if isinstance(pid, int) else ''}{heard} "
+                       f"is gone (a power cut, or killed); {command_line('supervise')} starts it again")
     now = now or datetime.now()
     reasons = [str(r) for r in state.get("last_reasons") or []]
     last = f"; last: {reasons[-1]}" if reasons else ""
@@ -303,7 +310,8 @@ def _describe(state: dict[str, Any] | None, now: datetime | None) -> tuple[bool,
     what = str(state.get("state", ""))
     if what == "waiting" and until is not None and until > now:
         why = f" after {paused['crashes']} crashes in {paused['minutes']} min" if paused else ""
-        return paused is None, f"waiting until {until:%H:%M}{why} before starting the kiosk again{last}"
+        day = "" if until.date() == now.date() else f"{until:%Y-%m-%d} "  # past midnight, or long
+        return paused is None, f"waiting until {day}{until:%H:%M}{why} before starting the kiosk again{last}"
     if paused:
         at = _when(paused.get("at"))
         return False, (f"restarted after {paused['crashes']} crashes in {paused['minutes']} min "

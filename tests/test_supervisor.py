@@ -151,6 +151,20 @@ def test_while_it_waits_check_says_until_when(tmp_path):
     assert not ok and line.startswith("waiting until ") and "after 5 crashes in 10 min" in line
 
 
+@pytest.mark.parametrize("now, said", [("2026-12-02T23:58:00", "waiting until 2026-12-03 00:05 after"),
+                                       ("2026-12-03T00:01:00", "waiting until 00:05 after")])
+def test_a_wait_that_ends_on_another_day_names_the_day(now, said):
+    """A crash loop at 23:55: "waiting until 00:05" read as five past midnight of today, gone."""
+    from datetime import datetime
+
+    state = {"state": "waiting", "waiting_until": "2026-12-03T00:05:00",
+             "last_reasons": ["exited with code 1"],
+             "paused": {"crashes": 5, "minutes": 10, "seconds": 600, "at": "2026-12-02T23:55:00"}}
+    ok, line = describe_state(state, datetime.fromisoformat(now))
+    assert not ok
+    assert line == f"{said} 5 crashes in 10 min before starting the kiosk again; last: exited with code 1"
+
+
 @pytest.mark.expect_log('kiosk exited with code')
 def test_crashes_spread_over_the_day_never_pause(tmp_path):
     """A crash every half hour is not a crash loop: each restart comes after the short backoff."""

@@ -1,197 +1,23 @@
-"""Unattended for weeks: one kiosk per data folder, back after a power cut, started at login,
-restarted daily if asked, and the screen kept on (or a line saying it cannot be).
+"""Unattended for weeks: started at login, and what the operator sees of it in the admin panel.
+The lock, supervise's process tree, the daily restart and the screen have files of their own
+(test_instance_lock, test_supervise_process, test_daily_restart, test_awake).
 
-Real processes throughout: `run` and `supervise` started as the operator would, SIGKILLed as a
-power cut would; a private D-Bus session bus with a stand-in screen saver where one is needed.
+Real processes where it matters: `autostart` and what it writes run as the operator's login would.
 """
 
 from __future__ import annotations
 
 import configparser
 import json
-import os
 import plistlib
-import shutil
-import signal
-import sqlite3
 import subprocess
 import sys
-import textwrap
-import time
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from cxkiosk import autostart
-from cxkiosk.runtime.awake import Awake, macos_command
-
-ROOT = Path(__file__).resolve().parent.parent
-MAIN = str(ROOT / "main.py")
-POSIX = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL and process groups")
-KIOSK = ("--source", "none", "--nfc", "none")
-
-
-def env(**extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("CXKIOSK_HEARTBEAT", "DBUS_SESSION_BUS_ADDRESS")}
-    return {**base, "QT_QPA_PLATFORM": "offscreen", **extra}
-
-
-def main(*args: str, timeout: float = 90, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, MAIN, *args], capture_output=True, text=True, timeout=timeout,
-                          env=env(**extra), cwd=ROOT)
-
-
-def start(*args: str, **extra: str) -> subprocess.Popen:
-    """In its own process group, so the test can cut the power of the whole tree."""
-    return subprocess.Popen([sys.executable, MAIN, *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env(**extra), cwd=ROOT,
-                            start_new_session=True)
-
-
-def wait_for(what, proc: subprocess.Popen | None = None, limit: float = 60) -> None:
-    """Until `what()` is true; a guard against a stuck child, not a timing assertion."""
-    deadline = time.monotonic() + limit
-    while not what():
-        if proc is not None and proc.poll() is not None:
-            said = proc.stderr.read()[-800:] if proc.stderr else ""
-            raise AssertionError(f"exited {proc.returncode}: {said}")
-        assert time.monotonic() < deadline, "the kiosk did not get that far"
-        time.sleep(0.1)
-
-
-def power_cut(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(10)
-
-
-def kiosk_started(data: Path, times: int = 1) -> bool:
-    log = data / "logs" / "cxkiosk.log"
-    return log.exists() and log.read_text().count("starting cxkiosk") >= times
-
-
-# --- one kiosk per data folder ------------------------------------------------------------------
-
-@POSIX
-def test_a_second_kiosk_on_the_same_folder_says_so_and_a_killed_ones_lock_is_no_obstacle(data_dir):
-    first = start("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "120")
-    try:
-        wait_for(lambda: (data_dir / "kiosk.lock").exists() and kiosk_started(data_dir), first)
-        hour_ago = time.time() - 3600  # a kiosk runs for days without touching its lock: still held
-        os.utime(data_dir / "kiosk.lock", (hour_ago, hour_ago))
-        second = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "5")
-        assert second.returncode == 2
-        assert second.stderr.strip().splitlines() == [
-            f"cxkiosk: error: another kiosk is already running on this data folder (pid {first.pid} on "
-            f"{os.uname().nodename}); stop it first, or give this one its own --data-dir"]
-        supervised = main("supervise", "--data-dir", str(data_dir), "--", *KIOSK)
-        assert supervised.returncode == 2  # a second supervisor stops at once, never restarts forever
-        assert supervised.stderr.count("another kiosk is already running") == 1
-        assert "not restarting" in supervised.stderr
-        other = data_dir.parent / "other"  # another data folder is another kiosk: it runs
-        assert main("run", "--data-dir", str(other), *KIOSK, "--quit-after", "1").returncode == 0
-    finally:
-        power_cut(first)
-    assert (data_dir / "kiosk.lock").exists()  # left behind by the killed kiosk
-    third = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "2")
-    assert third.returncode == 0, third.stderr
-    assert "already running" not in third.stderr
-    assert not (data_dir / "kiosk.lock").exists()  # a clean quit lets it go
-    # with no session bus here, the screen saver line says what to do instead
-    assert "screen: screen saver: cannot inhibit (no session bus); turn it off in the OS settings" \
-        in (data_dir / "logs" / "cxkiosk.log").read_text()
-
-
-@POSIX
-def test_after_a_power_cut_supervise_brings_the_kiosk_back_with_its_database(data_dir):
-    """SIGKILL of the supervisor and the kiosk together (the whole process group, as a power cut
-    does): the next `supervise` starts a kiosk (the stale lock does not block it), the database
-    opens intact, and `check` passes."""
-    heartbeat = data_dir / "heartbeat"
-    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
-    try:
-        wait_for(lambda: heartbeat.exists() and (data_dir / "kiosk.lock").exists()
-                 and kiosk_started(data_dir), first)
-    finally:
-        power_cut(first)
-    state = json.loads((data_dir / "supervisor-state.json").read_text())
-    assert state["state"] == "running"  # what the cut left: it never wrote an end
-
-    again = main("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "3", timeout=120)
-    assert again.returncode == 0, again.stderr[-800:]
-    assert "already running" not in again.stderr
-    assert kiosk_started(data_dir, times=2)
-    assert "kiosk exited normally" in (data_dir / "logs" / "supervise.log").read_text()
-    with sqlite3.connect(data_dir / "content.db") as con:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    check = main("check", "--data-dir", str(data_dir), "--no-network", *KIOSK)
-    assert check.returncode == 0, check.stdout
-    assert "the kiosk can run" in check.stdout
-    assert "supervisor the kiosk was quit" in check.stdout
-
-
-
-@POSIX
-@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
-def test_stopping_supervise_quits_the_kiosk_cleanly(data_dir, sig):
-    """Ctrl+C or SIGTERM to the supervisor alone: the kiosk is asked to quit and does so cleanly
-    (its lock let go, proof of play written), and supervise exits 0. Ctrl+C used to end the
-    supervisor with KeyboardInterrupt and SIGKILL the kiosk in the middle of its show."""
-    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
-    try:
-        log = data_dir / "logs" / "cxkiosk.log"  # playing: past its start-up, where SIGTERM still kills
-        wait_for(lambda: kiosk_started(data_dir) and "playing item" in log.read_text(), first)
-        os.kill(first.pid, getattr(signal, sig))
-        assert first.wait(30) == 0, first.stderr.read()[-800:] if first.stderr else ""
-    finally:
-        if first.poll() is None:
-            power_cut(first)
-    assert not (data_dir / "kiosk.lock").exists()  # only a kiosk that quit cleanly lets it go
-    assert "Traceback" not in (first.stderr.read() if first.stderr else "")
-    state = json.loads((data_dir / "supervisor-state.json").read_text())
-    assert state["state"] == "ended: supervision was stopped"
-
-
-@POSIX
-def test_a_second_supervise_on_the_folder_says_so_and_leaves_the_first_ones_state(data_dir):
-    """`supervise` started twice (autostart and by hand): the second used to start a kiosk that
-    refused, then wrote "ended: the kiosk refused to start" over the running one's state, so
-    `check` said supervision had ended while it ran."""
-    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
-    try:
-        wait_for(lambda: (data_dir / "heartbeat").exists() and kiosk_started(data_dir), first)
-        second = main("supervise", "--data-dir", str(data_dir), "--", *KIOSK)
-        assert second.returncode == 2
-        assert second.stderr.strip().splitlines() == [
-            f"cxkiosk: error: another supervise is already running on this data folder (pid {first.pid} "
-            f"on {os.uname().nodename}); stop it first, or give this one its own --data-dir"]
-        assert json.loads((data_dir / "supervisor-state.json").read_text())["state"] == "running"
-        assert first.poll() is None
-    finally:
-        power_cut(first)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
-def test_a_killed_supervisor_takes_its_kiosk_with_it(data_dir):
-    """`kill -9` of supervise alone (an impatient operator, the OOM killer): its kiosk used to
-    play on as an orphan nobody supervised, and the next supervise's kiosk refused to start. The
-    kiosk now gets SIGTERM when its supervisor dies, and quits cleanly."""
-    first = start("supervise", "--data-dir", str(data_dir), "--", *KIOSK, "--quit-after", "300")
-    lock = data_dir / "kiosk.lock"
-    try:
-        log = data_dir / "logs" / "cxkiosk.log"
-        wait_for(lambda: kiosk_started(data_dir) and "playing item" in log.read_text(), first)
-        kiosk = int(lock.read_text().split()[0])
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(10)
-        wait_for(lambda: not Path(f"/proc/{kiosk}").exists(), limit=30)
-    finally:
-        try:
-            power_cut(first)  # whatever is left of the group
-        except ProcessLookupError:
-            pass  # nothing: the kiosk went with its supervisor
-    assert not lock.exists()  # it quit cleanly, letting its lock go
+from tests.kiosk_processes import KIOSK, MAIN, env, main
 
 # --- start at login -----------------------------------------------------------------------------
 
@@ -267,7 +93,6 @@ def test_autostart_writes_an_xdg_entry_that_starts_supervise_on_this_data_folder
     assert again.returncode == 0 and again.stdout.strip() == "start at login is off"
 
 
-
 def test_a_data_folder_name_with_a_line_break_stays_inside_the_exec_line():
     """A folder named with a newline (pasted, or chosen on purpose) used to split the Exec line
     and put whatever followed it in the entry as a key of its own: "Exec=/bin/evil" ran at login
@@ -335,131 +160,6 @@ def test_a_relative_xdg_config_home_is_ignored_as_the_spec_says():
         Path.home() / ".config" / "autostart" / "cxkiosk.desktop"
 
 
-# --- the daily restart --------------------------------------------------------------------------
-
-class Clock:
-    def __init__(self, when: str) -> None:
-        self.now = datetime.fromisoformat(when)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def test_the_daily_restart_quits_with_exit_75_at_its_hour_once(qapp):
-    from cxkiosk.runtime.daily_restart import DailyRestart
-
-    clock, quits = Clock("2026-12-02T03:59:50"), []
-    daily = DailyRestart(4, quits.append, supervised=True, clock=clock)
-    assert daily.due == datetime(2026, 12, 2, 4, 0)
-    assert not daily.check() and quits == []
-    clock.now = datetime(2026, 12, 2, 4, 0, 20)
-    assert daily.check() and quits == [75]
-    assert not daily.check() and quits == [75]  # once: the next kiosk schedules the next day
-
-
-def test_a_kiosk_started_after_the_hour_restarts_the_next_day(qapp):
-    from cxkiosk.runtime.daily_restart import DailyRestart
-
-    daily = DailyRestart(4, lambda code: None, supervised=True, clock=Clock("2026-12-02T04:00:30"))
-    assert daily.due == datetime(2026, 12, 3, 4, 0)  # the fresh kiosk never quits in its first minute
-
-
-@pytest.mark.parametrize("hour, supervised", [(-1, True), (4, False)])
-def test_no_daily_restart_when_off_or_without_a_supervisor(qapp, hour, supervised):
-    from cxkiosk.runtime.daily_restart import DailyRestart
-
-    clock, quits = Clock("2026-12-02T03:00:00"), []
-    daily = DailyRestart(hour, quits.append, supervised=supervised, clock=clock)
-    clock.now = datetime(2026, 12, 9, 5, 0)
-    assert not daily.check() and quits == []
-
-
-# --- the screen kept on -------------------------------------------------------------------------
-
-def test_without_a_session_bus_the_line_says_to_turn_it_off_in_the_os(qapp, monkeypatch):
-    for name in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", "/nonexistent")
-    awake = Awake("linux")
-    assert awake.start() == "screen saver: cannot inhibit (no session bus); turn it off in the OS settings"
-    awake.stop()
-
-
-def test_on_an_unknown_os_or_without_caffeinate_the_line_says_so(qapp, monkeypatch):
-    assert Awake("sunos5").start().startswith("screen saver: cannot inhibit (no way known on sunos5)")
-    monkeypatch.setenv("PATH", "/nonexistent")
-    assert Awake("darwin").start().startswith("screen saver: cannot inhibit (caffeinate: ")
-    assert macos_command(123) == ["caffeinate", "-d", "-i", "-w", "123"]
-
-
-FAKE_SCREENSAVER = textwrap.dedent("""
-    import sys
-    from jeepney import HeaderFields, MessageType, new_method_return
-    from jeepney.bus_messages import message_bus
-    from jeepney.io.blocking import open_dbus_connection
-
-    conn = open_dbus_connection(bus="SESSION")
-    conn.send_and_get_reply(message_bus.RequestName("org.freedesktop.ScreenSaver"))
-    print("ready", flush=True)
-    while True:
-        msg = conn.receive()
-        if msg.header.message_type != MessageType.method_call:
-            continue
-        member = msg.header.fields.get(HeaderFields.member)
-        path = msg.header.fields.get(HeaderFields.path)
-        print(member, path, *msg.body, flush=True)
-        if member == "Inhibit":
-            conn.send(new_method_return(msg, "u", (4242,)))
-        elif member == "UnInhibit":
-            conn.send(new_method_return(msg))
-""")
-
-
-@pytest.fixture
-def session_bus(tmp_path) -> Iterator[str]:
-    """A private D-Bus session bus (dbus-daemon, if installed), gone after the test."""
-    if not shutil.which("dbus-daemon"):
-        pytest.skip("dbus-daemon not installed")
-    daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
-                               f"--address=unix:path={tmp_path / 'bus'}"], stdout=subprocess.PIPE, text=True)
-    try:
-        address = daemon.stdout.readline().strip()  # type: ignore[union-attr]
-        assert address, "dbus-daemon gave no address"
-        yield address
-    finally:
-        daemon.terminate()
-        daemon.wait(10)
-
-
-def test_the_running_kiosk_holds_off_the_screen_saver_and_lets_go_when_it_quits(session_bus, data_dir):
-    pytest.importorskip("jeepney")
-    saver = subprocess.Popen([sys.executable, "-c", FAKE_SCREENSAVER], stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": session_bus})
-    try:
-        assert saver.stdout.readline().strip() == "ready"  # type: ignore[union-attr]
-        ran = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "2",
-                   DBUS_SESSION_BUS_ADDRESS=session_bus)
-        assert ran.returncode == 0, ran.stderr
-    finally:
-        saver.terminate()
-        out, _ = saver.communicate(timeout=10)
-    calls = [line for line in out.splitlines() if line.split()[0] in ("Inhibit", "UnInhibit")]
-    assert calls == ["Inhibit /org/freedesktop/ScreenSaver cxkiosk showroom kiosk playing",
-                     "UnInhibit /org/freedesktop/ScreenSaver 4242"]
-    log = (data_dir / "logs" / "cxkiosk.log").read_text()
-    assert "screen: screen saver and display sleep held off while the kiosk plays " \
-           "(D-Bus org.freedesktop.ScreenSaver)" in log
-
-
-def test_a_session_bus_without_a_screen_saver_says_so(session_bus, data_dir):
-    ran = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "1",
-               DBUS_SESSION_BUS_ADDRESS=session_bus)
-    assert ran.returncode == 0, ran.stderr
-    log = (data_dir / "logs" / "cxkiosk.log").read_text()
-    assert "screen: screen saver: cannot inhibit (no org.freedesktop.ScreenSaver on the session bus " \
-           "(ServiceUnknown)); turn it off in the OS settings" in log
-
-
 # --- what the operator sees -----------------------------------------------------------------
 
 def test_a_kiosk_started_after_a_crash_loop_says_so_in_the_admin_panel(qtbot, data_dir, monkeypatch):
@@ -505,7 +205,6 @@ def test_a_kiosk_started_after_a_crash_loop_says_so_in_the_admin_panel(qtbot, da
         awake.stop()
     finally:
         database.close_database()
-
 
 
 # --- unattended running in the admin panel (the Devices tab) ------------------------------------
@@ -666,27 +365,3 @@ def test_a_fleet_kiosks_status_shows_on_the_devices_tab(open_panel):
     assert "<b>Fleet database</b>" in titles
     assert set(panel.devices.status_labels) == set(PARTS)  # every part the kiosk reports has a line
 
-
-@pytest.mark.parametrize("left", [b"", b"\x00\x00\x00\x00", b"garbage\n"])
-def test_a_lock_file_a_power_cut_left_empty_or_garbled_does_not_block_the_kiosk(data_dir, left):
-    """A power cut right after the lock was created leaves it empty (the data never reached the
-    disk) or zeroed: no kiosk holds it, yet it used to refuse every start ("another kiosk is
-    already running ... its lock file cannot be read"), and so the supervisor stopped for good."""
-    lock = data_dir / "kiosk.lock"
-    lock.write_bytes(left)
-    yesterday = time.time() - 86400
-    os.utime(lock, (yesterday, yesterday))
-    result = main("run", "--data-dir", str(data_dir), *KIOSK, "--quit-after", "1")
-    assert result.returncode == 0, result.stderr[-800:]
-    assert "already running" not in result.stderr
-    assert not lock.exists()  # taken over, and let go at the clean quit
-
-
-def test_a_lock_file_being_written_this_instant_is_left_to_its_writer(data_dir):
-    """Two kiosks started at the same instant: the second may read the first's lock before its
-    owner line is in it; that young lock is not taken over, so only one of them runs."""
-    from cxkiosk.runtime.instance import InstanceLock
-
-    (data_dir / "kiosk.lock").write_bytes(b"")
-    assert "another kiosk is already running" in InstanceLock(data_dir).acquire()
-    assert (data_dir / "kiosk.lock").exists()

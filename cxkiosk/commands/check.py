@@ -489,9 +489,13 @@ def check_unattended(ctx: Context) -> list[Check]:
     """The supervisor's last word (a crash loop it waited out), the screen saver, start at login."""
     from cxkiosk.autostart import describe
     from cxkiosk.runtime.awake import plan
+    from cxkiosk.runtime.instance import SUPERVISE_LOCK, InstanceLock
     from cxkiosk.supervisor import STATE_NAME, describe_state, read_state
 
-    checks = [Check("supervisor", *describe_state(read_state(ctx.paths.data / STATE_NAME))),
+    # the state file says what the supervisor last did; only its lock says whether it still lives
+    alive = InstanceLock(ctx.paths.data, SUPERVISE_LOCK, "supervise").held()
+    checks = [Check("supervisor", *describe_state(read_state(ctx.paths.data / STATE_NAME),
+                                                  supervisor_alive=alive)),
               Check("screen", *plan())]
     ok, line = describe(ctx.paths.data.resolve(), ctx.settings.start_at_login)
     return [*checks, Check("autostart", ok, line)]

@@ -31,9 +31,9 @@ def run(args: argparse.Namespace) -> int:
     if args.data_dir is None:
         args.data_dir = after  # its log, state and heartbeat go where the kiosk's data is
     ctx = context(args, log_name="supervise.log")  # the kiosk itself writes cxkiosk.log
-    from cxkiosk.runtime.instance import InstanceLock
+    from cxkiosk.runtime.instance import SUPERVISE_LOCK, InstanceLock
 
-    lock = InstanceLock(ctx.paths.data, "supervise.lock", "supervise")  # its state and heartbeat are one's
+    lock = InstanceLock(ctx.paths.data, SUPERVISE_LOCK, "supervise")  # its state and heartbeat are one's
     if refusal := lock.acquire():
         raise UsageError(refusal)
     supervisor = Supervisor(kiosk_command(args.run_args, args.data_dir), ctx.paths.data / "heartbeat",
