@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
 
 from cxkiosk.config import Settings
@@ -21,6 +21,7 @@ from cxkiosk.consent import ConsentNotice
 from cxkiosk.content.media import MediaError, MediaFolders, media_kind
 from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 from cxkiosk.push.links import qr_link
+from cxkiosk.runtime.threads import WorkerThread
 from cxkiosk.values import Choice, Item
 from ui.overlays import CaptionBar, ConsentStrip, QrOverlay, ReasonsLabel, text_px
 from ui.players import (
@@ -33,6 +34,7 @@ from ui.players import (
     VideoPlayer,
     YouTubePlayer,
 )
+from ui.video_frames import FrameConverter, frame_thread
 from ui.webpage import PLAYER_ORIGIN
 
 log = logging.getLogger("cxkiosk.billboard")
@@ -79,6 +81,7 @@ class Billboard(QWidget):
         self.fallback = FallbackSlide(self, fallback_title, fallback_subtitle)
         self.stack.addWidget(self.fallback)
         self._pools: dict[str, list[Player]] = {}
+        self._frames: WorkerThread | None = None  # the video players' converter, from the first one
         self.current: tuple[Choice, Player] | None = None
         self.loading: tuple[Choice, Player] | None = None
         self._load_timer = QTimer(self, singleShot=True)
@@ -172,11 +175,29 @@ class Billboard(QWidget):
         self._show_reasons = visible
 
     def stop_all(self) -> None:
+        """Stops every player and ends the billboard's thread (the kiosk's end, a test's)."""
         self._load_timer.stop()
         for players in self._pools.values():
             for player in players:
                 player.stop()
         self.current = self.loading = None
+        if self._frames is not None:  # its players go with it; a later video gets new ones
+            self._frames.stop()
+            self._frames = None
+            for player in self._pools.pop("video", []):
+                self.stack.removeWidget(player)
+                player.deleteLater()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.stop_all()  # a closed window's thread must not outlive it
+        super().closeEvent(event)
+
+    def _frame_converter(self) -> FrameConverter:
+        if self._frames is None:
+            self._frames = frame_thread()
+        worker = self._frames.worker
+        assert isinstance(worker, FrameConverter)
+        return worker
 
     # -- players --------------------------------------------------------------------------------
 
@@ -200,7 +221,7 @@ class Billboard(QWidget):
         factories = {
             "youtube": lambda: YouTubePlayer(self.stack, self._youtube_api, self._youtube_origin,
                                              reload_hours=hours),
-            "video": lambda: VideoPlayer(self.stack, self._media),
+            "video": lambda: VideoPlayer(self.stack, self._media, frames=self._frame_converter()),
             "slide-image": lambda: ImageSlide(self.stack, self._slide_seconds, self._media),
             "slide-html": lambda: PageView(self.stack, self._slide_seconds, self._media, slides=True,
                                            reload_hours=hours),

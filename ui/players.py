@@ -4,13 +4,14 @@ what comes next."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPaintEvent
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWebEngineCore import QWebEnginePage
@@ -21,6 +22,7 @@ from cxkiosk.content.media import MediaError, MediaFolders
 from cxkiosk.links import HTTPS_ONLY, LinkError, LinkPolicy
 from cxkiosk.resources import resource
 from cxkiosk.values import Item
+from ui.video_frames import FrameConverter
 from ui.webpage import PLAYER_ORIGIN, LockedPage, SlideServer, lock_down_for_slides, slide_server
 
 log = logging.getLogger("cxkiosk.billboard")
@@ -95,17 +97,23 @@ class Player(QWidget):
 class VideoPlayer(Player):
     """A local video through QtMultimedia (H.264 plays here; the web view has no such codecs).
 
-    Frames arrive through a QVideoSink and are painted by this widget, so overlays (QR code,
-    consent notice) draw on top and a screenshot shows real pixels.
+    Frames arrive through a QVideoSink, become pictures on `frames`' thread (never on the GUI
+    thread: see ui.video_frames) and are painted by this widget, so overlays (QR code, consent
+    notice) draw on top and a screenshot shows real pixels.
     """
 
     kinds = ("video",)
+    _tickets = itertools.count(1)  # one per loaded item, unique across players sharing `frames`
 
-    def __init__(self, parent: QWidget | None = None, media: MediaFolders | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, media: MediaFolders | None = None, *,
+                 frames: FrameConverter) -> None:
         super().__init__(parent, media)
         self._image = QImage()
         self._media: QMediaPlayer | None = None
         self._waiting_first_frame = False
+        self._frames = frames
+        self._ticket = 0  # the loaded item's; pictures of an earlier one are dropped
+        frames.converted.connect(self._on_image)
 
     def load(self, item: Item) -> None:
         self.item = item
@@ -123,6 +131,7 @@ class VideoPlayer(Player):
         media.mediaStatusChanged.connect(lambda status, m=media: self._on_status(m, status))
         media.errorOccurred.connect(lambda _e, message, m=media: self._on_error(m, message))
         self._media = media
+        self._ticket = next(self._tickets)
         self._waiting_first_frame = True
         media.setSource(QUrl.fromLocalFile(str(path)))
         media.play()
@@ -130,6 +139,7 @@ class VideoPlayer(Player):
     def stop(self) -> None:
         super().stop()
         self._waiting_first_frame = False
+        self._ticket = 0
         self._release_media()
 
     def _release_media(self) -> None:
@@ -147,7 +157,13 @@ class VideoPlayer(Player):
     def _on_frame(self, media: QMediaPlayer, frame: QVideoFrame) -> None:
         if media is not self._media or self.item is None or not frame.isValid():
             return
-        self._image = frame.toImage()
+        self._frames.submit(self._ticket, frame)
+
+    @Slot(int, QImage)
+    def _on_image(self, ticket: int, image: QImage) -> None:
+        if ticket != self._ticket or self.item is None:
+            return
+        self._image = image
         self.update()
         if self._waiting_first_frame:
             self._waiting_first_frame = False
